@@ -1,0 +1,100 @@
+using System.Diagnostics;
+
+namespace VhostLog.KernelTree;
+
+/// <summary>
+/// The default target: the files VhostLog needs, extracted once from Debian's
+/// linux-source tarball into a cache outside git.
+/// </summary>
+public sealed record DefaultTree(string Version, string Tarball, string HeadersDir)
+{
+    public static DefaultTree Debian612 { get; } = new(
+        "6.12.117",
+        "/usr/src/linux-source-6.12.tar.xz",
+        "/usr/src/linux-headers-6.12.117+deb12-amd64");
+
+    public string Name => $"linux-{Version}";
+
+    /// <summary>Paths inside the tarball's top folder that the pipeline reads.</summary>
+    public static IReadOnlyList<string> NeededPaths { get; } =
+    [
+        "drivers/vhost",
+        "include/linux/vhost_iotlb.h",
+        "scripts/checkpatch.pl",
+        "scripts/spelling.txt",
+        "scripts/const_structs.checkpatch",
+        "scripts/get_maintainer.pl",
+        "scripts/kernel-doc",
+        ".clang-format",
+        "MAINTAINERS",
+        "Makefile",
+    ];
+}
+
+/// <summary>Errors in the user's input or environment that map to exit status 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+public static class TreeCache
+{
+    public static string CacheRoot(string repoRoot) =>
+        Environment.GetEnvironmentVariable("VHOSTLOG_CACHE") is { Length: > 0 } c
+            ? c
+            : Path.Combine(repoRoot, ".cache");
+
+    /// <summary>
+    /// Returns the extracted default tree, extracting it on first use. The
+    /// extraction goes to a temporary folder that is renamed into place, so an
+    /// interrupted run never leaves a half tree behind.
+    /// </summary>
+    public static string EnsureDefault(string repoRoot, DefaultTree tree)
+    {
+        var dir = Path.Combine(CacheRoot(repoRoot), "trees", tree.Name);
+        if (File.Exists(Path.Combine(dir, ".complete")))
+            return dir;
+        if (!File.Exists(tree.Tarball))
+            throw new UsageException(
+                $"{tree.Tarball} is missing: the default tree comes from Debian's " +
+                "linux-source-6.12 package. Run `make deps` (or apt-get install " +
+                "linux-source-6.12) and try again.");
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        var tmp = dir + ".tmp-" + Environment.ProcessId;
+        if (Directory.Exists(tmp))
+            Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        var top = "linux-source-6.12";
+        var args = new List<string> { "-xJf", tree.Tarball, "-C", tmp, "--strip-components=1" };
+        args.AddRange(DefaultTree.NeededPaths.Select(p => $"{top}/{p}"));
+        Run("tar", args);
+        File.WriteAllText(Path.Combine(tmp, ".complete"), tree.Version + "\n");
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, true);
+        Directory.Move(tmp, dir);
+        return dir;
+    }
+
+    /// <summary>Checks that a user-supplied tree has what the pipeline reads.</summary>
+    public static string ValidateUserTree(string treeDir)
+    {
+        var full = Path.GetFullPath(treeDir);
+        if (!Directory.Exists(full))
+            throw new UsageException($"--tree {treeDir}: no such directory. Pass the top of a kernel source tree.");
+        foreach (var f in new[] { "drivers/vhost/vhost.c", "drivers/vhost/vhost.h" })
+            if (!File.Exists(Path.Combine(full, f)))
+                throw new UsageException(
+                    $"--tree {treeDir}: {f} not found. Pass the top of a kernel source tree that has drivers/vhost.");
+        return full;
+    }
+
+    static void Run(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', psi.ArgumentList)} failed ({p.ExitCode}): {err.Result}");
+    }
+}
