@@ -6,10 +6,11 @@ namespace VhostLog.KernelTree;
 /// The default target: the files VhostLog needs, extracted once from Debian's
 /// linux-source tarball into a cache outside git.
 /// </summary>
-public sealed record DefaultTree(string Version, string Tarball, string HeadersDir)
+public sealed record DefaultTree(string Version, string Package, string Tarball, string HeadersDir)
 {
     public static DefaultTree Debian612 { get; } = new(
         "6.12.117",
+        "linux-source-6.12 6.12.117-1~deb12u1",
         "/usr/src/linux-source-6.12.tar.xz",
         "/usr/src/linux-headers-6.12.117+deb12-amd64");
 
@@ -70,6 +71,22 @@ public static class TreeCache
             Directory.Delete(dir, true);
         Directory.Move(tmp, dir);
         return dir;
+    }
+
+    /// <summary>The kernel version a tree's top Makefile declares (VERSION.PATCHLEVEL.SUBLEVEL), or null.</summary>
+    public static string? MakefileVersion(string treeDir)
+    {
+        var makefile = Path.Combine(treeDir, "Makefile");
+        if (!File.Exists(makefile))
+            return null;
+        string? Field(string name) => File.ReadLines(makefile).Take(20)
+            .Select(l => l.Split('=', 2))
+            .Where(kv => kv.Length == 2 && kv[0].Trim() == name)
+            .Select(kv => kv[1].Trim())
+            .FirstOrDefault();
+        return Field("VERSION") is { Length: > 0 } v && Field("PATCHLEVEL") is { Length: > 0 } p
+            ? $"{v}.{p}" + (Field("SUBLEVEL") is { Length: > 0 } s && s != "0" ? $".{s}" : "")
+            : null;
     }
 
     /// <summary>Checks that a user-supplied tree has what the pipeline reads.</summary>

@@ -1,0 +1,54 @@
+# VhostLog: `make` installs what is missing, builds, generates the series for
+# the default tree into out/ and verifies it; `make check` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+SIGNOFF ?= VhostLog Generator <generator@vhostlog.example>
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+DEBIAN_KERNEL := 6.12.117
+PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd64
+TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev
+TEST_FILTER ?=
+
+.PHONY: all deps build generate verify check test golden-accept clean
+
+all: deps build generate verify
+
+deps:
+	@missing=""; \
+	for p in $(PINNED) $(TOOLS); do \
+	  name=$${p%%=*}; want=$${p#*=}; \
+	  have=$$(dpkg-query -W -f='$${Status} $${Version}' $$name 2>/dev/null); \
+	  case "$$have" in "install ok installed"*) [ "$$p" = "$$name" ] || [ "$${have##* }" = "$$want" ] || missing="$$missing $$p";; \
+	  *) missing="$$missing $$p";; esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v dotnet >/dev/null || { echo "deps: the .NET 10 SDK (dotnet) is required and not on PATH"; exit 2; }
+
+build:
+	dotnet build VhostLog.slnx -c Release -nologo -v q
+	./vhostlog --help >/dev/null
+
+generate:
+	./vhostlog generate --signoff "$(SIGNOFF)"
+
+verify:
+	./vhostlog verify
+
+# Every test (golden C, model-language diagnostics, series drift, verify,
+# differential equivalence, mutants) is an NUnit test; the last line counts them.
+check: deps build
+	@bash tests/run-tests.sh $(TEST_FILTER)
+
+test: check
+
+# Accept new translator output as the golden files (review the diff, then commit).
+golden-accept:
+	VHOSTLOG_ACCEPT_GOLDEN=1 dotnet test tests/VhostLog.Tests.csproj -c Release --filter "FullyQualifiedName~Golden" -nologo -v q
+
+clean:
+	rm -rf build .cache/work
+	dotnet clean VhostLog.slnx -nologo -v q

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using VhostLog.KernelTree;
+using VhostLog.Translator;
+using VhostLog.Translator.Lowering;
+
+namespace VhostLog.Cli;
+
+/// <summary>The command line of DESIGN.md section 4. Exit: 0 ok, 1 check failed, 2 bad usage or input.</summary>
+public static class Commands
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks)");
+        root.Subcommands.Add(GenerateCommand());
+        root.Subcommands.Add(TranslateCommand());
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+                Console.Error.WriteLine($"vhostlog: {e.Message}");
+            Console.Error.WriteLine("vhostlog: see 'vhostlog --help'");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"vhostlog: {e.Message}");
+            return 2;
+        }
+        catch (ModelLanguageException e)
+        {
+            Console.Error.WriteLine("vhostlog: the models use constructs outside the model language:");
+            foreach (var d in e.Diagnostics)
+                Console.Error.WriteLine($"  {d}");
+            return 2;
+        }
+    }
+
+    static Option<string?> JsonOption() => new("--json") { Description = "also write the results as JSON to this file" };
+
+    static Option<string?> TreeOption() => new("--tree")
+    {
+        Description = "kernel source tree to target (read only); default: Debian linux-source-6.12 from the cache",
+    };
+
+    static Command GenerateCommand()
+    {
+        var tree = TreeOption();
+        var outDir = new Option<string?>("--out") { Description = "series folder (default: out/linux-VERSION)" };
+        var signoff = new Option<string?>("--signoff") { Description = "\"Name <email>\" for Signed-off-by (default: git config user.name/user.email)" };
+        var prefix = new Option<string?>("--subject-prefix") { Description = "subject prefix (default from templates/series.json)" };
+        var json = JsonOption();
+        var cmd = new Command("generate", "generate the patch series for a tree with git format-patch") { tree, outDir, signoff, prefix, json };
+        cmd.SetAction(r =>
+        {
+            var repo = RepoRoot.Find();
+            var target = Targets.Resolve(repo, r.GetValue(tree));
+            var identity = r.GetValue(signoff) ?? Series.Git.ConfiguredIdentity()
+                ?? throw new UsageException("no Signed-off-by identity: pass --signoff \"Name <email>\" or set git config user.name and user.email");
+            var series = Series.SeriesDefinition.Load(Path.Combine(repo, "templates"));
+            var composer = new Series.SeriesComposer(series, Translators.Create(repo));
+            var output = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name);
+            var result = composer.Generate(
+                new Series.GenerateRequest(target, output, identity, r.GetValue(prefix), Targets.WorkRoot(repo)),
+                new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+            foreach (var p in result.Patches)
+                Console.WriteLine($"patch {p.Number}: {p.FileName}  ({string.Join(", ", p.Functions.Select(f => f.Name + "()"))})");
+            foreach (var p in result.Present)
+                Console.WriteLine($"patch {p.Number}: already present in {target.Name}, not emitted");
+            Console.WriteLine($"series written to {Path.GetRelativePath(Environment.CurrentDirectory, result.SeriesDir)}");
+            if (r.GetValue(json) is { } j)
+                JsonReport.Write(j, result);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command TranslateCommand()
+    {
+        var state = new Option<string>("--state") { Description = "model state to translate (default: the last)" };
+        var changed = new Option<bool>("--changed") { Description = "only the functions the state itself changes" };
+        var cmd = new Command("translate", "print the kernel C of a model state") { state, changed };
+        cmd.SetAction(r =>
+        {
+            var repo = RepoRoot.Find();
+            var translation = Translators.Create(repo);
+            var s = r.GetValue(state) ?? translation.States()[^1];
+            var functions = r.GetValue(changed) ? translation.Changes(s) : translation.Translate(s);
+            foreach (var f in functions)
+                Console.Write($"/* {f.CFile}: {f.Name} ({f.State}) */\n{f.Text}\n");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+public static class Translators
+{
+    public static Translation Create(string repo)
+    {
+        var tree = TreeCache.EnsureDefault(repo, DefaultTree.Debian612);
+        var sources = ModelSources.Load(RepoRoot.Models(repo));
+        return new Translation(sources, new ClangFormat(Path.Combine(tree, ".clang-format")));
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using VhostLog.Cli;
+
+return Commands.Run(args);

@@ -1,0 +1,28 @@
+namespace VhostLog.Models.Kernel;
+
+/// <summary>
+/// A kernel API the models call but do not define. The method body is the
+/// managed implementation; the C name is the method name; the shim supplies
+/// the C implementation (harness/shim/externs.list names every one).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Field, AllowMultiple = false)]
+public sealed class ExternAttribute : Attribute;
+
+/// <summary>
+/// A C type declared by the target tree (not generated). Classes stand for
+/// structs used through pointers, C# structs for structs used by value or in
+/// arrays.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct)]
+public sealed class KernelStructAttribute : Attribute;
+
+/// <summary>
+/// A model state: the tree as it is before the series (Baseline) or as one
+/// patch of the series leaves it. Overrides in a state are that patch's
+/// changes.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModelStateAttribute(string description) : Attribute
+{
+    public string Description { get; } = description;
+}

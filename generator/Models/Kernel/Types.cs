@@ -1,0 +1,12 @@
+// Kernel type names, so that a model reads like the C it becomes. The
+// translator prints each alias by its name (unsigned_int as "unsigned int").
+global using u8 = System.Byte;
+global using u16 = System.UInt16;
+global using u32 = System.UInt32;
+global using u64 = System.UInt64;
+global using s32 = System.Int32;
+global using s64 = System.Int64;
+global using size_t = System.UInt64;
+global using uintptr_t = System.UInt64;
+global using unsigned_int = System.UInt32;
+global using unsigned_long = System.UInt64;

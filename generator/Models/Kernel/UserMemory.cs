@@ -1,0 +1,49 @@
+namespace VhostLog.Models.Kernel;
+
+/// <summary>
+/// The VMM's user memory as the kernel sees it through copy_to_user and page
+/// pinning: a few mapped ranges, everything else faults.
+/// </summary>
+public sealed class UserMemory
+{
+    readonly List<(ulong Start, byte[] Bytes)> ranges = [];
+
+    /// <summary>Drops every mapping.</summary>
+    public void Clear() => ranges.Clear();
+
+    /// <summary>Maps [start, start + length) zero-filled.</summary>
+    public void Map(ulong start, ulong length)
+    {
+        if (length == 0)
+            return;
+        if (start + length - 1 < start)
+            throw new ArgumentException($"range 0x{start:x}+0x{length:x} wraps past 2^64");
+        ranges.Add((start, new byte[checked((int)length)]));
+    }
+
+    /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
+    public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
+    {
+        foreach (var (start, b) in ranges)
+        {
+            if (addr >= start && addr - start < (ulong)b.Length)
+            {
+                bytes = b;
+                offset = (int)(addr - start);
+                return true;
+            }
+        }
+        bytes = [];
+        offset = 0;
+        return false;
+    }
+
+    /// <summary>Every non-zero byte by ascending address.</summary>
+    public IEnumerable<(ulong Addr, byte Value)> NonZeroBytes() =>
+        ranges.OrderBy(r => r.Start)
+            .SelectMany(r => r.Bytes.Select((v, i) => (Addr: r.Start + (ulong)i, Value: v)))
+            .Where(x => x.Value != 0);
+}
+
+/// <summary>The managed BUG(): the model reached a state the kernel treats as fatal.</summary>
+public sealed class KernelBugException(string where) : Exception($"BUG() in {where}");

@@ -1,0 +1,13 @@
+using VhostLog.Models.Kernel;
+
+namespace VhostLog.Models;
+
+// The model states, oldest first. A state's own overrides are the change
+// its patch makes; the functions live in one file per function under a
+// folder named for the C file they belong to (vhost/ -> drivers/vhost/vhost.c).
+
+[ModelState("drivers/vhost as Debian linux-source-6.12 (6.12.117) ships it")]
+public partial class Baseline : KernelModel;
+
+[ModelState("vhost: vhost_log_write() logs whole descriptors when len is U64_MAX")]
+public partial class BroaderLogWrite : Baseline;

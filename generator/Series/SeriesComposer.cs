@@ -1,0 +1,200 @@
+using System.Collections.Immutable;
+using System.Text;
+using VhostLog.KernelTree;
+using VhostLog.KernelTree.Clang;
+using VhostLog.Translator;
+
+namespace VhostLog.Series;
+
+/// <summary>A target tree: where it is, what to call it, the kbuild headers that match it.</summary>
+public sealed record TargetTree(string Dir, string Name, string Description, string HeadersDir);
+
+public sealed record GenerateRequest(
+    TargetTree Tree,
+    string OutDir,
+    string Signoff,
+    string? SubjectPrefix,
+    string WorkRoot);
+
+/// <summary>A function the series replaces, by file and name.</summary>
+public sealed record SplicedFunction(string File, string Name);
+
+public sealed record EmittedPatch(int Number, string FileName, string Subject, ImmutableArray<SplicedFunction> Functions);
+
+public sealed record GenerateResult(
+    string SeriesDir,
+    ImmutableArray<EmittedPatch> Patches,
+    ImmutableArray<PatchDefinition> Present);
+
+/// <summary>
+/// Splices the generated functions of each patch's model state into a
+/// temporary git copy of the tree, commits each patch and writes the series
+/// with git format-patch. The user's tree is only read.
+/// </summary>
+public sealed class SeriesComposer(SeriesDefinition series, Translation translation)
+{
+    public GenerateResult Generate(GenerateRequest request, IProgress<string>? progress = null)
+    {
+        var (name, email) = ParseIdentity(request.Signoff);
+        var work = Path.Combine(request.WorkRoot, $"generate-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(work);
+            var repo = Path.Combine(work, "tree");
+            CopyVhost(request.Tree.Dir, repo);
+            var git = new Git(repo, name, email, series.Date);
+            git.Run("init", "-q", "-b", "series");
+            git.Run("add", "-A");
+            git.Run("commit", "-q", "-m", $"{request.Tree.Name}: drivers/vhost as shipped");
+            git.Run("tag", "base");
+
+            var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
+            var present = ImmutableArray.CreateBuilder<PatchDefinition>();
+            foreach (var patch in series.Patches)
+            {
+                progress?.Report($"patch {patch.Number}: {patch.State}");
+                var changes = translation.Changes(patch.State);
+                if (changes.IsEmpty)
+                    throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function");
+                if (!Splice(repo, request.Tree, changes, patch))
+                {
+                    present.Add(patch);
+                    continue;
+                }
+                git.Run("add", "-A");
+                git.RunWithInput(series.CommitMessage(patch, request.Signoff), "commit", "-q", "-F", "-");
+                var subject = series.CommitMessage(patch, request.Signoff).Split('\n')[0];
+                emitted.Add(new EmittedPatch(patch.Number, "", subject,
+                    changes.Select(c => new SplicedFunction(c.CFile, c.Name)).ToImmutableArray()));
+            }
+            if (emitted.Count == 0)
+                throw new UsageException(
+                    $"{request.Tree.Name} already has every patch of the series ({string.Join(", ", present.Select(p => p.Number))}): nothing to emit");
+
+            var staging = Path.Combine(work, "series");
+            git.Run("format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
+                $"--subject-prefix={request.SubjectPrefix ?? series.SubjectPrefix}", "-o", staging, "base..HEAD");
+            var files = Directory.GetFiles(staging, "*.patch").Order(StringComparer.Ordinal).ToList();
+            var cover = files.Single(f => Path.GetFileName(f).StartsWith("0000-", StringComparison.Ordinal));
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable()));
+            var patches = files.Where(f => f != cover).ToList();
+            foreach (var f in files)
+                File.WriteAllText(f, PinMessageIds(File.ReadAllText(f)));
+            var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
+
+            ReplaceAtomically(staging, request.OutDir);
+            return new GenerateResult(request.OutDir, result, present.ToImmutable());
+        }
+        finally
+        {
+            if (Environment.GetEnvironmentVariable("VHOSTLOG_KEEP") != "1" && Directory.Exists(work))
+                Directory.Delete(work, true);
+        }
+    }
+
+    /// <summary>Replaces each changed function; false when the tree already has them all as generated.</summary>
+    static bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
+    {
+        var changedAny = false;
+        foreach (var group in changes.GroupBy(c => c.CFile))
+        {
+            var path = Path.Combine(repo, group.Key);
+            if (!File.Exists(path))
+                throw new UsageException($"patch {patch.Number}: {group.Key} is missing from {tree.Dir}");
+            var text = File.ReadAllBytes(path);
+            var extents = CFile.FunctionDefinitions(path, CParseOptions.ForKernelTree(repo, tree.HeadersDir));
+            var edits = new List<(int Start, int End, byte[] Text)>();
+            foreach (var f in group)
+            {
+                var extent = extents.FirstOrDefault(e => e.Name == f.Name)
+                    ?? throw new UsageException(
+                        $"patch {patch.Number}: function {f.Name}() not found in {group.Key} of {tree.Dir} " +
+                        "(the anchor the patch replaces); this tree is not a supported target");
+                var start = extent.DocStartOffset ?? extent.StartOffset;
+                var generated = Encoding.UTF8.GetBytes(f.Text.TrimEnd('\n'));
+                var current = text.AsSpan(start, extent.EndOffset - start);
+                if (!current.SequenceEqual(generated))
+                    edits.Add((start, extent.EndOffset, generated));
+            }
+            if (edits.Count == 0)
+                continue;
+            changedAny = true;
+            var output = new MemoryStream();
+            var at = 0;
+            foreach (var (start, end, replacement) in edits.OrderBy(e => e.Start))
+            {
+                output.Write(text, at, start - at);
+                output.Write(replacement);
+                at = end;
+            }
+            output.Write(text, at, text.Length - at);
+            File.WriteAllBytes(path, output.ToArray());
+        }
+        return changedAny;
+    }
+
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present)
+    {
+        var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
+        blurb.Append("\n\nBase: ").Append(tree.Description).Append('.');
+        if (present.Length > 0)
+        {
+            blurb.Append("\n\nAlready present in this tree, not repeated here:\n");
+            foreach (var p in present)
+                blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
+        }
+        return text
+            .Replace("*** SUBJECT HERE ***", series.Subject, StringComparison.Ordinal)
+            .Replace("*** BLURB HERE ***", blurb.ToString().TrimEnd(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// git format-patch stamps Message-Ids with the current time; the series
+    /// date is used instead, so regenerating gives the same bytes.
+    /// </summary>
+    string PinMessageIds(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"\.\d+\.git\.", $".{series.Date.ToUnixTimeSeconds()}.git.");
+
+    /// <summary>Copies drivers/vhost: the only part of the tree the series touches.</summary>
+    static void CopyVhost(string treeDir, string repo)
+    {
+        var source = Path.Combine(treeDir, "drivers", "vhost");
+        var target = Path.Combine(repo, "drivers", "vhost");
+        Directory.CreateDirectory(target);
+        foreach (var f in Directory.GetFiles(source).Order(StringComparer.Ordinal))
+            File.Copy(f, Path.Combine(target, Path.GetFileName(f)));
+    }
+
+    /// <summary>Puts the staged series in place of outDir in one rename; the old one is removed after.</summary>
+    static void ReplaceAtomically(string staging, string outDir)
+    {
+        var full = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var incoming = full + ".new-" + Environment.ProcessId;
+        var outgoing = full + ".old-" + Environment.ProcessId;
+        if (Directory.Exists(incoming))
+            Directory.Delete(incoming, true);
+        CopyDirectory(staging, incoming);
+        if (Directory.Exists(full))
+            Directory.Move(full, outgoing);
+        Directory.Move(incoming, full);
+        if (Directory.Exists(outgoing))
+            Directory.Delete(outgoing, true);
+    }
+
+    static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from))
+            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+    }
+
+    public static (string Name, string Email) ParseIdentity(string signoff)
+    {
+        var lt = signoff.IndexOf('<');
+        var gt = signoff.IndexOf('>');
+        if (lt <= 0 || gt < lt + 2 || !signoff[(lt + 1)..gt].Contains('@'))
+            throw new UsageException($"--signoff '{signoff}': expected \"Full Name <user@example.org>\"");
+        return (signoff[..lt].Trim(), signoff[(lt + 1)..gt].Trim());
+    }
+}

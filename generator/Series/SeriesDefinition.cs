@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Series;
+
+/// <summary>One patch of the series: the model state whose changes it carries and its message.</summary>
+public sealed record PatchDefinition(
+    int Number,
+    string State,
+    string Message,
+    string? Upstream,
+    ImmutableArray<string> Fixes);
+
+/// <summary>templates/series.json: what the series is made of.</summary>
+public sealed record SeriesDefinition(
+    string Name,
+    string Subject,
+    string Cover,
+    string SubjectPrefix,
+    DateTimeOffset Date,
+    ImmutableArray<PatchDefinition> Patches,
+    string TemplatesDir)
+{
+    sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
+
+    sealed record PatchJson(int Number, string State, string Message, string? Upstream, List<string>? Fixes);
+
+    public static SeriesDefinition Load(string templatesDir)
+    {
+        var path = Path.Combine(templatesDir, "series.json");
+        Json json;
+        try
+        {
+            json = JsonSerializer.Deserialize<Json>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+                   ?? throw new UsageException($"{path}: empty series definition");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"{path}: {e.Message}");
+        }
+        return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, [.. p.Fixes ?? []])).ToImmutableArray(),
+            templatesDir);
+    }
+
+    /// <summary>The commit message of a patch: subject line, blank line, body (upstream line first), trailers.</summary>
+    public string CommitMessage(PatchDefinition patch, string signoff)
+    {
+        var path = Path.Combine(TemplatesDir, patch.Message);
+        if (!File.Exists(path))
+            throw new UsageException($"{path}: commit message template of patch {patch.Number} is missing");
+        var lines = File.ReadAllText(path).TrimEnd().Split('\n');
+        var subject = lines[0];
+        var body = string.Join('\n', lines.Skip(1)).Trim();
+        var upstream = patch.Upstream is null ? "" : $"commit {patch.Upstream} upstream.\n\n";
+        var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([$"Signed-off-by: {signoff}\n"]);
+        return $"{subject}\n\n{upstream}{body}\n\n{string.Concat(trailers)}";
+    }
+
+    public string CoverBlurb(string treeName) =>
+        File.ReadAllText(Path.Combine(TemplatesDir, Cover)).Replace("{tree}", treeName, StringComparison.Ordinal).TrimEnd();
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Text;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Series.Verify;
+
+/// <summary>
+/// The verify stage: applies a format-patch series to a temporary copy of a kernel
+/// tree and runs the real tools on it (git am, checkpatch.pl --strict, kbuild W=1,
+/// sparse C=2, kernel-doc, clang-format). The input tree is never written and is
+/// compared byte for byte afterwards.
+/// </summary>
+public static class SeriesVerifier
+{
+    /// <summary>Set to 1 to keep the temporary work folder.</summary>
+    public const string KeepVariable = "VHOSTLOG_KEEP";
+
+    /// <exception cref="UsageException">
+    /// Bad input (tree, series, function ranges) or a missing tool or headers package.
+    /// </exception>
+    public static VerifyReport Verify(VerifyRequest r, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var tree = TreeCache.ValidateUserTree(r.TreeDir);
+        var series = SeriesFiles.Read(r.SeriesDir);
+        ValidateGenerated(r.Generated);
+        var tools = Toolchain.Locate(r.HeadersDir);
+        if (string.IsNullOrWhiteSpace(r.WorkRoot))
+            throw new UsageException("verify needs a work folder (WorkRoot) for its temporary tree copy.");
+        var workRoot = Path.GetFullPath(r.WorkRoot);
+        if (IsInside(workRoot, tree))
+            throw new UsageException($"the work folder {r.WorkRoot} is inside the tree {r.TreeDir}; the tree must stay untouched.");
+        Directory.CreateDirectory(workRoot);
+
+        var timings = new List<StepTiming>();
+        var sw = Stopwatch.StartNew();
+        progress?.Report($"hashing {tree}");
+        var before = TreeSnapshot.Take(tree);
+        timings.Add(new StepTiming("hash input tree", sw.Elapsed));
+        var historyGitDir = HistoryGitDir(tools, tree);
+
+        var work = Path.Combine(workRoot, $"verify-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var keep = Environment.GetEnvironmentVariable(KeepVariable) == "1";
+        try
+        {
+            var checks = Run(r, tools, tree, series, before, historyGitDir, work, workRoot, timings, progress);
+            if (keep)
+                progress?.Report($"kept {work} ({KeepVariable}=1)");
+            return new VerifyReport(checks) { Timings = timings, KeptWorkDir = keep ? work : null };
+        }
+        finally
+        {
+            if (!keep && Directory.Exists(work))
+                Directory.Delete(work, recursive: true);
+        }
+    }
+
+    static List<CheckResult> Run(
+        VerifyRequest r, Toolchain tools, string tree, SeriesFiles series, TreeSnapshot before,
+        string? historyGitDir, string work, string workRoot, List<StepTiming> timings, IProgress<string>? progress)
+    {
+        var checks = new List<CheckResult>();
+        var root = Path.Combine(work, "tree");
+
+        progress?.Report($"copying the tree to {root}");
+        var sw = Stopwatch.StartNew();
+        TreeSnapshot.Copy(tree, root);
+        timings.Add(new StepTiming("copy tree", sw.Elapsed));
+
+        sw.Restart();
+        var git = new GitRepo(tools, root);
+        var pristine = git.CommitAll("pristine tree");
+        timings.Add(new StepTiming("git init + commit", sw.Elapsed));
+
+        var touched = series.TouchedFiles();
+        var kdocScript = File.Exists(Path.Combine(root, "scripts", "kernel-doc"));
+        var kdocBefore = KernelDocCheck.Run(tools, root, touched);
+
+        progress?.Report($"git am {series.Patches.Count} patch(es)");
+        var (amCheck, final) = Apply(git, series, pristine, timings);
+        checks.Add(amCheck);
+
+        checks.Add(CheckpatchCheck.Run(tools, root, series.Patches, historyGitDir, timings, progress));
+
+        if (final is null)
+        {
+            foreach (var name in new[] { CheckNames.Kbuild, CheckNames.Sparse, CheckNames.KernelDoc, CheckNames.ClangFormat })
+                checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
+        }
+        else
+        {
+            progress?.Report("kernel-doc");
+            checks.Add(KernelDocCheck.Compare(kdocBefore, KernelDocCheck.Run(tools, root, touched), kdocScript));
+            checks.Add(ClangFormatCheck.Run(tools, root, r.Generated, timings, progress));
+
+            var kbuild = new Kbuild(tools, root);
+            var cache = new Kbuild.PristineCache(Path.Combine(workRoot, "cache", "pristine-kbuild"), tools);
+            var key = cache.KeyFor(before.Hash);
+            var pristineBuild = cache.Load(key);
+            if (pristineBuild is null)
+            {
+                progress?.Report("kbuild: pristine tree (W=1, then C=2)");
+                git.CheckoutClean(pristine);
+                pristineBuild = kbuild.Build();
+                cache.Store(key, pristineBuild);
+                git.CheckoutClean(final);
+            }
+            else
+                progress?.Report("kbuild: pristine results from the cache");
+            timings.Add(new StepTiming("kbuild pristine W=1", TimeSpan.FromSeconds(pristineBuild.W1.Seconds), pristineBuild.Cached));
+            timings.Add(new StepTiming("kbuild pristine C=2", TimeSpan.FromSeconds(pristineBuild.Sparse.Seconds), pristineBuild.Cached));
+
+            progress?.Report("kbuild: patched tree (W=1, then C=2)");
+            var patchedBuild = kbuild.Build();
+            timings.Add(new StepTiming("kbuild patched W=1", TimeSpan.FromSeconds(patchedBuild.W1.Seconds)));
+            timings.Add(new StepTiming("kbuild patched C=2", TimeSpan.FromSeconds(patchedBuild.Sparse.Seconds)));
+            checks.Add(BuildCheck(CheckNames.Kbuild, pristineBuild, patchedBuild, b => b.W1, requireModules: true));
+            checks.Add(BuildCheck(CheckNames.Sparse, pristineBuild, patchedBuild, b => b.Sparse, requireModules: false));
+        }
+
+        progress?.Report("checking the input tree is unchanged");
+        sw.Restart();
+        var after = TreeSnapshot.Take(tree);
+        timings.Add(new StepTiming("hash input tree again", sw.Elapsed));
+        var diff = before.DiffTo(after);
+        checks.Add(new CheckResult(CheckNames.TreeUnchanged, diff.Count == 0,
+            diff.Count == 0
+                ? $"{before.Entries.Count} entries byte-identical (sha256 {before.Hash[..16]})"
+                : $"the input tree changed during verify ({diff.Count} difference(s))",
+            string.Join("\n", diff)));
+        return checks;
+    }
+
+    static (CheckResult Check, string? Final) Apply(GitRepo git, SeriesFiles series, string pristine, List<StepTiming> timings)
+    {
+        var d = new StringBuilder();
+        d.AppendLine($"command: git am {string.Join(' ', series.Patches.Select(Path.GetFileName))}");
+        if (series.CoverLetter is null)
+            d.AppendLine("note: the series has no 0000-cover-letter.patch");
+        if (series.Ignored.Count > 0)
+            d.AppendLine("ignored (not NNNN-*.patch): " + string.Join(", ", series.Ignored));
+        var am = git.Run(["am", .. series.Patches]);
+        timings.Add(new StepTiming("git am", am.Elapsed));
+        d.AppendLine(am.Output.Replace(series.Dir + "/", ""));
+        if (!am.Ok)
+        {
+            var failedAt = am.Output.Split('\n').FirstOrDefault(l => l.StartsWith("Patch failed at", StringComparison.Ordinal))
+                           ?? am.Output.Split('\n').FirstOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal))
+                           ?? $"exit {am.ExitCode}";
+            git.Run(["am", "--abort"]);
+            return (new CheckResult(CheckNames.GitAm, false, $"the series does not apply: {failedAt.Trim()}", d.ToString().TrimEnd()), null);
+        }
+        var final = git.Head();
+        var count = int.Parse(git.RunChecked("rev-list", "--count", $"{pristine}..{final}").Stdout.Trim());
+        d.AppendLine(git.RunChecked("diff", "--stat", pristine, final).Stdout.TrimEnd());
+        var ok = count == series.Patches.Count;
+        return (new CheckResult(CheckNames.GitAm, ok,
+            ok
+                ? $"{count} patch(es) applied to the pristine tree"
+                : $"{series.Patches.Count} patch(es) but {count} commit(s) after git am",
+            d.ToString().TrimEnd()), ok ? final : null);
+    }
+
+    static CheckResult BuildCheck(
+        string name, BuildOutcome pristine, BuildOutcome patched, Func<BuildOutcome, StepOutcome> pick, bool requireModules)
+    {
+        var p = pick(pristine);
+        var q = pick(patched);
+        var d = new StringBuilder();
+        d.AppendLine($"command: make {string.Join(' ', q.Command.Split(' ').Skip(1))}");
+        d.AppendLine($"pristine: exit {p.ExitCode}, {p.Seconds:0.0} s{(pristine.Cached ? " (cached result)" : "")}, {p.Diagnostics.Count} warning/error line(s)");
+        d.AppendLine($"patched:  exit {q.ExitCode}, {q.Seconds:0.0} s, {q.Diagnostics.Count} warning/error line(s)");
+        d.AppendLine($"modules (patched): {string.Join(", ", patched.Modules)}");
+        var (added, removed) = Diagnostics.Compare(p.Diagnostics, q.Diagnostics);
+        if (added.Count > 0)
+            d.AppendLine("new in the patched build:").AppendLine(CheckpatchCheck.Indent(string.Join("\n", added)));
+        if (removed.Count > 0)
+            d.AppendLine("gone in the patched build:").AppendLine(CheckpatchCheck.Indent(string.Join("\n", removed)));
+        var problems = new List<string>();
+        if (!p.Ok)
+        {
+            problems.Add($"the pristine tree does not build (exit {p.ExitCode})");
+            d.AppendLine("pristine output (end):").AppendLine(CheckpatchCheck.Indent(p.Tail));
+        }
+        if (!q.Ok)
+        {
+            problems.Add($"the patched build failed (exit {q.ExitCode})");
+            d.AppendLine("patched output (end):").AppendLine(CheckpatchCheck.Indent(q.Tail));
+        }
+        if (requireModules)
+        {
+            var missing = Kbuild.RequiredModules.Except(patched.Modules).ToList();
+            if (missing.Count > 0)
+                problems.Add("missing " + string.Join(", ", missing));
+        }
+        if (added.Count > 0)
+            problems.Add($"{added.Count} new warning(s), first: {added[0]}");
+        var summary = problems.Count == 0
+            ? $"no new warnings ({p.Diagnostics.Count} pristine, {q.Diagnostics.Count} patched)" +
+              (requireModules ? $"; {string.Join(", ", Kbuild.RequiredModules)} built" : "") +
+              $"; {q.Seconds:0.0} s patched, {p.Seconds:0.0} s pristine{(pristine.Cached ? " (cached)" : "")}"
+            : string.Join("; ", problems);
+        return new CheckResult(name, problems.Count == 0, summary, d.ToString().TrimEnd());
+    }
+
+    static void ValidateGenerated(IReadOnlyList<GeneratedFunction> generated)
+    {
+        ArgumentNullException.ThrowIfNull(generated);
+        foreach (var f in generated)
+        {
+            if (string.IsNullOrEmpty(f.File) || Path.IsPathRooted(f.File) ||
+                f.File.Split('/', '\\').Any(s => s is ".." or ""))
+                throw new UsageException($"generated function {f.Name}: file '{f.File}' must be a path relative to the tree root, without '..'.");
+            if (string.IsNullOrWhiteSpace(f.Name))
+                throw new UsageException($"generated function in {f.File}: empty name.");
+            if (f.StartLine < 1 || f.EndLine < f.StartLine)
+                throw new UsageException($"generated function {f.Name} ({f.File}): bad line range {f.StartLine}-{f.EndLine}.");
+        }
+    }
+
+    /// <summary>The input tree's own git directory when it has history; checkpatch then looks commit ids up there.</summary>
+    static string? HistoryGitDir(Toolchain tools, string tree)
+    {
+        if (!Path.Exists(Path.Combine(tree, ".git")))
+            return null;
+        var dir = ProcessRunner.Run(tools.Git, ["rev-parse", "--absolute-git-dir"], tree, timeout: TimeSpan.FromMinutes(1));
+        if (!dir.Ok)
+            return null;
+        var head = ProcessRunner.Run(tools.Git, ["rev-parse", "--verify", "-q", "HEAD"], tree, timeout: TimeSpan.FromMinutes(1));
+        return head.Ok ? dir.Stdout.Trim() : null;
+    }
+
+    static bool IsInside(string path, string dir)
+    {
+        var rel = Path.GetRelativePath(dir, path);
+        return rel == "." || (!rel.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(rel));
+    }
+}

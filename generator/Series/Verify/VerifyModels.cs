@@ -1,0 +1,54 @@
+namespace VhostLog.Series.Verify;
+
+/// <summary>
+/// A function the generator wrote into the patched tree. <see cref="File"/> is
+/// relative to the tree root (for example <c>drivers/vhost/vhost.c</c>); the
+/// lines are 1-based and inclusive, counted in the tree after the whole series
+/// is applied.
+/// </summary>
+public sealed record GeneratedFunction(string File, string Name, int StartLine, int EndLine);
+
+/// <summary>
+/// What to verify. <see cref="TreeDir"/> is read only (it is copied and checked
+/// to be byte-identical afterwards); <see cref="SeriesDir"/> holds
+/// <c>git format-patch --cover-letter</c> output; <see cref="HeadersDir"/> is a
+/// kbuild headers folder (Debian <c>linux-headers-*-amd64</c>);
+/// <see cref="WorkRoot"/> is where the temporary copy and the pristine-build
+/// cache go (created when missing).
+/// </summary>
+public sealed record VerifyRequest(
+    string TreeDir,
+    string SeriesDir,
+    string HeadersDir,
+    IReadOnlyList<GeneratedFunction> Generated,
+    string WorkRoot);
+
+/// <summary>One named check: a one-line summary and the full evidence.</summary>
+public sealed record CheckResult(string Name, bool Passed, string Summary, string Details);
+
+/// <summary>How long one external step took; <see cref="Cached"/> when it was not run.</summary>
+public sealed record StepTiming(string Step, TimeSpan Elapsed, bool Cached = false);
+
+public sealed record VerifyReport(IReadOnlyList<CheckResult> Checks)
+{
+    /// <summary>True when there is at least one check and every check passed.</summary>
+    public bool Passed => Checks.Count > 0 && Checks.All(c => c.Passed);
+
+    /// <summary>Wall-clock time of the external steps, in the order they ran.</summary>
+    public IReadOnlyList<StepTiming> Timings { get; init; } = [];
+
+    /// <summary>The temporary work folder when it was kept (VHOSTLOG_KEEP=1), else null.</summary>
+    public string? KeptWorkDir { get; init; }
+}
+
+/// <summary>The names <see cref="SeriesVerifier"/> gives its checks, in report order.</summary>
+public static class CheckNames
+{
+    public const string GitAm = "git am";
+    public const string Checkpatch = "checkpatch --strict";
+    public const string Kbuild = "kbuild W=1";
+    public const string Sparse = "sparse C=2";
+    public const string KernelDoc = "kernel-doc";
+    public const string ClangFormat = "clang-format";
+    public const string TreeUnchanged = "input tree unchanged";
+}

@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+
+namespace VhostLog.Translator.CAst;
+
+// Kernel C as it is written: the printer turns this into text without
+// further decisions.
+
+public abstract record CExpr;
+public sealed record CToken(string Text) : CExpr;
+public sealed record CMember(CExpr Target, string Op, string Member) : CExpr;
+public sealed record CIndex(CExpr Array, CExpr Index) : CExpr;
+public sealed record CCall(string Function, ImmutableArray<CExpr> Args) : CExpr;
+public sealed record CUnary(string Op, CExpr Operand, bool Postfix) : CExpr;
+public sealed record CBinary(string Op, CExpr Left, CExpr Right) : CExpr;
+public sealed record CConditional(CExpr Condition, CExpr WhenTrue, CExpr WhenFalse) : CExpr;
+public sealed record CCast(string Type, CExpr Operand) : CExpr;
+public sealed record CParen(CExpr Inner) : CExpr;
+
+public abstract record CStmt(bool BlankBefore, ImmutableArray<string> Comment);
+public sealed record CBlock(ImmutableArray<CStmt> Statements, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CDecl(string Type, ImmutableArray<(string Declarator, CExpr? Init)> Declarators, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CExprStmt(CExpr Expr, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CIf(CExpr Condition, CStmt Then, CStmt? Else, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CFor(ImmutableArray<CExpr> Init, CExpr? Condition, ImmutableArray<CExpr> Step, CStmt Body, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CWhile(CExpr Condition, CStmt Body, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CDoWhile(CStmt Body, CExpr Condition, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+
+/// <summary>A statement-like macro loop such as list_for_each_entry(pos, head, member).</summary>
+public sealed record CMacroLoop(string Macro, ImmutableArray<CExpr> Args, CStmt Body, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CReturn(CExpr? Value, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CJump(string Keyword, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+
+public sealed record CFunctionDef(
+    ImmutableArray<string> DocLines,
+    string Signature,
+    CBlock Body);

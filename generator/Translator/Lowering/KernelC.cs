@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using VhostLog.Translator.CAst;
+using VhostLog.Translator.Ir;
+
+namespace VhostLog.Translator.Lowering;
+
+/// <summary>
+/// IR to kernel-C AST: the kernel's idioms are decided here (pointer and
+/// integer truth tests, -> for pointers, list walks as macros with the
+/// cursor declared with the function's other locals).
+/// </summary>
+public static class KernelC
+{
+    public static CFunctionDef Lower(IrFunction f)
+    {
+        var body = Block(f.Body);
+        var walks = ListWalkCursors(f.Body).ToList();
+        if (walks.Count > 0)
+            body = HoistDeclarations(body, walks);
+        var parameters = f.Params.Length == 0
+            ? "void"
+            : string.Join(", ", f.Params.Select(p => Declarator(p.Type, p.Name)));
+        var signature = $"{(f.IsStatic ? "static " : "")}{TypeText(f.ReturnType)}{(f.ReturnType.Pointer ? "" : " ")}{f.Name}({parameters})";
+        return new CFunctionDef(KernelDoc.Lines(f), signature, body);
+    }
+
+    public static string TypeText(IrType t) => t.Pointer ? $"{t.Base} *" : t.Base;
+
+    static string Declarator(IrType t, string name) => t.Pointer ? $"{t.Base} *{name}" : $"{t.Base} {name}";
+
+    static IEnumerable<(IrType Type, string Name)> ListWalkCursors(IrStmt s) => s switch
+    {
+        IrListWalk w => ListWalkCursors(w.Body).Prepend((w.EntryType, w.Variable)),
+        IrBlock b => b.Statements.SelectMany(ListWalkCursors),
+        IrIf i => ListWalkCursors(i.Then).Concat(i.Else is null ? [] : ListWalkCursors(i.Else)),
+        IrFor f => ListWalkCursors(f.Body),
+        IrWhile w => ListWalkCursors(w.Body),
+        IrDoWhile d => ListWalkCursors(d.Body),
+        _ => [],
+    };
+
+    /// <summary>C declares a list cursor before the walk: put it after the function's leading declarations.</summary>
+    static CBlock HoistDeclarations(CBlock body, List<(IrType Type, string Name)> cursors)
+    {
+        var leading = body.Statements.TakeWhile(s => s is CDecl).Count();
+        var decls = cursors.Select(c => (CStmt)new CDecl(c.Type.Base, [(Pointer(c.Type) + c.Name, null)], false, []));
+        return body with { Statements = body.Statements.InsertRange(leading, decls) };
+    }
+
+    static string Pointer(IrType t) => t.Pointer ? "*" : "";
+
+    static CBlock Block(IrBlock b) =>
+        new(b.Statements.Select(Stmt).ToImmutableArray(), b.Layout.BlankBefore, b.Layout.Comment);
+
+    static CStmt Stmt(IrStmt s)
+    {
+        var (blank, comment) = (s.Layout.BlankBefore, s.Layout.Comment);
+        return s switch
+        {
+            IrBlock b => Block(b),
+            IrDecl d => new CDecl(d.Type.Base,
+                d.Declarators.Select(x => (Pointer(d.Type) + x.Name, x.Init is null ? null : Expr(x.Init))).ToImmutableArray(),
+                blank, comment),
+            IrExprStmt e => new CExprStmt(Expr(e.Expr), blank, comment),
+            IrIf i => new CIf(Cond(i.Condition), Stmt(i.Then), i.Else is null ? null : Stmt(i.Else), blank, comment),
+            IrFor f => new CFor(f.Init.Select(Expr).ToImmutableArray(), f.Condition is null ? null : Cond(f.Condition),
+                f.Step.Select(Expr).ToImmutableArray(), Stmt(f.Body), blank, comment),
+            IrWhile w => new CWhile(Cond(w.Condition), Stmt(w.Body), blank, comment),
+            IrDoWhile d => new CDoWhile(Stmt(d.Body), Cond(d.Condition), blank, comment),
+            IrListWalk w => new CMacroLoop("list_for_each_entry",
+                [new CToken(w.Variable), new CUnary("&", Expr(w.Head), false), new CToken(w.Link)],
+                Stmt(w.Body), blank, comment),
+            IrReturn r => new CReturn(r.Value is null ? null : Expr(r.Value), blank, comment),
+            IrBreak => new CJump("break", blank, comment),
+            IrContinue => new CJump("continue", blank, comment),
+            _ => throw new InvalidOperationException($"no C form for {s.GetType().Name}"),
+        };
+    }
+
+    /// <summary>An expression whose value is used as a truth value.</summary>
+    static CExpr Cond(IrExpr e) => e switch
+    {
+        IrNullTest t => t.IsNull ? Not(Expr(t.Operand)) : Expr(t.Operand),
+        IrZeroTest t => t.IsZero ? Not(Expr(t.Operand)) : Expr(t.Operand),
+        IrUnary { Op: "!", Postfix: false } u => Not(Cond(u.Operand)),
+        IrBinary { Op: "&&" or "||" } b => new CBinary(b.Op, Cond(b.Left), Cond(b.Right)),
+        IrParen p => new CParen(Cond(p.Inner)),
+        _ => Expr(e),
+    };
+
+    static CExpr Not(CExpr operand) =>
+        new CUnary("!", operand is CBinary or CConditional or CCast ? new CParen(operand) : operand, false);
+
+    static CExpr Expr(IrExpr e) => e switch
+    {
+        IrLiteral l => new CToken(l.Text),
+        IrName n => new CToken(n.Name),
+        IrField f => new CMember(Expr(f.Target), f.ThroughPointer ? "->" : ".", f.Field),
+        IrIndex i => new CIndex(Expr(i.Array), Expr(i.Index)),
+        IrCall c => new CCall(c.Function, c.Args.Select(Expr).ToImmutableArray()),
+        IrUnary u => new CUnary(u.Op, Expr(u.Operand), u.Postfix),
+        IrBinary b => new CBinary(b.Op, Expr(b.Left), Expr(b.Right)),
+        IrAssign a => new CBinary(a.Op, Expr(a.Target), Expr(a.Value)),
+        IrConditional c => new CConditional(Cond(c.Condition), Expr(c.WhenTrue), Expr(c.WhenFalse)),
+        IrCast { Implicit: true, Operand: IrParen p } => Expr(p.Inner),
+        IrCast { Implicit: true } c => Expr(c.Operand),
+        IrCast c => new CCast(TypeText(c.Type), Expr(c.Operand)),
+        IrParen p => new CParen(Expr(p.Inner)),
+        IrNullTest t => new CBinary(t.IsNull ? "==" : "!=", Expr(t.Operand), new CToken("NULL")),
+        IrZeroTest t => new CBinary(t.IsZero ? "==" : "!=", Expr(t.Operand), new CToken("0")),
+        _ => throw new InvalidOperationException($"no C form for {e.GetType().Name}"),
+    };
+}

@@ -1,0 +1,525 @@
+using System.Collections.Immutable;
+using System.Xml.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using VhostLog.Translator.Ir;
+
+namespace VhostLog.Translator.Lowering;
+
+/// <summary>
+/// Lowers one model method (Roslyn syntax plus semantics) to the IR, checking
+/// on the way that every construct means the same in C# and in C.
+/// </summary>
+public sealed class ModelLowering
+{
+    const string ExternAttribute = "VhostLog.Models.Kernel.ExternAttribute";
+    const string KernelStructAttribute = "VhostLog.Models.Kernel.KernelStructAttribute";
+    const string UserPtrType = "VhostLog.Models.Kernel.UserPtr";
+
+    static readonly ImmutableDictionary<string, string> AliasSpelling = new Dictionary<string, string>
+    {
+        ["unsigned_int"] = "unsigned int",
+        ["unsigned_long"] = "unsigned long",
+    }.ToImmutableDictionary();
+
+    readonly ModelSources sources;
+    readonly SemanticModel model;
+    readonly string file;
+    readonly List<ModelDiagnostic> diagnostics;
+    readonly HashSet<string> calls = new(StringComparer.Ordinal);
+    readonly HashSet<ISymbol> nonNegativeCounters = new(SymbolEqualityComparer.Default);
+
+    ModelLowering(ModelSources sources, SemanticModel model, List<ModelDiagnostic> diagnostics)
+    {
+        this.sources = sources;
+        this.model = model;
+        this.diagnostics = diagnostics;
+        file = sources.Relative(model.SyntaxTree.FilePath);
+    }
+
+    /// <summary>Lowers a method; problems are added to diagnostics and the result may then be partial.</summary>
+    public static IrFunction Lower(ModelSources sources, IMethodSymbol method, bool isBaseline, List<ModelDiagnostic> diagnostics)
+    {
+        var syntax = (MethodDeclarationSyntax)method.DeclaringSyntaxReferences.Single().GetSyntax();
+        var model = sources.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        return new ModelLowering(sources, model, diagnostics).LowerMethod(method, syntax, isBaseline);
+    }
+
+    public static bool IsExtern(ISymbol symbol) =>
+        symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ExternAttribute);
+
+    IrFunction LowerMethod(IMethodSymbol method, MethodDeclarationSyntax syntax, bool isBaseline)
+    {
+        var wantVirtual = isBaseline ? method.IsVirtual : method.IsOverride;
+        if (!wantVirtual)
+            Report(Codes.NotOverridable, syntax.Identifier,
+                $"{method.Name} must be {(isBaseline ? "virtual" : "an override")} in {method.ContainingType.Name}");
+        if (syntax.Body is null)
+            Report(Codes.UnsupportedStatement, syntax.Identifier, $"{method.Name} needs a block body");
+
+        var parameters = syntax.ParameterList.Parameters
+            .Select(p => new IrParam(MapType(p.Type!), p.Identifier.ValueText))
+            .ToImmutableArray();
+        var body = syntax.Body is null ? new IrBlock([], IrLayout.None) : LowerBlock(syntax.Body);
+        return new IrFunction(
+            method.Name,
+            CFileOf(syntax.SyntaxTree.FilePath),
+            method.DeclaredAccessibility != Accessibility.Public,
+            MapType(syntax.ReturnType),
+            parameters,
+            ParseDoc(method),
+            body,
+            calls.Order(StringComparer.Ordinal).ToImmutableArray(),
+            file,
+            Line(syntax.Identifier));
+    }
+
+    /// <summary>Models of drivers/vhost/X.c live in a folder named X.</summary>
+    string CFileOf(string path)
+    {
+        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? "";
+        return $"drivers/vhost/{folder}.c";
+    }
+
+    // ---- statements ----
+
+    IrBlock LowerBlock(BlockSyntax block) =>
+        new(block.Statements.Select(LowerStatement).ToImmutableArray(), Layout(block));
+
+    IrStmt LowerStatement(StatementSyntax s)
+    {
+        var layout = Layout(s);
+        switch (s)
+        {
+            case BlockSyntax b:
+                return LowerBlock(b);
+            case LocalDeclarationStatementSyntax d:
+                return LowerDeclaration(d, layout);
+            case ExpressionStatementSyntax e:
+                return new IrExprStmt(LowerExpr(e.Expression), layout);
+            case IfStatementSyntax i:
+                return new IrIf(LowerExpr(i.Condition), LowerStatement(i.Statement),
+                    i.Else is null ? null : LowerStatement(i.Else.Statement), layout);
+            case ForStatementSyntax f:
+                return LowerFor(f, layout);
+            case WhileStatementSyntax w:
+                return new IrWhile(LowerExpr(w.Condition), LowerStatement(w.Statement), layout);
+            case DoStatementSyntax d:
+                return new IrDoWhile(LowerStatement(d.Statement), LowerExpr(d.Condition), layout);
+            case ForEachStatementSyntax fe:
+                return LowerForeach(fe, layout);
+            case ReturnStatementSyntax r:
+                return new IrReturn(r.Expression is null ? null : LowerExpr(r.Expression), layout);
+            case BreakStatementSyntax:
+                return new IrBreak(layout);
+            case ContinueStatementSyntax:
+                return new IrContinue(layout);
+            case CheckedStatementSyntax c:
+                Report(Codes.CheckedContext, c.Keyword, $"'{c.Keyword.Text}' block");
+                return LowerBlock(c.Block);
+            default:
+                Report(Codes.UnsupportedStatement, s.GetFirstToken(), $"'{s.Kind()}' has no kernel-C counterpart here");
+                return new IrBlock([], layout);
+        }
+    }
+
+    IrStmt LowerDeclaration(LocalDeclarationStatementSyntax d, IrLayout layout)
+    {
+        if (d.Declaration.Type.IsVar)
+            Report(Codes.ImplicitType, d.Declaration.Type.GetFirstToken(), "'var' hides the C type");
+        var type = MapType(d.Declaration.Type);
+        var declarators = d.Declaration.Variables
+            .Select(v => new IrDeclarator(v.Identifier.ValueText, v.Initializer is null ? null : LowerExpr(v.Initializer.Value)))
+            .ToImmutableArray();
+        return new IrDecl(type, declarators, layout);
+    }
+
+    IrStmt LowerFor(ForStatementSyntax f, IrLayout layout)
+    {
+        if (f.Declaration is not null)
+            Report(Codes.UnsupportedStatement, f.Declaration.GetFirstToken(), "declaration in a for initializer; declare the counter before the loop");
+        var counters = NonNegativeCounters(f);
+        foreach (var c in counters)
+            nonNegativeCounters.Add(c);
+        var condition = f.Condition is null ? null : LowerExpr(f.Condition);
+        foreach (var c in counters)
+            nonNegativeCounters.Remove(c);
+        return new IrFor(
+            f.Initializers.Select(LowerExpr).ToImmutableArray(),
+            condition,
+            f.Incrementors.Select(LowerExpr).ToImmutableArray(),
+            LowerStatement(f.Statement),
+            layout);
+    }
+
+    /// <summary>
+    /// Loop counters that start at a non-negative constant, only count up in
+    /// the incrementor, and are not assigned in the body: comparing them with
+    /// an unsigned value means the same in C and C#.
+    /// </summary>
+    List<ISymbol> NonNegativeCounters(ForStatementSyntax f)
+    {
+        var result = new List<ISymbol>();
+        foreach (var init in f.Initializers.OfType<AssignmentExpressionSyntax>())
+        {
+            if (!init.IsKind(SyntaxKind.SimpleAssignmentExpression) || init.Left is not IdentifierNameSyntax id)
+                continue;
+            if (model.GetConstantValue(init.Right) is not { HasValue: true, Value: int start } || start < 0)
+                continue;
+            var symbol = model.GetSymbolInfo(id).Symbol;
+            if (symbol is null)
+                continue;
+            var countsUp = f.Incrementors.Count > 0 && f.Incrementors.All(inc => inc switch
+            {
+                PostfixUnaryExpressionSyntax p => p.IsKind(SyntaxKind.PostIncrementExpression) && Refers(p.Operand, symbol),
+                PrefixUnaryExpressionSyntax p => p.IsKind(SyntaxKind.PreIncrementExpression) && Refers(p.Operand, symbol),
+                _ => false,
+            });
+            var assignedInBody = f.Statement.DescendantNodesAndSelf().Any(n => n switch
+            {
+                AssignmentExpressionSyntax a => Refers(a.Left, symbol),
+                PostfixUnaryExpressionSyntax p => Refers(p.Operand, symbol),
+                PrefixUnaryExpressionSyntax p => p.OperatorToken.Text is "++" or "--" && Refers(p.Operand, symbol),
+                _ => false,
+            });
+            if (countsUp && !assignedInBody)
+                result.Add(symbol);
+        }
+        return result;
+    }
+
+    bool Refers(ExpressionSyntax e, ISymbol symbol) =>
+        e is IdentifierNameSyntax && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(e).Symbol, symbol);
+
+    IrStmt LowerForeach(ForEachStatementSyntax fe, IrLayout layout)
+    {
+        if (fe.Expression is not InvocationExpressionSyntax inv
+            || model.GetSymbolInfo(inv).Symbol is not IMethodSymbol { Name: "list_for_each_entry" } walk
+            || !IsExtern(walk.OriginalDefinition)
+            || inv.ArgumentList.Arguments.Count != 1)
+        {
+            Report(Codes.UnsupportedForeach, fe.ForEachKeyword, "foreach over something other than list_for_each_entry(head)");
+            return new IrBlock([], layout);
+        }
+        if (fe.Type.IsVar)
+            Report(Codes.ImplicitType, fe.Type.GetFirstToken(), "'var' hides the C type");
+        var entryType = model.GetTypeInfo(fe.Type).Type;
+        var link = entryType?.GetMembers().OfType<IFieldSymbol>()
+            .FirstOrDefault(f => f.Type.Name == "list_head" && f.Type is INamedTypeSymbol { IsGenericType: false });
+        if (link is null)
+        {
+            Report(Codes.UnsupportedForeach, fe.Type.GetFirstToken(), $"{entryType?.Name} has no list_head member to walk by");
+            return new IrBlock([], layout);
+        }
+        return new IrListWalk(
+            fe.Identifier.ValueText,
+            MapType(fe.Type),
+            LowerExpr(inv.ArgumentList.Arguments[0].Expression),
+            link.Name,
+            LowerStatement(fe.Statement),
+            layout);
+    }
+
+    // ---- expressions ----
+
+    IrExpr LowerExpr(ExpressionSyntax e)
+    {
+        switch (e)
+        {
+            case LiteralExpressionSyntax lit:
+                return LowerLiteral(lit);
+            case IdentifierNameSyntax id:
+                return LowerName(id);
+            case ThisExpressionSyntax:
+                Report(Codes.UnsupportedExpression, e.GetFirstToken(), "'this' on its own");
+                return new IrName("this");
+            case MemberAccessExpressionSyntax ma:
+                return LowerMemberAccess(ma);
+            case ElementAccessExpressionSyntax ea when ea.ArgumentList.Arguments.Count == 1:
+                return new IrIndex(LowerExpr(ea.Expression), LowerExpr(ea.ArgumentList.Arguments[0].Expression));
+            case InvocationExpressionSyntax inv:
+                return LowerCall(inv);
+            case ParenthesizedExpressionSyntax p:
+                return new IrParen(LowerExpr(p.Expression));
+            case CastExpressionSyntax c:
+                return LowerCast(c);
+            case BinaryExpressionSyntax b:
+                return LowerBinary(b);
+            case AssignmentExpressionSyntax a:
+                CheckShift(a.OperatorToken, a.Left, a.Right);
+                CheckSignedness(a, a.Left, a.Right);
+                return new IrAssign(a.OperatorToken.Text, LowerExpr(a.Left), LowerAssigned(a.Right, a.Left));
+            case PrefixUnaryExpressionSyntax u when u.OperatorToken.Text is "!" or "-" or "~" or "+" or "++" or "--":
+                return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), false);
+            case PostfixUnaryExpressionSyntax u when u.OperatorToken.Text is "++" or "--":
+                return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), true);
+            case ConditionalExpressionSyntax c:
+                return new IrConditional(LowerExpr(c.Condition), LowerExpr(c.WhenTrue), LowerExpr(c.WhenFalse));
+            case CheckedExpressionSyntax c:
+                Report(Codes.CheckedContext, c.Keyword, $"'{c.Keyword.Text}' expression");
+                return LowerExpr(c.Expression);
+            default:
+                Report(Codes.UnsupportedExpression, e.GetFirstToken(), $"'{e.Kind()}' has no kernel-C counterpart here");
+                return new IrName("/* unsupported */");
+        }
+    }
+
+    IrExpr LowerLiteral(LiteralExpressionSyntax lit)
+    {
+        switch (lit.Kind())
+        {
+            case SyntaxKind.NumericLiteralExpression when lit.Token.Value is not (float or double or decimal):
+                return new IrLiteral(lit.Token.Text);
+            case SyntaxKind.TrueLiteralExpression:
+            case SyntaxKind.FalseLiteralExpression:
+                return new IrLiteral(lit.Token.Text);
+            case SyntaxKind.NullLiteralExpression:
+                return new IrLiteral("NULL");
+            default:
+                Report(Codes.UnsupportedExpression, lit.Token, $"literal {lit.Token.Text}");
+                return new IrLiteral(lit.Token.Text);
+        }
+    }
+
+    IrExpr LowerName(IdentifierNameSyntax id)
+    {
+        var symbol = model.GetSymbolInfo(id).Symbol;
+        switch (symbol)
+        {
+            case ILocalSymbol or IParameterSymbol:
+                return new IrName(id.Identifier.ValueText);
+            case IFieldSymbol f when f.IsConst && IsExtern(f):
+                return new IrName(f.Name);
+            case IMethodSymbol:
+                return new IrName(id.Identifier.ValueText);
+            default:
+                Report(Codes.UnsupportedExpression, id.Identifier,
+                    $"'{id.Identifier.ValueText}' is neither a local, a parameter nor an [Extern] constant");
+                return new IrName(id.Identifier.ValueText);
+        }
+    }
+
+    IrExpr LowerMemberAccess(MemberAccessExpressionSyntax ma)
+    {
+        var symbol = model.GetSymbolInfo(ma).Symbol;
+        if (ma.Expression is ThisExpressionSyntax || (symbol is IFieldSymbol { IsConst: true } c && IsExtern(c)))
+            return new IrName(ma.Name.Identifier.ValueText);
+        if (symbol is not IFieldSymbol field)
+        {
+            Report(Codes.UnsupportedExpression, ma.Name.Identifier, $"'{ma.Name}' is not a field of a kernel struct");
+            return new IrName(ma.Name.Identifier.ValueText);
+        }
+        var through = field.ContainingType.TypeKind == TypeKind.Class;
+        return new IrField(LowerExpr(ma.Expression), field.Name, through);
+    }
+
+    IrExpr LowerCall(InvocationExpressionSyntax inv)
+    {
+        if (model.GetSymbolInfo(inv).Symbol is not IMethodSymbol method)
+        {
+            Report(Codes.UnknownCall, inv.GetFirstToken(), $"cannot resolve the call '{inv.Expression}'");
+            return new IrName("/* unresolved */");
+        }
+        var target = method.OriginalDefinition;
+        if (!IsExtern(target) && !IsModelFunction(target))
+        {
+            Report(Codes.UnknownCall, inv.GetFirstToken(), $"'{method.Name}' is neither a model function nor an [Extern]");
+        }
+        else if (!IsExtern(target))
+        {
+            calls.Add(method.Name);
+        }
+        if (inv.Expression is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } ma)
+            Report(Codes.UnknownCall, ma.GetFirstToken(), $"call through '{ma.Expression}'; call kernel functions by name");
+        var args = inv.ArgumentList.Arguments.Select(a => LowerExpr(a.Expression)).ToImmutableArray();
+        return new IrCall(method.Name, args);
+    }
+
+    static bool IsModelFunction(IMethodSymbol method)
+    {
+        for (var t = method.ContainingType; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == "VhostLog.Models.Kernel.KernelModel")
+                return true;
+        return false;
+    }
+
+    IrExpr LowerCast(CastExpressionSyntax c)
+    {
+        var type = MapType(c.Type);
+        // A narrowing integer cast that C# demands but C performs by itself on
+        // assignment is left out; casts C# does not need were written on purpose.
+        var target = model.GetTypeInfo(c.Type).Type;
+        var source = model.GetTypeInfo(c.Expression).Type;
+        var implicitInC = IsIntegral(target) && IsIntegral(source)
+                          && !model.Compilation.ClassifyConversion(source!, target!).IsImplicit
+                          && c.Parent switch
+                          {
+                              EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax d } } =>
+                                  SameType(d.Type, c.Type),
+                              AssignmentExpressionSyntax a when a.IsKind(SyntaxKind.SimpleAssignmentExpression) && a.Right == c =>
+                                  SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a.Left).Type, model.GetTypeInfo(c.Type).Type),
+                              _ => false,
+                          };
+        return new IrCast(type, LowerExpr(c.Expression), implicitInC);
+    }
+
+    bool SameType(TypeSyntax a, TypeSyntax b) =>
+        MapType(a) == MapType(b)
+        && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a).Type, model.GetTypeInfo(b).Type);
+
+    IrExpr LowerAssigned(ExpressionSyntax value, ExpressionSyntax target) => LowerExpr(value);
+
+    IrExpr LowerBinary(BinaryExpressionSyntax b)
+    {
+        var op = b.OperatorToken.Text;
+        if (op is "==" or "!=")
+        {
+            var isEq = op == "==";
+            if (b.Right.IsKind(SyntaxKind.NullLiteralExpression))
+                return new IrNullTest(LowerExpr(b.Left), isEq);
+            if (b.Left.IsKind(SyntaxKind.NullLiteralExpression))
+                return new IrNullTest(LowerExpr(b.Right), isEq);
+            if (IsZeroLiteral(b.Right) && IsIntegral(model.GetTypeInfo(b.Left).Type))
+                return new IrZeroTest(LowerExpr(b.Left), isEq);
+        }
+        if (op is "is" or "as" or "??")
+        {
+            Report(Codes.UnsupportedExpression, b.OperatorToken, $"operator '{op}'");
+            return LowerExpr(b.Left);
+        }
+        CheckShift(b.OperatorToken, b.Left, b.Right);
+        CheckSignedness(b, b.Left, b.Right);
+        return new IrBinary(op, LowerExpr(b.Left), LowerExpr(b.Right));
+    }
+
+    static bool IsZeroLiteral(ExpressionSyntax e) =>
+        e is LiteralExpressionSyntax { Token.Value: 0 or 0u or 0L or 0UL };
+
+    void CheckShift(SyntaxToken op, ExpressionSyntax left, ExpressionSyntax right)
+    {
+        if (op.Text is not ("<<" or ">>" or "<<=" or ">>=" or ">>>" or ">>>="))
+            return;
+        if (op.Text.StartsWith(">>>", StringComparison.Ordinal))
+        {
+            Report(Codes.UnsupportedExpression, op, "'>>>' has no C counterpart");
+            return;
+        }
+        var width = model.GetTypeInfo(left).ConvertedType?.SpecialType switch
+        {
+            SpecialType.System_Int64 or SpecialType.System_UInt64 => 64,
+            _ => 32,
+        };
+        if (model.GetConstantValue(right) is not { HasValue: true, Value: int count })
+            Report(Codes.UnsafeShift, op, $"shift count '{right}' is not a constant");
+        else if (count < 0 || count >= width)
+            Report(Codes.UnsafeShift, op, $"shift count {count} is outside 0..{width - 1}");
+    }
+
+    void CheckSignedness(SyntaxNode node, ExpressionSyntax left, ExpressionSyntax right)
+    {
+        var lt = model.GetTypeInfo(left).Type;
+        var rt = model.GetTypeInfo(right).Type;
+        if (!IsSmallSigned(lt) && !IsSmallSigned(rt))
+            return;
+        if (!IsUnsignedWide(lt) && !IsUnsignedWide(rt))
+            return;
+        var signedSide = IsSmallSigned(lt) ? left : right;
+        if (model.GetConstantValue(signedSide) is { HasValue: true, Value: int v } && v >= 0)
+            return;
+        if (signedSide is IdentifierNameSyntax id && model.GetSymbolInfo(id).Symbol is { } s && nonNegativeCounters.Contains(s))
+            return;
+        Report(Codes.MixedSignedness, node.GetFirstToken(), $"'{node}' mixes a signed and an unsigned operand");
+    }
+
+    static bool IsSmallSigned(ITypeSymbol? t) =>
+        t?.SpecialType is SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_Int32;
+
+    static bool IsUnsignedWide(ITypeSymbol? t) => t?.SpecialType is SpecialType.System_UInt32;
+
+    static bool IsIntegral(ITypeSymbol? t) => t?.SpecialType is
+        SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_UInt16
+        or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64;
+
+    // ---- types ----
+
+    IrType MapType(TypeSyntax syntax)
+    {
+        switch (syntax)
+        {
+            case NullableTypeSyntax n:
+                return MapType(n.ElementType);
+            case PredefinedTypeSyntax p when p.Keyword.Text is "int" or "bool" or "void":
+                return IrType.Scalar(p.Keyword.Text);
+            case PredefinedTypeSyntax p:
+                Report(Codes.UnsupportedType, p.Keyword, $"C# type '{p.Keyword.Text}'");
+                return IrType.Scalar(p.Keyword.Text);
+            case IdentifierNameSyntax id when id.IsVar:
+                return IrType.Scalar("var");
+            case IdentifierNameSyntax id when model.GetAliasInfo(id) is { } alias:
+                return IrType.Scalar(AliasSpelling.GetValueOrDefault(alias.Name, alias.Name));
+            case ArrayTypeSyntax a when a.RankSpecifiers.Count == 1:
+                var element = MapType(a.ElementType);
+                return element with { Pointer = true };
+            default:
+                var type = model.GetTypeInfo(syntax).Type;
+                if (type?.ToDisplayString() == UserPtrType)
+                    return new IrType("void __user", true);
+                if (type is not null && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KernelStructAttribute))
+                    return new IrType($"struct {type.Name}", type.TypeKind == TypeKind.Class);
+                Report(Codes.UnsupportedType, syntax.GetFirstToken(), $"type '{syntax}'");
+                return IrType.Scalar(syntax.ToString());
+        }
+    }
+
+    // ---- documentation and layout ----
+
+    static IrDoc? ParseDoc(IMethodSymbol method)
+    {
+        var xml = method.GetDocumentationCommentXml();
+        if (string.IsNullOrWhiteSpace(xml))
+            return null;
+        var doc = XElement.Parse(xml);
+        return new IrDoc(
+            Flatten(doc.Element("summary")),
+            doc.Elements("param").Select(p => ((string?)p.Attribute("name") ?? "", Flatten(p))).ToImmutableArray(),
+            Flatten(doc.Element("remarks")),
+            Flatten(doc.Element("returns")));
+    }
+
+    static string Flatten(XElement? e) =>
+        e is null ? "" : string.Join(' ', e.Value.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+
+    IrLayout Layout(SyntaxNode node)
+    {
+        var first = node.GetFirstToken();
+        var blank = false;
+        var seenComment = false;
+        var comment = ImmutableArray.CreateBuilder<string>();
+        foreach (var t in first.LeadingTrivia)
+        {
+            if (t.IsKind(SyntaxKind.EndOfLineTrivia) && !seenComment)
+                blank = true;
+            else if (t.IsKind(SyntaxKind.SingleLineCommentTrivia))
+            {
+                seenComment = true;
+                comment.Add(t.ToString()[2..].Trim());
+            }
+            else if (t.IsKind(SyntaxKind.MultiLineCommentTrivia))
+            {
+                seenComment = true;
+                var text = t.ToString()[2..^2];
+                comment.AddRange(text.Split('\n').Select(l => l.Trim().TrimStart('*').Trim()).Where(l => l.Length > 0));
+            }
+        }
+        foreach (var t in node.GetLastToken().TrailingTrivia)
+            if (t.IsKind(SyntaxKind.SingleLineCommentTrivia) || t.IsKind(SyntaxKind.MultiLineCommentTrivia))
+                Report(Codes.UnsupportedComment, node.GetLastToken(), "comment at the end of a line");
+        return new IrLayout(blank, comment.ToImmutable());
+    }
+
+    void Report(string code, SyntaxToken at, string message) =>
+        diagnostics.Add(new ModelDiagnostic(code, file, Line(at), message));
+
+    static int Line(SyntaxToken t) => t.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+}

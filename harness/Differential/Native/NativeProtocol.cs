@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using VhostLog.Harness.Cases;
+
+namespace VhostLog.Harness.Native;
+
+/// <summary>
+/// Writing requests and reading responses of the worker line protocol
+/// (harness/native/PROTOCOL.md) on raw bytes, without per-line strings.
+/// </summary>
+internal static class NativeProtocol
+{
+    private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
+    /// <summary>Appends the <c>C</c> line of <paramref name="c"/>.</summary>
+    public static void WriteCase(ByteBuffer buffer, LogCase c)
+    {
+        var mapped = c.Mapped.IsDefault ? ImmutableArray<UserRange>.Empty : c.Mapped;
+        var umem = c.Umem.IsDefault ? ImmutableArray<UmemMap>.Empty : c.Umem;
+        var log = c.Log.IsDefault ? ImmutableArray<LogEntry>.Empty : c.Log;
+        var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
+
+        // Upper bound: 17 bytes per number.
+        int numbers = 9 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length;
+        var span = buffer.GetSpan(2 + 17 * numbers + 1);
+        int p = 0;
+        span[p++] = (byte)'C';
+        Hex(span, ref p, (ulong)c.Function);
+        Hex(span, ref p, c.LogBase);
+        Hex(span, ref p, c.LogCtx ? 1UL : 0UL);
+        Hex(span, ref p, c.Iotlb ? 1UL : 0UL);
+        Hex(span, ref p, c.Address);
+        Hex(span, ref p, c.Length);
+        Hex(span, ref p, (ulong)mapped.Length);
+        foreach (var r in mapped)
+        {
+            Hex(span, ref p, r.Start);
+            Hex(span, ref p, r.Length);
+        }
+        Hex(span, ref p, (ulong)umem.Length);
+        foreach (var m in umem)
+        {
+            Hex(span, ref p, m.Start);
+            Hex(span, ref p, m.Size);
+            Hex(span, ref p, m.Addr);
+        }
+        Hex(span, ref p, (ulong)log.Length);
+        foreach (var e in log)
+        {
+            Hex(span, ref p, e.Addr);
+            Hex(span, ref p, e.Len);
+        }
+        Hex(span, ref p, (ulong)iov.Length);
+        foreach (var v in iov)
+        {
+            Hex(span, ref p, v.Base);
+            Hex(span, ref p, v.Len);
+        }
+        span[p++] = (byte)'\n';
+        buffer.Advance(p);
+    }
+
+    /// <summary>Writes ' ' and <paramref name="v"/> in lower-case hex.</summary>
+    private static void Hex(Span<byte> span, ref int p, ulong v)
+    {
+        span[p++] = (byte)' ';
+        int digits = v == 0 ? 1 : (67 - BitOperations.LeadingZeroCount(v)) / 4;
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            span[p + i] = HexDigits[(int)(v & 0xf)];
+            v >>= 4;
+        }
+        p += digits;
+    }
+
+    /// <summary>
+    /// Parses an <c>R</c> line; null if it is not a well-formed response.
+    /// </summary>
+    public static Observation? ParseResponse(ReadOnlySpan<byte> line)
+    {
+        Outcome outcome;
+        int p;
+        if (line.StartsWith("R ok "u8))
+        {
+            outcome = Outcome.Returned;
+            p = 5;
+        }
+        else if (line.StartsWith("R bug "u8))
+        {
+            outcome = Outcome.Bug;
+            p = 6;
+        }
+        else
+        {
+            return null;
+        }
+        if (!ReadHex(line, ref p, out ulong ret) || ret > uint.MaxValue
+            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong signals) || signals > int.MaxValue
+            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong nbytes)
+            || nbytes > (ulong)(line.Length - p) / 4)
+        {
+            return null;
+        }
+        var bytes = ImmutableArray<(ulong Addr, byte Value)>.Empty;
+        if (nbytes > 0)
+        {
+            var array = new (ulong Addr, byte Value)[nbytes];
+            for (int i = 0; i < array.Length; i++)
+            {
+                if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong addr)
+                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong value) || value > 0xff)
+                {
+                    return null;
+                }
+                array[i] = (addr, (byte)value);
+            }
+            bytes = ImmutableCollectionsMarshal.AsImmutableArray(array);
+        }
+        if (p != line.Length)
+        {
+            return null;
+        }
+        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, bytes, "");
+    }
+
+    /// <summary>Parses a <c>D case signal</c> line.</summary>
+    public static bool TryParseDeath(ReadOnlySpan<byte> line, out ulong caseIndex, out int signal)
+    {
+        caseIndex = 0;
+        signal = 0;
+        int p = 1;
+        if (line.Length < 2 || line[0] != (byte)'D'
+            || !Space(line, ref p) || !ReadHex(line, ref p, out caseIndex)
+            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong sig) || sig > 255
+            || p != line.Length)
+        {
+            return false;
+        }
+        signal = (int)sig;
+        return true;
+    }
+
+    private static bool Space(ReadOnlySpan<byte> line, ref int p)
+    {
+        if (p >= line.Length || line[p] != (byte)' ')
+        {
+            return false;
+        }
+        p++;
+        return true;
+    }
+
+    private static bool ReadHex(ReadOnlySpan<byte> line, ref int p, out ulong value)
+    {
+        value = 0;
+        int start = p;
+        while (p < line.Length && p - start < 17)
+        {
+            int b = line[p];
+            int d = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : -1;
+            if (d < 0)
+            {
+                break;
+            }
+            value = (value << 4) | (uint)d;
+            p++;
+        }
+        return p > start && p - start <= 16;
+    }
+}
+
+/// <summary>A growable byte buffer reused across batches.</summary>
+internal sealed class ByteBuffer
+{
+    private byte[] _data = new byte[64 * 1024];
+
+    public int Length { get; private set; }
+
+    public ReadOnlySpan<byte> Written => _data.AsSpan(0, Length);
+
+    public void Clear() => Length = 0;
+
+    /// <summary>Drops everything after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length) => Length = Math.Min(Length, length);
+
+    public Span<byte> GetSpan(int size)
+    {
+        if (_data.Length - Length < size)
+        {
+            Array.Resize(ref _data, Math.Max(_data.Length * 2, Length + size));
+        }
+        return _data.AsSpan(Length);
+    }
+
+    public void Advance(int count) => Length += count;
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        Length += bytes.Length;
+    }
+}
+
+/// <summary>Reads '\n'-terminated lines from a stream into one reused buffer.</summary>
+internal sealed class LineReader(Stream stream)
+{
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    /// <summary>
+    /// The next line (without '\n'), valid until the next call; false at end
+    /// of stream (an unterminated last piece is dropped).
+    /// </summary>
+    public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        int scanned = 0;
+        while (true)
+        {
+            int nl = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                line = _buffer.AsSpan(_start, scanned + nl);
+                _start += scanned + nl + 1;
+                return true;
+            }
+            scanned = _end - _start;
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, scanned);
+                _end = scanned;
+                _start = 0;
+            }
+            if (_end == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+            int n;
+            try
+            {
+                n = stream.Read(_buffer, _end, _buffer.Length - _end);
+            }
+            catch (IOException)
+            {
+                n = 0;
+            }
+            catch (ObjectDisposedException)
+            {
+                n = 0;
+            }
+            if (n <= 0)
+            {
+                line = default;
+                return false;
+            }
+            _end += n;
+        }
+    }
+}

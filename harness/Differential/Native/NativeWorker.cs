@@ -1,0 +1,477 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using VhostLog.Harness.Cases;
+
+namespace VhostLog.Harness.Native;
+
+/// <summary>Settings of a <see cref="NativeWorker"/>.</summary>
+public sealed record NativeWorkerOptions
+{
+    /// <summary>Cases per batch (each batch ends with <c>F</c>).</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>A batch not fully answered within this time is a timeout of the case in flight.</summary>
+    public TimeSpan BatchTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a worker may take to die after SIGTERM (or after its last answer) before SIGKILL.</summary>
+    public TimeSpan TerminateGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A batch stops growing at this many request bytes, so that it always
+    /// fits the pipe to the worker; a case larger than half of it goes alone.
+    /// </summary>
+    public int MaxBatchBytes { get; init; } = 48 * 1024;
+
+    /// <summary>Extra environment variables of the worker process (e.g. ASAN_OPTIONS).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+/// <summary>The worker rejected a request (exit status 2): a bug of the runner or an invalid case.</summary>
+public sealed class NativeWorkerException(string message) : Exception(message);
+
+/// <summary>
+/// Runs cases in a native worker process (harness/native/PROTOCOL.md).
+/// A case that kills the worker becomes <see cref="Outcome.Crash"/>, one
+/// that keeps a batch past its deadline <see cref="Outcome.Timeout"/>; the
+/// worker is then restarted and the remaining cases run on. Not thread-safe:
+/// use one instance per thread.
+/// </summary>
+public sealed class NativeWorker : IDisposable
+{
+    private const int SigTerm = 15;
+
+    private static readonly ImmutableArray<string> MeaningfulMarkers =
+    [
+        "runtime error:",
+        "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer",
+        "SUMMARY:",
+        "vhostlog-worker:",
+    ];
+
+    private readonly Lock _gate = new();
+    private readonly Timer _watchdog;
+    private readonly ByteBuffer _request = new();
+    private WorkerProcess? _current;
+    private WorkerProcess? _armed;   // guarded by _gate
+    private long _deadline;          // guarded by _gate (Stopwatch ticks)
+    private bool _fired;             // guarded by _gate
+    private bool _disposed;
+
+    public NativeWorker(string workerPath, NativeWorkerOptions? options = null)
+    {
+        WorkerPath = Path.GetFullPath(workerPath);
+        Options = options ?? new NativeWorkerOptions();
+        if (Options.BatchSize < 1 || Options.MaxBatchBytes < 64 || Options.BatchTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options));
+        }
+        if (!File.Exists(WorkerPath))
+        {
+            throw new FileNotFoundException("native worker not found", WorkerPath);
+        }
+        _watchdog = new Timer(OnWatchdog, null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    public NativeWorker(NativeBuildResult build, NativeWorkerOptions? options = null)
+        : this(build.WorkerPath, options)
+    {
+    }
+
+    public string WorkerPath { get; }
+
+    public NativeWorkerOptions Options { get; }
+
+    /// <summary>How many worker processes were started so far (restarts + 1).</summary>
+    public int ProcessesStarted { get; private set; }
+
+    /// <summary>Runs every case; the result has one observation per case, in order.</summary>
+    /// <exception cref="NativeWorkerException">The worker rejected a case as malformed.</exception>
+    public IReadOnlyList<Observation> Run(IReadOnlyList<LogCase> cases)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(cases);
+        var results = new Observation[cases.Count];
+        int next = 0;
+        int carefulUntil = 0; // cases before this index go one per batch
+        while (next < cases.Count)
+        {
+            var worker = _current ??= Start();
+            int count = FormatBatch(cases, next, next < carefulUntil ? 1 : Options.BatchSize);
+            var end = Exchange(worker, results, next, count);
+            if (!end.Ended && !end.TimedOut)
+            {
+                next += count;
+                continue;
+            }
+
+            // The worker died, was stopped, or broke the protocol.
+            _current = null;
+            var (exitCode, stderr) = Finish(worker, kill: end.ProtocolError != null);
+            if (exitCode == 2 && stderr.Any(l => l.Contains("malformed input", StringComparison.Ordinal)))
+            {
+                throw new NativeWorkerException(
+                    $"worker rejected case {next + end.Received}: " + string.Join("\n", stderr.Where(l => l.Length > 0)));
+            }
+            next += end.Received;
+            int unanswered = count - end.Received;
+            if (unanswered == 0)
+            {
+                continue; // stopped just after its last answer
+            }
+            if (end.DeathIndex == end.Received || unanswered == 1)
+            {
+                results[next] = new Observation(
+                    end.TimedOut ? Outcome.Timeout : Outcome.Crash,
+                    0,
+                    0,
+                    ImmutableArray<(ulong Addr, byte Value)>.Empty,
+                    Describe(end, exitCode, stderr));
+                next++;
+            }
+            else
+            {
+                // Answers were lost (SIGKILL): find the culprit one case at a time.
+                carefulUntil = Math.Max(carefulUntil, next + unanswered);
+            }
+        }
+        return results;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _watchdog.Dispose();
+        if (_current is { } worker)
+        {
+            _current = null;
+            try
+            {
+                worker.Stdin.Write("Q\n"u8);
+                worker.Stdin.Flush();
+                worker.Stdin.Close();
+            }
+            catch (IOException)
+            {
+            }
+            Finish(worker, kill: false);
+        }
+    }
+
+    private int FormatBatch(IReadOnlyList<LogCase> cases, int start, int limit)
+    {
+        _request.Clear();
+        int count = 0;
+        while (count < limit && start + count < cases.Count)
+        {
+            int before = _request.Length;
+            NativeProtocol.WriteCase(_request, cases[start + count]);
+            int size = _request.Length - before;
+            bool big = size > Options.MaxBatchBytes / 2;
+            if (count > 0 && (big || _request.Length > Options.MaxBatchBytes))
+            {
+                _request.Truncate(before);
+                break;
+            }
+            count++;
+            if (big)
+            {
+                break;
+            }
+        }
+        _request.Append("F\n"u8);
+        return count;
+    }
+
+    private readonly record struct BatchEnd(
+        int Received, bool Ended, bool TimedOut, long DeathIndex, string? ProtocolError);
+
+    private BatchEnd Exchange(WorkerProcess worker, Observation[] results, int start, int count)
+    {
+        ulong seqBase = worker.CasesSent;
+        worker.CasesSent += (ulong)count;
+        Arm(worker);
+        try
+        {
+            worker.Stdin.Write(_request.Written);
+            worker.Stdin.Flush();
+        }
+        catch (IOException)
+        {
+            // The worker is gone; what it answered is still in the pipe.
+        }
+
+        int received = 0;
+        long deathIndex = -1;
+        string? protocolError = null;
+        bool ended = false;
+        while (received < count)
+        {
+            if (!worker.Reader.TryReadLine(out var line))
+            {
+                ended = true;
+                break;
+            }
+            if (line.Length > 0 && line[0] == (byte)'R')
+            {
+                var observation = NativeProtocol.ParseResponse(line);
+                if (observation == null)
+                {
+                    protocolError = "malformed response: " + Excerpt(line);
+                    ended = true;
+                    break;
+                }
+                results[start + received++] = observation;
+            }
+            else if (NativeProtocol.TryParseDeath(line, out ulong deathCase, out _))
+            {
+                if (deathCase >= seqBase && deathCase - seqBase < (ulong)count)
+                {
+                    deathIndex = (long)(deathCase - seqBase);
+                }
+                ended = true;
+                break;
+            }
+            else
+            {
+                protocolError = "unexpected output: " + Excerpt(line);
+                ended = true;
+                break;
+            }
+        }
+        bool timedOut = Disarm();
+        return new BatchEnd(received, ended, timedOut, deathIndex, protocolError);
+    }
+
+    private WorkerProcess Start()
+    {
+        var psi = new ProcessStartInfo(WorkerPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Options.Environment != null)
+        {
+            foreach (var (name, value) in Options.Environment)
+            {
+                psi.Environment[name] = value;
+            }
+        }
+        var process = Process.Start(psi)
+            ?? throw new InvalidOperationException($"could not start {WorkerPath}");
+        var worker = new WorkerProcess(process);
+        process.ErrorDataReceived += (_, e) => worker.Stderr.Add(e.Data);
+        process.BeginErrorReadLine();
+        ProcessesStarted++;
+        return worker;
+    }
+
+    /// <summary>Waits for (or forces) the end of a worker; its exit code and stderr.</summary>
+    private (int ExitCode, string[] Stderr) Finish(WorkerProcess worker, bool kill)
+    {
+        var process = worker.Process;
+        try
+        {
+            if (kill || !process.WaitForExit(Options.TerminateGrace))
+            {
+                process.Kill();
+            }
+            // Let the stderr reader reach end of file (bounded: a grandchild could hold it).
+            using var cts = new CancellationTokenSource(Options.TerminateGrace);
+            try
+            {
+                process.WaitForExitAsync(cts.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            int exitCode = process.HasExited ? process.ExitCode : -1;
+            return (exitCode, worker.Stderr.Snapshot());
+        }
+        catch (InvalidOperationException)
+        {
+            return (-1, worker.Stderr.Snapshot());
+        }
+        finally
+        {
+            worker.Dispose();
+        }
+    }
+
+    private string Describe(BatchEnd end, int exitCode, string[] stderr)
+    {
+        var sb = new StringBuilder();
+        if (end.TimedOut)
+        {
+            sb.Append($"timeout: batch not answered within {Options.BatchTimeout.TotalSeconds:0.###} s; worker stopped, ");
+        }
+        else
+        {
+            sb.Append("worker died, ");
+        }
+        sb.Append(exitCode switch
+        {
+            -1 => "exit status unknown",
+            > 128 and < 192 => $"killed by signal {exitCode - 128} ({SignalName(exitCode - 128)})",
+            _ => $"exit status {exitCode}",
+        });
+        if (end.ProtocolError != null)
+        {
+            sb.Append("; ").Append(end.ProtocolError);
+        }
+        var picked = stderr
+            .Where(l => MeaningfulMarkers.Any(m => l.Contains(m, StringComparison.Ordinal))
+                        && !l.Contains("vhostlog-worker: died in case", StringComparison.Ordinal))
+            .Take(4)
+            .ToList();
+        if (picked.Count == 0)
+        {
+            picked = stderr.Where(l => !string.IsNullOrWhiteSpace(l)
+                                       && !l.Contains("vhostlog-worker: died in case", StringComparison.Ordinal))
+                .Take(3)
+                .ToList();
+        }
+        foreach (string l in picked)
+        {
+            sb.Append('\n').Append(l.Length > 300 ? l[..300] + "..." : l.Trim());
+        }
+        return sb.ToString();
+    }
+
+    private static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        31 => "SIGSYS",
+        _ => "signal " + signal,
+    };
+
+    private static string Excerpt(ReadOnlySpan<byte> line) =>
+        Encoding.UTF8.GetString(line.Length > 120 ? line[..120] : line);
+
+    private void Arm(WorkerProcess worker)
+    {
+        lock (_gate)
+        {
+            _armed = worker;
+            _fired = false;
+            _deadline = Stopwatch.GetTimestamp() + (long)(Options.BatchTimeout.TotalSeconds * Stopwatch.Frequency);
+        }
+        _watchdog.Change(Options.BatchTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Stops watching; true if the deadline passed (the worker is being stopped).</summary>
+    private bool Disarm()
+    {
+        lock (_gate)
+        {
+            _armed = null;
+            bool fired = _fired;
+            _fired = false;
+            return fired;
+        }
+    }
+
+    private void OnWatchdog(object? state)
+    {
+        WorkerProcess? worker;
+        lock (_gate)
+        {
+            worker = _armed;
+            if (worker == null || Stopwatch.GetTimestamp() < _deadline)
+            {
+                return; // disarmed, or a stale tick of an earlier batch
+            }
+            _fired = true;
+        }
+        try
+        {
+            // SIGTERM lets the worker write its answers and a D line first.
+            if (!worker.Process.HasExited)
+            {
+                _ = Kill(worker.Process.Id, SigTerm);
+                if (!worker.Process.WaitForExit(Options.TerminateGrace))
+                {
+                    worker.Process.Kill();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>One worker process and its pipes.</summary>
+    private sealed class WorkerProcess(Process process) : IDisposable
+    {
+        public Process Process { get; } = process;
+
+        public Stream Stdin { get; } = process.StandardInput.BaseStream;
+
+        public LineReader Reader { get; } = new(process.StandardOutput.BaseStream);
+
+        public StderrLog Stderr { get; } = new();
+
+        /// <summary>C lines written to this process (its case numbering).</summary>
+        public ulong CasesSent { get; set; }
+
+        public void Dispose() => Process.Dispose();
+    }
+
+    /// <summary>The last lines a worker wrote to stderr.</summary>
+    private sealed class StderrLog
+    {
+        private const int Capacity = 400;
+        private readonly Lock _lock = new();
+        private readonly Queue<string> _lines = new();
+
+        public void Add(string? line)
+        {
+            if (line == null)
+            {
+                return;
+            }
+            lock (_lock)
+            {
+                if (_lines.Count == Capacity)
+                {
+                    _lines.Dequeue();
+                }
+                _lines.Enqueue(line);
+            }
+        }
+
+        public string[] Snapshot()
+        {
+            lock (_lock)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+}

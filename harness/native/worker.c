@@ -1,0 +1,529 @@
+/*
+ * The native side of the differential harness (protocol: PROTOCOL.md).
+ *
+ * Reads one case per line on stdin, calls the function under test on a
+ * fresh struct vhost_virtqueue (the tree's own, from vhost.h), and answers
+ * one line per case on stdout.  The functions under test come from the C
+ * file named by the macro VL_FUNCTIONS; it is #included below so that
+ * static definitions are callable.
+ *
+ * Output is buffered and written on `F` (or when the buffer grows large).
+ * If the worker dies (fatal signal, sanitizer error, SIGTERM from the
+ * runner's watchdog), it first writes the complete responses it holds and
+ * a `D` line naming the case in flight, so the runner can tell which case
+ * killed it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#include "vhost_env.h"
+#include "vl_shim.h"
+
+#ifndef VL_FUNCTIONS
+#error "build with -DVL_FUNCTIONS='\"/path/to/functions.c\"'"
+#endif
+#include VL_FUNCTIONS
+
+#define VL_NO_CASE (~0ULL)
+#define VL_FLUSH_AT (256u * 1024u)
+
+/* ---- output buffer (also read by the death handlers) ------------------ */
+
+static char *volatile out_buf;
+static size_t out_cap;
+static size_t out_len;			/* append position */
+static volatile size_t out_committed;	/* end of the last complete response */
+static volatile size_t out_written;	/* prefix already written to fd 1 */
+static volatile unsigned long long cur_case = VL_NO_CASE;
+
+static void out_reserve(size_t extra)
+{
+	size_t cap;
+	char *n, *old;
+
+	if (out_cap - out_len >= extra)
+		return;
+	cap = out_cap ? out_cap : 1u << 16;
+	while (cap - out_len < extra)
+		cap *= 2;
+	n = malloc(cap);
+	if (!n) {
+		fprintf(stderr, "vhostlog-worker: out of memory\n");
+		abort();
+	}
+	if (out_len)
+		memcpy(n, out_buf, out_len);
+	old = out_buf;
+	out_buf = n;		/* the handlers see either buffer, both complete */
+	out_cap = cap;
+	free(old);
+}
+
+static void out_flush(void)
+{
+	while (out_written < out_committed) {
+		ssize_t w = write(1, out_buf + out_written,
+				  out_committed - out_written);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		out_written += (size_t)w;
+	}
+	out_committed = 0;
+	out_written = 0;
+	out_len = 0;
+}
+
+static const char vl_hex_digits[] = "0123456789abcdef";
+
+static char *put_hex(char *p, unsigned long long v)
+{
+	int n = 1;
+	int i;
+
+	while (n < 16 && (v >> (4 * n)))
+		n++;
+	for (i = n - 1; i >= 0; i--)
+		p[i] = vl_hex_digits[v & 0xf], v >>= 4;
+	return p + n;
+}
+
+/* ---- dying with a report ---------------------------------------------- */
+
+/* Async-signal-safe: write(2) only, on data the main code keeps consistent. */
+static void report_death(int sig)
+{
+	char line[64], *p = line;
+	char *buf = out_buf;
+	size_t w = out_written, c = out_committed;
+
+	while (buf && w < c) {
+		ssize_t n = write(1, buf + w, c - w);
+
+		if (n <= 0)
+			break;
+		w += (size_t)n;
+	}
+	*p++ = 'D';
+	*p++ = ' ';
+	p = put_hex(p, cur_case);
+	*p++ = ' ';
+	p = put_hex(p, (unsigned long long)sig);
+	*p++ = '\n';
+	if (write(1, line, (size_t)(p - line)) < 0) {
+		/* nothing left to do */
+	}
+	p = line;
+	memcpy(p, "vhostlog-worker: died in case ", 30);
+	p += 30;
+	p = put_hex(p, cur_case);
+	*p++ = '\n';
+	if (write(2, line, (size_t)(p - line)) < 0) {
+		/* nothing left to do */
+	}
+}
+
+static void on_fatal_signal(int sig)
+{
+	report_death(sig);
+	/* SA_RESETHAND restored the default action; SA_NODEFER lets it act now. */
+	raise(sig);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/* ASan reports, then runs this before it exits. */
+static void on_sanitizer_death(void)
+{
+	report_death(0);
+}
+
+/*
+ * gcc links UBSan as a runtime of its own that does not run ASan's death
+ * callback: have it abort() after its report instead, which the SIGABRT
+ * handler below turns into the D line.
+ */
+const char *__ubsan_default_options(void);
+__attribute__((__used__, __visibility__("default")))
+const char *__ubsan_default_options(void)
+{
+	return "abort_on_error=1:print_stacktrace=1";
+}
+#endif
+
+static void install_death_handlers(void)
+{
+	static const int sigs[] = {
+		SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP,
+		SIGSYS, SIGTERM, SIGXCPU, SIGXFSZ,
+	};
+	static char altstack[1 << 16];
+	stack_t old;
+	size_t i;
+
+	/* Keep a sanitizer's alternate stack if it installed one. */
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
+		stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+
+		sigaltstack(&ss, NULL);
+	}
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction cur, sa;
+
+		/* A sanitizer's own handler reports better; it calls back below. */
+		if (sigaction(sigs[i], NULL, &cur) != 0 ||
+		    (cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_ONSTACK | SA_RESETHAND | SA_NODEFER;
+		sigaction(sigs[i], &sa, NULL);
+	}
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_set_death_callback(on_sanitizer_death);
+#endif
+}
+
+/* ---- one case --------------------------------------------------------- */
+
+struct vl_case {
+	unsigned int fn;
+	u64 log_base;
+	u64 log_ctx;
+	u64 iotlb;
+	u64 address;
+	u64 length;
+	struct vhost_iotlb_map *maps;
+	size_t nmaps;
+	struct vhost_log *log;
+	size_t nlog;
+	struct iovec *iov;
+	size_t niov;
+	struct vhost_virtqueue *vq;
+	struct vhost_iotlb umem;
+	struct vhost_iotlb device_iotlb;
+};
+
+/* Static, so that whatever it holds stays reachable if we _exit mid-case. */
+static struct vl_case cur;
+
+static void case_release(struct vl_case *c)
+{
+	free(c->maps);
+	free(c->log);
+	free(c->iov);
+	free(c->vq);
+	memset(c, 0, sizeof(*c));
+}
+
+static void *alloc_array(size_t n, size_t size)
+{
+	void *p;
+
+	if (!n)
+		return NULL;
+	p = calloc(n, size);
+	if (!p) {
+		fprintf(stderr, "vhostlog-worker: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+struct vl_parser {
+	const char *line;
+	const char *p;
+	const char *end;
+	unsigned long lineno;
+};
+
+__attribute__((__noreturn__, __format__(__printf__, 2, 3)))
+static void malformed(const struct vl_parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int len = (int)(ps->end - ps->line);
+
+	out_flush();
+	fprintf(stderr, "vhostlog-worker: malformed input line %lu, column %ld: ",
+		ps->lineno, (long)(ps->p - ps->line) + 1);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n  %.*s%s\n", len > 120 ? 120 : len, ps->line,
+		len > 120 ? "..." : "");
+	_exit(2);
+}
+
+static int hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static u64 field(struct vl_parser *ps, const char *what)
+{
+	u64 v = 0;
+	int digits = 0, d;
+
+	if (ps->p >= ps->end || *ps->p != ' ')
+		malformed(ps, "expected ' ' and then %s", what);
+	ps->p++;
+	while (ps->p < ps->end && (d = hex_value(*ps->p)) >= 0) {
+		if (digits == 16)
+			malformed(ps, "%s has more than 16 hex digits", what);
+		v = v << 4 | (u64)d;
+		digits++;
+		ps->p++;
+	}
+	if (!digits)
+		malformed(ps, "expected %s (hex)", what);
+	return v;
+}
+
+static u64 flag(struct vl_parser *ps, const char *what)
+{
+	u64 v = field(ps, what);
+
+	if (v > 1)
+		malformed(ps, "%s must be 0 or 1", what);
+	return v;
+}
+
+/* A count of entries of `fields` fields each: every field takes >= 2 chars. */
+static size_t count(struct vl_parser *ps, const char *what, size_t fields)
+{
+	u64 n = field(ps, what);
+
+	if (n > (u64)(ps->end - ps->p) / (2 * fields))
+		malformed(ps, "%s %llx: the line is too short for that many entries",
+			  what, (unsigned long long)n);
+	return (size_t)n;
+}
+
+static void parse_case(struct vl_parser *ps, struct vl_case *c)
+{
+	size_t n, i;
+	u64 fn;
+
+	fn = field(ps, "fn");
+	if (fn > 2)
+		malformed(ps, "fn must be 0, 1 or 2");
+	c->fn = (unsigned int)fn;
+	c->log_base = field(ps, "log_base");
+	c->log_ctx = flag(ps, "log_ctx");
+	c->iotlb = flag(ps, "iotlb");
+	c->address = field(ps, "address");
+	c->length = field(ps, "length");
+
+	vl_user_reset();
+	n = count(ps, "nmapped", 2);
+	for (i = 0; i < n; i++) {
+		u64 start = field(ps, "mapped start");
+		u64 len = field(ps, "mapped len");
+
+		if (vl_user_add(start, len))
+			malformed(ps, "mapped range %llx+%llx wraps or is over 1 MiB",
+				  (unsigned long long)start,
+				  (unsigned long long)len);
+	}
+	if (vl_user_commit())
+		malformed(ps, "mapped ranges hold more than 1 MiB");
+
+	c->nmaps = count(ps, "numem", 3);
+	c->maps = alloc_array(c->nmaps, sizeof(*c->maps));
+	for (i = 0; i < c->nmaps; i++) {
+		c->maps[i].start = field(ps, "umem start");
+		c->maps[i].size = field(ps, "umem size");
+		c->maps[i].addr = field(ps, "umem addr");
+	}
+
+	c->nlog = count(ps, "nlog", 2);
+	if (c->nlog > UINT_MAX)
+		malformed(ps, "nlog does not fit unsigned int");
+	c->log = alloc_array(c->nlog, sizeof(*c->log));
+	for (i = 0; i < c->nlog; i++) {
+		c->log[i].addr = field(ps, "log addr");
+		c->log[i].len = field(ps, "log len");
+	}
+
+	c->niov = count(ps, "niov", 2);
+	if (c->niov > INT_MAX)
+		malformed(ps, "niov does not fit int");
+	c->iov = alloc_array(c->niov, sizeof(*c->iov));
+	for (i = 0; i < c->niov; i++) {
+		c->iov[i].iov_base = (void *)(uintptr_t)field(ps, "iov base");
+		c->iov[i].iov_len = (size_t)field(ps, "iov len");
+	}
+
+	if (ps->p != ps->end)
+		malformed(ps, "unexpected text after the last iovec");
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static void build_vq(struct vl_case *c)
+{
+	struct vhost_virtqueue *vq;
+	size_t i;
+
+	vq = alloc_array(1, sizeof(*vq));
+	c->vq = vq;
+
+	INIT_LIST_HEAD(&c->umem.list);
+	for (i = 0; i < c->nmaps; i++) {
+		struct vhost_iotlb_map *m = &c->maps[i];
+
+		m->last = m->start + m->size - 1;
+		m->perm = VHOST_MAP_RW;
+		list_add_tail(&m->link, &c->umem.list);
+	}
+	c->umem.nmaps = (unsigned int)c->nmaps;
+	INIT_LIST_HEAD(&c->device_iotlb.list);
+
+	vq->log_base = (void __user *)(uintptr_t)c->log_base;
+	vq->log_ctx = c->log_ctx ? vl_log_eventfd() : NULL;
+	vq->umem = &c->umem;
+	vq->iotlb = c->iotlb ? &c->device_iotlb : NULL;
+}
+
+/* Returns 1 when the call reached BUG(). */
+static int call_function(struct vl_case *c, int *ret)
+{
+	jmp_buf bug;
+	volatile int r = 0;
+
+	vl_signal_count = 0;
+	vl_warn_count = 0;
+	vl_bug_target = &bug;
+	if (setjmp(bug)) {
+		vl_bug_target = NULL;
+		*ret = 0;
+		return 1;
+	}
+	switch (c->fn) {
+	case 0:
+		r = log_write(c->vq->log_base, c->address, c->length);
+		break;
+	case 1:
+		r = log_write_hva(c->vq, c->address, c->length);
+		break;
+	default:
+		r = vhost_log_write(c->vq, c->log, (unsigned int)c->nlog,
+				    c->length, c->iov, (int)c->niov);
+		break;
+	}
+	vl_bug_target = NULL;
+	*ret = r;
+	return 0;
+}
+
+static void respond(int bug, int ret)
+{
+	const struct vl_user_range *r;
+	size_t nr, i, nbytes = 0;
+	u64 off;
+	char *p;
+
+	r = vl_user_ranges(&nr);
+	for (i = 0; i < nr; i++)
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++)
+			nbytes += r[i].bytes[off] != 0;
+
+	out_reserve(64 + nbytes * 20);
+	p = out_buf + out_len;
+	memcpy(p, bug ? "R bug " : "R ok ", bug ? 6 : 5);
+	p += bug ? 6 : 5;
+	p = put_hex(p, (unsigned int)ret);
+	*p++ = ' ';
+	p = put_hex(p, vl_signal_count);
+	*p++ = ' ';
+	p = put_hex(p, nbytes);
+	for (i = 0; i < nr; i++) {
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++) {
+			if (!r[i].bytes[off])
+				continue;
+			*p++ = ' ';
+			p = put_hex(p, r[i].start + off);
+			*p++ = ' ';
+			p = put_hex(p, r[i].bytes[off]);
+		}
+	}
+	*p++ = '\n';
+	out_len = (size_t)(p - out_buf);
+	out_committed = out_len;
+	if (out_len >= VL_FLUSH_AT)
+		out_flush();
+}
+
+int main(void)
+{
+	static char inbuf[1 << 16];
+	unsigned long long seq = 0;
+	struct vl_parser ps = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	setvbuf(stdin, inbuf, _IOFBF, sizeof(inbuf));
+	install_death_handlers();
+
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		int bug, ret;
+
+		ps.lineno++;
+		ps.line = line;
+		ps.p = line;
+		ps.end = line + n;
+		if (line[n - 1] != '\n')
+			malformed(&ps, "the last line has no newline");
+		ps.end--;
+		if (n == 2 && line[0] == 'Q')
+			break;
+		if (n == 2 && line[0] == 'F') {
+			out_flush();
+			continue;
+		}
+		if (line[0] != 'C')
+			malformed(&ps, "expected a request C, F or Q");
+		ps.p++;
+
+		parse_case(&ps, &cur);
+		build_vq(&cur);
+		cur_case = seq;
+		bug = call_function(&cur, &ret);
+		respond(bug, ret);
+		cur_case = VL_NO_CASE;
+		seq++;
+		case_release(&cur);
+	}
+	if (ferror(stdin)) {
+		perror("vhostlog-worker: stdin");
+		out_flush();
+		return 3;
+	}
+	out_flush();
+	free(line);
+	free(out_buf);
+	out_buf = NULL;
+	vl_user_free();
+	return 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * Userspace implementations behind the shim headers:
+ * - the simulated user memory of a case (byte ranges in one arena) and
+ *   set_bit_to_user() over it (-EFAULT outside the mapped ranges),
+ * - eventfd_signal() counting, BUG() as a longjmp, WARN counting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vhost_env.h"
+#include "vl_shim.h"
+
+unsigned long vl_signal_count;
+unsigned long vl_warn_count;
+jmp_buf *vl_bug_target;
+
+/* ---- user memory ------------------------------------------------------ */
+
+static unsigned char *vl_arena;		/* VL_USER_MAX_BYTES, zero outside dirty windows */
+static struct vl_user_range *vl_ranges;
+static size_t vl_nranges, vl_ranges_cap;
+static size_t vl_last_hit;
+
+void vl_user_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < vl_nranges; i++) {
+		struct vl_user_range *r = &vl_ranges[i];
+
+		if (r->dirty_hi > r->dirty_lo)
+			memset(r->bytes + r->dirty_lo, 0, r->dirty_hi - r->dirty_lo);
+	}
+	vl_nranges = 0;
+	vl_last_hit = 0;
+}
+
+int vl_user_add(u64 start, u64 len)
+{
+	if (!len)
+		return 0;
+	if (len > VL_USER_MAX_BYTES || start + (len - 1) < start)
+		return -1;
+	if (vl_nranges == vl_ranges_cap) {
+		size_t cap = vl_ranges_cap ? vl_ranges_cap * 2 : 16;
+		struct vl_user_range *n = realloc(vl_ranges, cap * sizeof(*n));
+
+		if (!n) {
+			fprintf(stderr, "vhostlog-worker: out of memory\n");
+			abort();
+		}
+		vl_ranges = n;
+		vl_ranges_cap = cap;
+	}
+	vl_ranges[vl_nranges].start = start;
+	vl_ranges[vl_nranges].len = len;
+	vl_nranges++;
+	return 0;
+}
+
+static int vl_range_cmp(const void *a, const void *b)
+{
+	const struct vl_user_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int vl_user_commit(void)
+{
+	size_t i, n = 0;
+	u64 used = 0;
+
+	if (!vl_arena) {
+		vl_arena = calloc(1, VL_USER_MAX_BYTES);
+		if (!vl_arena) {
+			fprintf(stderr, "vhostlog-worker: out of memory\n");
+			abort();
+		}
+	}
+	if (vl_nranges > 1)
+		qsort(vl_ranges, vl_nranges, sizeof(*vl_ranges), vl_range_cmp);
+	/* Merge overlapping or touching ranges (last byte = start + len - 1). */
+	for (i = 0; i < vl_nranges; i++) {
+		struct vl_user_range r = vl_ranges[i];
+
+		if (n) {
+			struct vl_user_range *p = &vl_ranges[n - 1];
+			u64 p_last = p->start + (p->len - 1);
+
+			if (p_last == ~0ULL || r.start <= p_last + 1) {
+				u64 r_last = r.start + (r.len - 1);
+
+				if (r_last > p_last)
+					p->len += r_last - p_last;
+				continue;
+			}
+		}
+		vl_ranges[n++] = r;
+	}
+	vl_nranges = n;
+	for (i = 0; i < n; i++) {
+		if (vl_ranges[i].len > VL_USER_MAX_BYTES - used) {
+			vl_nranges = 0;
+			return -1;
+		}
+		vl_ranges[i].bytes = vl_arena + used;
+		vl_ranges[i].dirty_lo = vl_ranges[i].len;
+		vl_ranges[i].dirty_hi = 0;
+		used += vl_ranges[i].len;
+	}
+	return 0;
+}
+
+const struct vl_user_range *vl_user_ranges(size_t *count)
+{
+	*count = vl_nranges;
+	return vl_ranges;
+}
+
+void vl_user_free(void)
+{
+	vl_user_reset();
+	free(vl_ranges);
+	free(vl_arena);
+	vl_ranges = NULL;
+	vl_arena = NULL;
+	vl_ranges_cap = 0;
+}
+
+static struct vl_user_range *vl_user_find(u64 addr)
+{
+	size_t lo = 0, hi = vl_nranges;
+	struct vl_user_range *r;
+
+	if (vl_last_hit < vl_nranges) {
+		r = &vl_ranges[vl_last_hit];
+		if (addr >= r->start && addr - r->start < r->len)
+			return r;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		r = &vl_ranges[mid];
+		if (addr < r->start)
+			hi = mid;
+		else if (addr - r->start >= r->len)
+			lo = mid + 1;
+		else {
+			vl_last_hit = mid;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Same effect as vhost.c's version on a mapped byte: bit (nr + 8 * offset in
+ * page) counted from the page start, i.e. bit nr % 8 of byte addr + nr / 8
+ * (nr is 0..7 from log_write).  The byte must be mapped, else -EFAULT
+ * (where the kernel's page pin would fail).
+ */
+int set_bit_to_user(int nr, void __user *addr)
+{
+	u64 log = (u64)(unsigned long)addr;
+	long bit = (long)nr + (long)(log % PAGE_SIZE) * 8;
+	u64 byte = log - log % PAGE_SIZE + (u64)(bit >> 3);	/* floor: bit may be < 0 */
+	struct vl_user_range *r = vl_user_find(byte);
+	u64 off;
+
+	if (!r)
+		return -EFAULT;
+	off = byte - r->start;
+	r->bytes[off] |= (unsigned char)(1u << (bit & 7));
+	if (off < r->dirty_lo)
+		r->dirty_lo = off;
+	if (off + 1 > r->dirty_hi)
+		r->dirty_hi = off + 1;
+	return 0;
+}
+
+/* ---- eventfd, BUG, WARN ----------------------------------------------- */
+
+struct eventfd_ctx {
+	int vl_unused;
+};
+
+static struct eventfd_ctx vl_the_log_eventfd;
+
+struct eventfd_ctx *vl_log_eventfd(void)
+{
+	return &vl_the_log_eventfd;
+}
+
+void vl_eventfd_signal(struct eventfd_ctx *ctx)
+{
+	if (!ctx) {
+		fprintf(stderr, "vhostlog-worker: eventfd_signal(NULL)\n");
+		abort();
+	}
+	vl_signal_count++;
+}
+
+void vl_bug(const char *file, int line)
+{
+	if (vl_bug_target)
+		longjmp(*vl_bug_target, 1);
+	fprintf(stderr, "vhostlog-worker: BUG() at %s:%d outside a case\n", file, line);
+	abort();
+}
+
+void vl_warn(const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	vl_warn_count++;
+}

@@ -1,0 +1,45 @@
+/*
+ * The worker's side of the shim (not a kernel header): the simulated user
+ * memory of one case, the counters kernel stand-ins update, and where
+ * BUG() jumps to.  Implemented in shim.c.
+ */
+#ifndef VL_SHIM_H
+#define VL_SHIM_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* At most this many bytes of user memory per case (the protocol's limit). */
+#define VL_USER_MAX_BYTES (1UL << 20)
+
+struct vl_user_range {
+	u64 start;
+	u64 len;
+	unsigned char *bytes;	/* zero-filled at case start */
+	u64 dirty_lo;		/* offsets [dirty_lo, dirty_hi) may be non-zero */
+	u64 dirty_hi;
+};
+
+/* Forget the previous case's memory (zeroing what it wrote). */
+void vl_user_reset(void);
+/* Add a mapped range; 0, or -1 if it wraps past 2^64 or exceeds the limit. */
+int vl_user_add(u64 start, u64 len);
+/* Sort and merge the ranges added since the reset; -1 if over the limit. */
+int vl_user_commit(void);
+/* The merged ranges, by ascending address. */
+const struct vl_user_range *vl_user_ranges(size_t *count);
+/* Release everything (end of the worker). */
+void vl_user_free(void);
+
+/* The non-NULL context installed as vq->log_ctx. */
+struct eventfd_ctx *vl_log_eventfd(void);
+
+/* Counters of the current case; the worker zeroes them at case start. */
+extern unsigned long vl_signal_count;
+extern unsigned long vl_warn_count;
+
+/* Where BUG() longjmps (with value 1); NULL outside a call: abort. */
+extern jmp_buf *vl_bug_target;
+
+#endif

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.KernelTree;
+using VhostLog.Series;
+
+namespace VhostLog.Tests.Series;
+
+public sealed class SeriesTests
+{
+    /// <summary>The identity `make generate` signs with (Makefile SIGNOFF).</summary>
+    static string MakefileSignoff() =>
+        File.ReadLines(Path.Combine(Repo.Root, "Makefile"))
+            .First(l => l.StartsWith("SIGNOFF ?=", StringComparison.Ordinal))["SIGNOFF ?=".Length..].Trim();
+
+    static GenerateResult Generate(TargetTree tree, string outDir) =>
+        new SeriesComposer(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation())
+            .Generate(new GenerateRequest(tree, outDir, MakefileSignoff(), null, Targets.WorkRoot(Repo.Root)));
+
+    static TargetTree Default() => Targets.Resolve(Repo.Root, null);
+
+    [Test]
+    public void CommittedSeriesMatchesRegeneration()
+    {
+        var committed = Path.Combine(Repo.Root, "out", "linux-6.12.117");
+        var fresh = Path.Combine(Repo.TempDir("drift"), "series");
+        Generate(Default(), fresh);
+        var names = Directory.GetFiles(fresh).Select(Path.GetFileName).Order().ToList();
+        Assert.That(Directory.GetFiles(committed).Select(Path.GetFileName).Order().ToList(), Is.EqualTo(names),
+            "out/linux-6.12.117 holds other files than a regeneration: run `make generate` and commit out/");
+        foreach (var n in names)
+            Assert.That(File.ReadAllText(Path.Combine(committed, n!)), Is.EqualTo(File.ReadAllText(Path.Combine(fresh, n!))),
+                $"out/linux-6.12.117/{n} drifted from the models: run `make generate`, review and commit out/ (say why in the message)");
+    }
+
+    [Test]
+    public void CommitMessagesWrapAt75AndCarryTrailers()
+    {
+        var series = SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
+        foreach (var p in series.Patches)
+        {
+            var message = series.CommitMessage(p, MakefileSignoff());
+            Assert.That(message.Split('\n').Where(l => l.Length > 75), Is.Empty, $"patch {p.Number}");
+            Assert.That(message, Does.Contain("Signed-off-by: " + MakefileSignoff()));
+            if (p.Upstream is not null)
+                Assert.That(message.Split('\n')[2], Is.EqualTo($"commit {p.Upstream} upstream."));
+        }
+    }
+
+    [Test]
+    public void PatchReplacesOnlyTheChangedFunction()
+    {
+        var result = Generate(Default(), Path.Combine(Repo.TempDir("only"), "series"));
+        var patch = File.ReadAllText(Path.Combine(result.SeriesDir, result.Patches.Single(p => p.Number == 4).FileName));
+        var hunks = patch.Split('\n').Where(l => l.StartsWith("@@", StringComparison.Ordinal)).ToList();
+        Assert.That(hunks, Has.All.Contains("vhost_log_write").Or.Contains("log_used"));
+        Assert.That(patch, Does.Contain("+ * vhost_log_write() - "));
+        Assert.That(patch, Does.Contain("-\tBUG();"));
+        Assert.That(patch, Does.Contain("+\t\tif (len != U64_MAX)"));
+    }
+
+    [Test]
+    public void UserTreeIsNotModified()
+    {
+        var tree = CopyOfDefaultTree("readonly");
+        var before = HashTree(tree);
+        Generate(new TargetTree(tree, "linux-test", "a test copy", DefaultTree.Debian612.HeadersDir),
+            Path.Combine(Repo.TempDir("readonly-out"), "series"));
+        Assert.That(HashTree(tree), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void TreeThatAlreadyHasThePatchIsReportedPresent()
+    {
+        var tree = CopyOfDefaultTree("present");
+        var translation = Repo.Translation();
+        var patched = translation.Changes("BroaderLogWrite").Single();
+        var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
+        var text = File.ReadAllText(vhost);
+        var start = text.IndexOf("int vhost_log_write(", StringComparison.Ordinal);
+        var end = text.IndexOf("EXPORT_SYMBOL_GPL(vhost_log_write);", StringComparison.Ordinal);
+        File.WriteAllText(vhost, text[..start] + patched.Text + text[end..]);
+        var e = Assert.Throws<UsageException>(() => Generate(
+            new TargetTree(tree, "linux-test", "a patched copy", DefaultTree.Debian612.HeadersDir),
+            Path.Combine(Repo.TempDir("present-out"), "series")))!;
+        Assert.That(e.Message, Does.Contain("already has every patch"));
+    }
+
+    [Test]
+    public void MissingAnchorFailsWithFunctionAndTree()
+    {
+        var tree = CopyOfDefaultTree("anchor");
+        var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
+        File.WriteAllText(vhost, File.ReadAllText(vhost).Replace("int vhost_log_write(", "int vhost_log_write_renamed("));
+        var outDir = Path.Combine(Repo.TempDir("anchor-out"), "series");
+        var e = Assert.Throws<UsageException>(() => Generate(
+            new TargetTree(tree, "linux-test", "a broken copy", DefaultTree.Debian612.HeadersDir), outDir))!;
+        Assert.That(e.Message, Does.Contain("vhost_log_write()").And.Contain(tree).And.Contain("drivers/vhost/vhost.c"));
+        Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
+    }
+
+    static string CopyOfDefaultTree(string name)
+    {
+        var dir = Repo.TempDir(name);
+        var vhost = Path.Combine(dir, "drivers", "vhost");
+        Directory.CreateDirectory(vhost);
+        foreach (var f in Directory.GetFiles(Path.Combine(Repo.DefaultTreeDir, "drivers", "vhost")))
+            File.Copy(f, Path.Combine(vhost, Path.GetFileName(f)));
+        File.Copy(Path.Combine(Repo.DefaultTreeDir, "Makefile"), Path.Combine(dir, "Makefile"));
+        return dir;
+    }
+
+    static string HashTree(string dir) =>
+        Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n",
+            Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => f + ":" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))
+                             + ":" + File.GetLastWriteTimeUtc(f).Ticks)))));
+}

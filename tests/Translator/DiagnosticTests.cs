@@ -1,0 +1,67 @@
+using NUnit.Framework;
+using VhostLog.Translator.Lowering;
+
+namespace VhostLog.Tests.Translator;
+
+/// <summary>Every construct outside the model language is rejected with its code at its line.</summary>
+public sealed class DiagnosticTests
+{
+    // Each body is placed in a Baseline method of a test file; the marker
+    // line (//!) is where the diagnostic must point.
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        yield return Case(Codes.UnsupportedStatement, "switch (x) { default: break; } //!");
+        yield return Case(Codes.UnsupportedExpression, "string s = \"a\"; //!");
+        yield return Case(Codes.CheckedContext, "u64 y = checked(x + 1); //!");
+        yield return Case(Codes.UnsafeShift, "int n = 3; u64 y = x << n; //!");
+        yield return Case(Codes.MixedSignedness, "int a = 1; unsigned_int b = 2; if (a < b) //!\n            return 1;");
+        yield return Case(Codes.ImplicitType, "var y = x; //!");
+        yield return Case(Codes.UnsupportedType, "ulong y = x; //!");
+        yield return Case(Codes.UnknownCall, "Console.WriteLine(x); //!");
+        yield return Case(Codes.UnsupportedForeach, "foreach (int v in new int[1]) //!\n            x++;");
+        yield return Case(Codes.UnsupportedComment, "x++; // trailing //!");
+        yield return new TestCaseData(Codes.NotOverridable,
+            "protected int plain_fn(u64 x) //!\n    {\n        return 0;\n    }").SetName($"{Codes.NotOverridable}");
+        yield return new TestCaseData(Codes.CompileError,
+            "protected virtual int broken_fn(u64 x)\n    {\n        return x; //!\n    }").SetName($"{Codes.CompileError}");
+    }
+
+    static TestCaseData Case(string code, string body) =>
+        new TestCaseData(code, $"protected virtual int test_fn(u64 x) \n    {{\n        {body}\n        return 0;\n    }}").SetName(code);
+
+    [TestCaseSource(nameof(Cases))]
+    public void Rejected(string code, string method)
+    {
+        var source = $"using VhostLog.Models.Kernel;\nnamespace VhostLog.Models;\npublic partial class Baseline\n{{\n    {method}\n}}\n";
+        var line = source.Split('\n').Select((l, i) => (l, i)).First(x => x.l.Contains("//!")).i + 1;
+        var path = Path.Combine(Repo.Models, "vhost", "diagnostic_test.cs");
+        var e = Assert.Throws<ModelLanguageException>(() => Repo.Translation([(path, source)]).Translate("Baseline"))!;
+        Assert.That(e.Diagnostics.Select(d => (d.Code, d.Line, d.File)),
+            Has.Member((code, line, Path.Combine("generator", "Models", "vhost", "diagnostic_test.cs"))),
+            string.Join("\n", e.Diagnostics));
+        Assert.That(e.Diagnostics.First(d => d.Code == code).ToString(), Does.Contain(Codes.Advice(code)));
+    }
+
+    [Test]
+    public void LoopCounterComparedWithUnsignedIsAccepted()
+    {
+        var source = """
+            using VhostLog.Models.Kernel;
+            namespace VhostLog.Models;
+            public partial class Baseline
+            {
+                protected virtual int counter_fn(unsigned_int n)
+                {
+                    int i;
+
+                    for (i = 0; i < n; i++)
+                        smp_wmb();
+                    return 0;
+                }
+            }
+            """;
+        var path = Path.Combine(Repo.Models, "vhost", "counter_test.cs");
+        var f = Repo.Translation([(path, source)]).Translate("Baseline").Single(x => x.Name == "counter_fn");
+        Assert.That(f.Text, Does.Contain("for (i = 0; i < n; i++)"));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Text;
+using NUnit.Framework;
+
+namespace VhostLog.Tests.Translator;
+
+/// <summary>
+/// Each model file's C, in every state that declares a function of it, is
+/// compared with Foo.expected.c beside Foo.cs. Accept new output with
+/// `make golden-accept`.
+/// </summary>
+public sealed class GoldenTests
+{
+    public static IEnumerable<string> ModelFiles() =>
+        Directory.EnumerateFiles(Repo.Models, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}Kernel{Path.DirectorySeparatorChar}")
+                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
+                        && Path.GetFileName(f) != "States.cs")
+            .Select(f => Path.GetRelativePath(Repo.Models, f))
+            .Order(StringComparer.Ordinal);
+
+    [TestCaseSource(nameof(ModelFiles))]
+    public void Golden(string modelFile)
+    {
+        var translation = Repo.Translation();
+        var text = new StringBuilder();
+        foreach (var state in translation.States())
+        {
+            foreach (var f in translation.Changes(state).Where(f => f.Ir.ModelFile.EndsWith(modelFile, StringComparison.Ordinal)))
+                text.Append($"/* {f.CFile}, model state {state} */\n").Append(f.Text).Append('\n');
+        }
+        Assert.That(text.Length, Is.GreaterThan(0), $"{modelFile} declares no model function");
+        var expectedPath = Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.c"));
+        var actual = text.ToString();
+        if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(expectedPath, actual);
+            return;
+        }
+        var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
+        if (expected != actual)
+            Assert.Fail($"translation of {modelFile} differs from {Path.GetFileName(expectedPath)}:\n{Diff(expectedPath, actual)}\n" +
+                        "If the new output is right, accept it with: make golden-accept");
+    }
+
+    static string Diff(string expectedPath, string actual)
+    {
+        var tmp = Path.GetTempFileName();
+        File.WriteAllText(tmp, actual);
+        try
+        {
+            var psi = new ProcessStartInfo("diff", ["-u", "--label", "expected", "--label", "actual", File.Exists(expectedPath) ? expectedPath : "/dev/null", tmp])
+            { RedirectStandardOutput = true };
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return output;
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+}
