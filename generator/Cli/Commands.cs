@@ -12,6 +12,7 @@ public static class Commands
     {
         var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks)");
         root.Subcommands.Add(GenerateCommand());
+        root.Subcommands.Add(EquivCommand.Create());
         root.Subcommands.Add(TranslateCommand());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

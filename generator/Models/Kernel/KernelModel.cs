@@ -15,6 +15,28 @@ public abstract class KernelModel
     /// <summary>How many WARN_ON_ONCE conditions were true.</summary>
     public int Warnings { get; private set; }
 
+    /// <summary>
+    /// Kernel API calls allowed per run before the run counts as hung; a
+    /// native variant that loops forever is stopped by a timeout instead.
+    /// </summary>
+    public long StepLimit { get; set; } = 50_000_000;
+
+    long steps;
+
+    /// <summary>Forgets all state of the previous run.</summary>
+    public void Reset()
+    {
+        Memory.Clear();
+        Warnings = 0;
+        steps = 0;
+    }
+
+    void Step()
+    {
+        if (++steps > StepLimit)
+            throw new KernelHangException(StepLimit);
+    }
+
     [Extern] protected const int EFAULT = 14;
     [Extern] protected const int VHOST_PAGE_SIZE = 0x1000;
     [Extern] protected const u64 U64_MAX = ulong.MaxValue;
@@ -23,6 +45,7 @@ public abstract class KernelModel
     [Extern]
     protected int set_bit_to_user(int nr, UserPtr addr)
     {
+        Step();
         var target = (ulong)addr + (ulong)(nr >> 3);
         if (!Memory.TryLocate((ulong)addr, out _, out _) || !Memory.TryLocate(target, out var bytes, out var offset))
             return -EFAULT;
@@ -59,5 +82,9 @@ public abstract class KernelModel
     /// <summary>The entries of a kernel list, in list order.</summary>
     [Extern]
     protected IEnumerable<T> list_for_each_entry<T>(list_head<T> head)
-        where T : class => head.entries;
+        where T : class
+    {
+        Step();
+        return head.entries;
+    }
 }

@@ -47,3 +47,6 @@ public sealed class UserMemory
 
 /// <summary>The managed BUG(): the model reached a state the kernel treats as fatal.</summary>
 public sealed class KernelBugException(string where) : Exception($"BUG() in {where}");
+
+/// <summary>The managed run made more kernel API calls than any terminating input needs.</summary>
+public sealed class KernelHangException(long steps) : Exception($"no result after {steps} kernel API calls");

@@ -15,7 +15,7 @@ public partial class Baseline
     /// </remarks>
     /// <returns>0, -EFAULT if the bitmap byte is not addressable, or the error
     /// of the user-memory access.</returns>
-    protected virtual int log_write(UserPtr log_base,
+    protected internal virtual int log_write(UserPtr log_base,
                                     u64 write_address, u64 write_length)
     {
         u64 write_page = write_address / VHOST_PAGE_SIZE;

@@ -14,7 +14,7 @@ public partial class Baseline
     /// </remarks>
     /// <returns>0, -EFAULT if no mapping covers the range, or the error of
     /// log_write().</returns>
-    protected virtual int log_write_hva(vhost_virtqueue vq, u64 hva, u64 len)
+    protected internal virtual int log_write_hva(vhost_virtqueue vq, u64 hva, u64 len)
     {
         vhost_iotlb umem = vq.umem;
         u64 start, end, l, min;

@@ -19,6 +19,7 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot)
 {
     public const int Jobs = 2;
     const int CacheFormat = 1;
+    public const string NotRun = "not run: ";
 
     /// <summary>The modules the check requires (others in drivers/vhost are built and reported too).</summary>
     public static IReadOnlyList<string> RequiredModules { get; } = ["vhost.ko", "vhost_scsi.ko"];
@@ -41,7 +42,7 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot)
         var w1 = Step(Args(false));
         var sparse = w1.Ok
             ? Step(Args(true))
-            : new StepOutcome(ProcessRunner.Describe(tools.Make, Args(true)), -1, 0, [], "not run: the W=1 build failed");
+            : new StepOutcome(ProcessRunner.Describe(tools.Make, Args(true)), -1, 0, [], NotRun + "the W=1 build failed");
         var modules = Directory.Exists(ModDir)
             ? Directory.GetFiles(ModDir, "*.ko").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
             : [];

@@ -182,7 +182,9 @@ public static class SeriesVerifier
             problems.Add($"the pristine tree does not build (exit {p.ExitCode})");
             d.AppendLine("pristine output (end):").AppendLine(CheckpatchCheck.Indent(p.Tail));
         }
-        if (!q.Ok)
+        if (q.Tail.StartsWith(Kbuild.NotRun, StringComparison.Ordinal))
+            problems.Add(q.Tail);
+        else if (!q.Ok)
         {
             problems.Add($"the patched build failed (exit {q.ExitCode})");
             d.AppendLine("patched output (end):").AppendLine(CheckpatchCheck.Indent(q.Tail));

@@ -67,9 +67,11 @@ internal sealed record Toolchain(
             ? File.ReadAllText(Path.Combine(headers, "include", "config", "kernel.release")).Trim()
             : Path.GetFileName(headers);
         var sparseVersion = ProcessRunner.Run(sparse, ["--version"], headers, timeout: TimeSpan.FromSeconds(30));
+        var ccVersion = ProcessRunner.Run(compiler, ["--version"], headers, timeout: TimeSpan.FromSeconds(30));
+        var symvers = Path.Combine(headers, "Module.symvers");
         var identity = string.Join("\n",
-            headers, release, ccText, "sparse " + sparseVersion.Stdout.Trim(),
-            Hashing.Sha256File(autoConf));
+            headers, release, ccText, ccVersion.Stdout.Split('\n')[0], "sparse " + sparseVersion.Stdout.Trim(),
+            Hashing.Sha256File(autoConf), File.Exists(symvers) ? Hashing.Sha256File(symvers) : "no Module.symvers");
         return new Toolchain(git, perl, make, sparse, clangFormat, compiler, headers, release, identity);
     }
 

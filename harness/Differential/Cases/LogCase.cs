@@ -48,6 +48,7 @@ public sealed record Observation(
     /// <summary>Equal behaviour: same outcome, return value, signals and memory.</summary>
     public bool SameAs(Observation other) =>
         Outcome == other.Outcome
-        && (Outcome != Outcome.Returned || (Return == other.Return && Signals == other.Signals))
-        && Bytes.SequenceEqual(other.Bytes);
+        && (Outcome is Outcome.Crash or Outcome.Timeout
+            || ((Outcome != Outcome.Returned || (Return == other.Return && Signals == other.Signals))
+                && Bytes.SequenceEqual(other.Bytes)));
 }

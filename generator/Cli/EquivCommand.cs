@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using Spectre.Console;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Equivalence;
+using VhostLog.Harness.Native;
+using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Cli;
+
+/// <summary>vhostlog equiv: differential testing of a tree's (or the generated) C against a model state.</summary>
+public static class EquivCommand
+{
+    public static Command Create()
+    {
+        var tree = new Option<string?>("--tree") { Description = "compare the functions of this kernel tree (default: the Debian 6.12.117 tree)" };
+        var generated = new Option<bool>("--generated") { Description = "compare the C generated from the model state instead of a tree" };
+        var semantics = new Option<string?>("--semantics") { Description = "model state: before (the tree as shipped; default for trees) or after (the series applied; default for --generated)" };
+        semantics.AcceptOnlyFromAmong("before", "after");
+        var function = new Option<string?>("--function") { Description = "only this function (log_write, log_write_hva, vhost_log_write)" };
+        function.AcceptOnlyFromAmong(Enum.GetNames<Function>());
+        var cases = new Option<int>("--cases") { Description = "cases per function", DefaultValueFactory = _ => 2000 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => 1 };
+        var shard = new Option<string?>("--shard") { Description = "I/N: run the I-th of N slices of the cases (0-based)" };
+        var sanitize = new Option<bool>("--sanitize") { Description = "build the native variant with ASan and UBSan" };
+        var junit = new Option<string?>("--junit") { Description = "write a JUnit XML report" };
+        var save = new Option<string?>("--save-dir") { Description = "folder for minimised reproducers (default: build/divergences)" };
+        var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
+        var cmd = new Command("equiv", "run C and a model state side by side on the same generated inputs")
+        {
+            tree, generated, semantics, function, cases, seed, shard, sanitize, junit, save, json,
+        };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(tree) is not null && r.GetValue(generated))
+                throw new UsageException("--tree and --generated exclude each other: pick the C to test");
+            if (r.GetValue(cases) < 1)
+                throw new UsageException("--cases must be at least 1");
+            var (shardIndex, shardCount) = ParseShard(r.GetValue(shard));
+            var repo = RepoRoot.Find();
+            var isGenerated = r.GetValue(generated);
+            var sem = r.GetValue(semantics) ?? (isGenerated ? "after" : "before");
+            var engine = ManagedEngine.For(sem);
+            var defaultTree = Targets.Resolve(repo, null);
+            VariantSource source;
+            if (isGenerated)
+            {
+                source = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State, defaultTree.Dir);
+            }
+            else
+            {
+                var target = Targets.Resolve(repo, r.GetValue(tree));
+                source = FunctionSources.FromTree($"tree-{target.Name}", target.Dir, target.HeadersDir);
+            }
+            var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
+            var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount);
+            var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize));
+            Report(result, r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
+            return result.Equivalent ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
+    {
+        var build = new NativeBuild(Path.Combine(repo, "harness"), Path.Combine(TreeCache.CacheRoot(repo), "native"));
+        NativeBuildResult worker;
+        try
+        {
+            worker = build.Build(source.Name, source.HeaderTree, source.FunctionsC, sanitize);
+        }
+        catch (NativeBuildException e)
+        {
+            throw new UsageException($"the C of {source.Name} does not compile against the shim:\n{e.CompilerOutput}");
+        }
+        using var native = new NativeWorker(worker);
+        var runner = new EquivRunner(engine, native, source.Name, semantics);
+        var interactive = !Console.IsErrorRedirected;
+        return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>
+        {
+            if (interactive)
+                Console.Error.Write($"\r  {p.Function}: {p.Done}/{p.Total} cases   ");
+            if (interactive && p.Done == p.Total)
+                Console.Error.WriteLine();
+        }));
+    }
+
+    static (int Index, int Count) ParseShard(string? shard)
+    {
+        if (shard is null)
+            return (0, 1);
+        var parts = shard.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n > 0 && i >= 0 && i < n)
+            return (i, n);
+        throw new UsageException($"--shard {shard}: expected I/N with 0 <= I < N, e.g. --shard 0/4");
+    }
+
+    static void Report(EquivResult result, string saveDir, string? json, string? junit)
+    {
+        var table = new Table().AddColumns("function", "cases", "divergences", "cases/s");
+        foreach (var f in result.Functions)
+            table.AddRow(f.Function.ToString(), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
+                (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(new Rule($"{result.Variant} vs model ({result.Semantics}), seed {result.Seed}").LeftJustified());
+        AnsiConsole.Write(table);
+        var saved = new List<string>();
+        foreach (var d in result.Divergences)
+        {
+            Directory.CreateDirectory(saveDir);
+            var path = Path.Combine(saveDir, $"{result.Variant}-{result.Semantics}-{d.Function}-seed{result.Seed}.json");
+            AtomicWrite(path, CaseJson.Serialize(DivergenceJson(result, d)));
+            saved.Add(path);
+            Console.WriteLine($"DIVERGENCE in {d.Function} (case {d.CaseIndex}), minimised:");
+            Console.WriteLine($"  input:  {CaseJson.Describe(d.Minimised)}");
+            Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model)}");
+            Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native)}");
+            Console.WriteLine($"  saved:  {path}");
+        }
+        Console.WriteLine(result.Equivalent
+            ? $"equivalent: {result.Functions.Sum(f => f.Cases)} cases, no divergence"
+            : $"NOT equivalent: {result.Divergences.Length} function(s) diverge");
+        if (json is not null)
+        {
+            var node = new JsonObject
+            {
+                ["variant"] = result.Variant,
+                ["semantics"] = result.Semantics,
+                ["seed"] = result.Seed,
+                ["equivalent"] = result.Equivalent,
+                ["functions"] = new JsonArray(result.Functions.Select(f => (JsonNode)new JsonObject
+                {
+                    ["function"] = f.Function.ToString(), ["cases"] = f.Cases, ["divergences"] = f.Divergences,
+                    ["seconds"] = f.Elapsed.TotalSeconds,
+                }).ToArray()),
+                ["divergences"] = new JsonArray(result.Divergences.Select(d => (JsonNode)DivergenceJson(result, d)).ToArray()),
+            };
+            AtomicWrite(json, CaseJson.Serialize(node));
+        }
+        if (junit is not null)
+        {
+            var suite = new XElement("testsuite",
+                new XAttribute("name", $"vhostlog equiv {result.Variant} vs {result.Semantics}"),
+                new XAttribute("tests", result.Functions.Length),
+                new XAttribute("failures", result.Divergences.Length),
+                result.Functions.Select(f => new XElement("testcase",
+                    new XAttribute("classname", result.Variant), new XAttribute("name", f.Function.ToString()),
+                    new XAttribute("time", f.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)),
+                    result.Divergences.Where(d => d.Function == f.Function).Select(d => new XElement("failure",
+                        new XAttribute("message", $"{f.Divergences} divergence(s); minimised: {CaseJson.Describe(d.Minimised)}"),
+                        CaseJson.Serialize(DivergenceJson(result, d)))))));
+            AtomicWrite(junit, new XDocument(new XElement("testsuites", suite)).ToString());
+        }
+    }
+
+    static JsonObject DivergenceJson(EquivResult result, Divergence d) => new()
+    {
+        ["variant"] = result.Variant,
+        ["semantics"] = result.Semantics,
+        ["seed"] = result.Seed,
+        ["case_index"] = d.CaseIndex,
+        ["input"] = CaseJson.ToJson(d.Minimised),
+        ["model"] = CaseJson.ToJson(d.Model),
+        ["native"] = CaseJson.ToJson(d.Native),
+        ["original_input"] = CaseJson.ToJson(d.Original),
+    };
+
+    static void AtomicWrite(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+            throw new UsageException($"{path}: folder does not exist");
+        var tmp = full + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, full, overwrite: true);
+    }
+}

@@ -1,0 +1,5 @@
+using System.Runtime.CompilerServices;
+
+// The harness calls the models' static (file-local in C) functions directly.
+[assembly: InternalsVisibleTo("VhostLog.Harness")]
+[assembly: InternalsVisibleTo("VhostLog.Tests")]

@@ -1,0 +1,85 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VhostLog.Harness.Cases;
+
+/// <summary>Cases and observations as JSON with hexadecimal numbers, the form reproducers are saved in.</summary>
+public static class CaseJson
+{
+    static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
+
+    static ulong U64(JsonNode? n, string what)
+    {
+        var s = n?.GetValue<string>() ?? throw new FormatException($"missing {what}");
+        return s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? ulong.Parse(s.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : ulong.Parse(s, CultureInfo.InvariantCulture);
+    }
+
+    public static JsonObject ToJson(LogCase c) => new()
+    {
+        ["function"] = c.Function.ToString(),
+        ["log_base"] = Hex(c.LogBase),
+        ["mapped"] = new JsonArray(c.Mapped.Select(r => (JsonNode)new JsonObject { ["start"] = Hex(r.Start), ["length"] = Hex(r.Length) }).ToArray()),
+        ["iotlb"] = c.Iotlb,
+        ["umem"] = new JsonArray(c.Umem.Select(m => (JsonNode)new JsonObject { ["start"] = Hex(m.Start), ["size"] = Hex(m.Size), ["addr"] = Hex(m.Addr) }).ToArray()),
+        ["log_ctx"] = c.LogCtx,
+        ["address"] = Hex(c.Address),
+        ["length"] = Hex(c.Length),
+        ["log"] = new JsonArray(c.Log.Select(l => (JsonNode)new JsonObject { ["addr"] = Hex(l.Addr), ["len"] = Hex(l.Len) }).ToArray()),
+        ["iov"] = new JsonArray(c.Iov.Select(v => (JsonNode)new JsonObject { ["base"] = Hex(v.Base), ["len"] = Hex(v.Len) }).ToArray()),
+    };
+
+    public static LogCase FromJson(JsonNode n)
+    {
+        if (!Enum.TryParse<Function>(n["function"]?.GetValue<string>(), out var f))
+            throw new FormatException($"unknown function '{n["function"]}' (log_write, log_write_hva, vhost_log_write)");
+        JsonArray Array(string name) => n[name] as JsonArray ?? [];
+        return new LogCase(
+            f,
+            U64(n["log_base"], "log_base"),
+            Array("mapped").Select(r => new UserRange(U64(r!["start"], "mapped.start"), U64(r["length"], "mapped.length"))).ToImmutableArray(),
+            n["iotlb"]?.GetValue<bool>() ?? false,
+            Array("umem").Select(m => new UmemMap(U64(m!["start"], "umem.start"), U64(m["size"], "umem.size"), U64(m["addr"], "umem.addr"))).ToImmutableArray(),
+            n["log_ctx"]?.GetValue<bool>() ?? false,
+            U64(n["address"], "address"),
+            U64(n["length"], "length"),
+            Array("log").Select(l => new LogEntry(U64(l!["addr"], "log.addr"), U64(l["len"], "log.len"))).ToImmutableArray(),
+            Array("iov").Select(v => new IoVec(U64(v!["base"], "iov.base"), U64(v["len"], "iov.len"))).ToImmutableArray());
+    }
+
+    public static JsonObject ToJson(Observation o) => new()
+    {
+        ["outcome"] = o.Outcome.ToString(),
+        ["return"] = o.Return,
+        ["signals"] = o.Signals,
+        ["bytes"] = new JsonArray(o.Bytes.Select(b => (JsonNode)new JsonObject { ["addr"] = Hex(b.Addr), ["value"] = $"0x{b.Value:x2}" }).ToArray()),
+        ["detail"] = o.Detail,
+    };
+
+    /// <summary>A one-line account of an observation for tables and messages.</summary>
+    public static string Describe(Observation o) => o.Outcome switch
+    {
+        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.Bytes.Length} bitmap byte(s) set",
+        Outcome.Bug => $"reached BUG() after setting {o.Bytes.Length} bitmap byte(s)",
+        Outcome.Crash => $"crashed ({o.Detail})",
+        Outcome.Timeout => $"did not finish ({o.Detail})",
+        _ => o.Outcome.ToString(),
+    };
+
+    public static string Describe(LogCase c)
+    {
+        var args = c.Function switch
+        {
+            Function.log_write => $"log_write(log_base={Hex(c.LogBase)}, addr={Hex(c.Address)}, len={Hex(c.Length)})",
+            Function.log_write_hva => $"log_write_hva(hva={Hex(c.Address)}, len={Hex(c.Length)}) with {c.Umem.Length} umem map(s)",
+            _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
+                 (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
+        };
+        return args + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
+    }
+
+    public static string Serialize(JsonNode n) => n.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+}

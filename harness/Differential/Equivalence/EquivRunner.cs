@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Native;
+
+namespace VhostLog.Harness.Equivalence;
+
+public sealed record EquivOptions(
+    IReadOnlyList<Function> Functions,
+    int Cases,
+    ulong Seed,
+    int ShardIndex = 0,
+    int ShardCount = 1);
+
+/// <summary>A case on which the model and the native variant disagree, minimised.</summary>
+public sealed record Divergence(
+    Function Function,
+    int CaseIndex,
+    LogCase Original,
+    LogCase Minimised,
+    Observation Model,
+    Observation Native);
+
+public sealed record FunctionResult(Function Function, int Cases, int Divergences, TimeSpan Elapsed);
+
+public sealed record EquivResult(
+    string Variant,
+    string Semantics,
+    ulong Seed,
+    ImmutableArray<FunctionResult> Functions,
+    ImmutableArray<Divergence> Divergences)
+{
+    public bool Equivalent => Divergences.IsEmpty;
+}
+
+/// <summary>Runs the same generated cases on the model and on a native worker and compares them.</summary>
+public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics)
+{
+    public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)
+    {
+        var results = ImmutableArray.CreateBuilder<FunctionResult>();
+        var divergences = ImmutableArray.CreateBuilder<Divergence>();
+        foreach (var function in options.Functions)
+        {
+            var clock = Stopwatch.StartNew();
+            // Every shard draws the same sequence and keeps its own slice, so
+            // a sharded run covers exactly the cases of an unsharded one.
+            var all = CaseGenerator.Sample(function, options.Cases, options.Seed + (ulong)function * 0x9E3779B97F4A7C15UL);
+            var mine = all.Select((c, i) => (c, i)).Where(x => x.i % options.ShardCount == options.ShardIndex).ToList();
+            var diverged = 0;
+            const int chunk = 2048;
+            for (var start = 0; start < mine.Count; start += chunk)
+            {
+                var slice = mine.Skip(start).Take(chunk).ToList();
+                var nativeObs = native.Run(slice.Select(x => x.c).ToList());
+                for (var k = 0; k < slice.Count; k++)
+                {
+                    var modelObs = model.Run(slice[k].c);
+                    if (modelObs.SameAs(nativeObs[k]))
+                        continue;
+                    diverged++;
+                    if (diverged == 1)
+                        divergences.Add(Minimise(function, slice[k].i, slice[k].c));
+                }
+                progress?.Report((function, Math.Min(start + chunk, mine.Count), mine.Count));
+            }
+            results.Add(new FunctionResult(function, mine.Count, diverged, clock.Elapsed));
+        }
+        return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable());
+    }
+
+    /// <summary>Runs one case on both engines.</summary>
+    public (Observation Model, Observation Native) Compare(LogCase c) => (model.Run(c), native.Run([c])[0]);
+
+    Divergence Minimise(Function function, int index, LogCase original)
+    {
+        var minimised = Shrinker.Shrink(original, c =>
+        {
+            var (m, n) = Compare(c);
+            return !m.SameAs(n);
+        });
+        var (model, nativeObs) = Compare(minimised);
+        return new Divergence(function, index, original, minimised, model, nativeObs);
+    }
+}

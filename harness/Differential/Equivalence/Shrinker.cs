@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using VhostLog.Harness.Cases;
+
+namespace VhostLog.Harness.Equivalence;
+
+/// <summary>
+/// Greedy shrinking of a failing case: drop array entries, switch features
+/// off, move numbers toward 0 and page boundaries, for as long as the case
+/// still fails.
+/// </summary>
+public static class Shrinker
+{
+    public static LogCase Shrink(LogCase failing, Func<LogCase, bool> stillFails, int budget = 400)
+    {
+        var current = failing;
+        var tries = 0;
+        var progress = true;
+        while (progress && tries < budget)
+        {
+            progress = false;
+            foreach (var candidate in Candidates(current))
+            {
+                if (++tries > budget)
+                    break;
+                if (!Valid(candidate) || candidate == current || !stillFails(candidate))
+                    continue;
+                current = candidate;
+                progress = true;
+                break;
+            }
+        }
+        return current;
+    }
+
+    /// <summary>
+    /// Inputs the kernel can be handed: mapped ranges and IOTLB maps that do
+    /// not wrap (vhost_iotlb_add_range splits a full-range map), and
+    /// host-virtual ranges that do not wrap (they come from translate_desc).
+    /// </summary>
+    public static bool Valid(LogCase c) =>
+        c.Mapped.All(r => r.Length > 0 && r.Length <= 1 << 20 && r.Start + r.Length - 1 >= r.Start)
+        && c.Umem.All(m => m.Size > 0 && m.Start + m.Size - 1 >= m.Start && m.Addr + m.Size - 1 >= m.Addr)
+        && (c.Function != Function.log_write_hva || NoWrap(c.Address, c.Length))
+        && (c.Function != Function.vhost_log_write || !c.Iotlb || c.Iov.All(v => NoWrap(v.Base, v.Len)));
+
+    static bool NoWrap(ulong start, ulong length) => length == 0 || start + length - 1 >= start;
+
+    static IEnumerable<LogCase> Candidates(LogCase c)
+    {
+        foreach (var i in Enumerable.Range(0, c.Log.Length))
+            yield return c with { Log = c.Log.RemoveAt(i) };
+        foreach (var i in Enumerable.Range(0, c.Iov.Length))
+            yield return c with { Iov = c.Iov.RemoveAt(i) };
+        foreach (var i in Enumerable.Range(0, c.Umem.Length))
+            yield return c with { Umem = c.Umem.RemoveAt(i) };
+        foreach (var i in Enumerable.Range(0, c.Mapped.Length))
+            yield return c with { Mapped = c.Mapped.RemoveAt(i) };
+        if (c.LogCtx)
+            yield return c with { LogCtx = false };
+        if (c.Iotlb && c.Function == Function.vhost_log_write)
+            yield return c with { Iotlb = false };
+        foreach (var v in Simpler(c.Length))
+            yield return c with { Length = v };
+        foreach (var v in Simpler(c.Address))
+            yield return c with { Address = v };
+        for (var i = 0; i < c.Log.Length; i++)
+        {
+            var e = c.Log[i];
+            foreach (var v in Simpler(e.Len))
+                yield return c with { Log = c.Log.SetItem(i, e with { Len = v }) };
+            foreach (var v in Simpler(e.Addr))
+                yield return c with { Log = c.Log.SetItem(i, e with { Addr = v }) };
+        }
+        for (var i = 0; i < c.Iov.Length; i++)
+        {
+            var e = c.Iov[i];
+            foreach (var v in Simpler(e.Len))
+                yield return c with { Iov = c.Iov.SetItem(i, e with { Len = v }) };
+        }
+        for (var i = 0; i < c.Umem.Length; i++)
+        {
+            var m = c.Umem[i];
+            foreach (var v in Simpler(m.Size).Where(v => v > 0))
+                yield return c with { Umem = c.Umem.SetItem(i, m with { Size = v }) };
+            foreach (var v in Simpler(m.Start))
+                yield return c with { Umem = c.Umem.SetItem(i, m with { Start = v }) };
+        }
+        for (var i = 0; i < c.Mapped.Length; i++)
+        {
+            var r = c.Mapped[i];
+            foreach (var v in Simpler(r.Length).Where(v => v > 0))
+                yield return c with { Mapped = c.Mapped.SetItem(i, r with { Length = v }) };
+        }
+    }
+
+    /// <summary>Values "simpler" than v: 0, 1, round page numbers, halves, one less.</summary>
+    static IEnumerable<ulong> Simpler(ulong v)
+    {
+        if (v == 0)
+            yield break;
+        yield return 0;
+        if (v > 1)
+            yield return 1;
+        if (v > 4096 && v % 4096 != 0)
+            yield return v & ~4095UL;
+        if (v > 2)
+            yield return v / 2;
+        yield return v - 1;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Equivalence;
+using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Tests.Equivalence;
+
+/// <summary>
+/// The three checks of DESIGN.md section 5 on the default tree, and the
+/// mutants that show the comparison can fail.
+/// </summary>
+public sealed class EquivTests
+{
+    /// <summary>Cases per function in CI; every mutant must be caught at this count.</summary>
+    public const int CiCases = 3000;
+
+    const ulong CiSeed = 20261122;
+
+    static EquivOptions Options(int cases = CiCases) => new(Enum.GetValues<Function>(), cases, CiSeed);
+
+    static VariantSource Pristine() =>
+        FunctionSources.FromTree("tree-linux-6.12.117", Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
+
+    static VariantSource Generated(string state) =>
+        FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir);
+
+    static EquivResult Run(VariantSource source, string semantics, EquivOptions? options = null, bool sanitize = false) =>
+        EquivCommand.Run(Repo.Root, source, ManagedEngine.For(semantics), semantics, options ?? Options(), sanitize);
+
+    static string Summary(EquivResult r) =>
+        string.Join("\n", r.Divergences.Select(d =>
+            $"{d.Function}: {CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model)}\n  native: {CaseJson.Describe(d.Native)}"));
+
+    [Test]
+    public void PristineTreeEqualsBeforeModel()
+    {
+        var r = Run(Pristine(), "before");
+        Assert.That(r.Functions.Sum(f => f.Cases), Is.EqualTo(3 * CiCases));
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
+    [Test]
+    public void GeneratedAfterEqualsAfterModel()
+    {
+        var r = Run(Generated("BroaderLogWrite"), "after");
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
+    [Test]
+    public void GeneratedBeforeEqualsBeforeModel()
+    {
+        var r = Run(Generated("Baseline"), "before");
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
+    [Test]
+    public void PristineTreeUnderSanitizersEqualsBeforeModel()
+    {
+        var r = Run(Pristine(), "before", Options(1000), sanitize: true);
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
+    /// <summary>The series changes behaviour exactly in vhost_log_write: the old BUG() and U64_MAX.</summary>
+    [Test]
+    public void PristineTreeDivergesFromAfterModelInVhostLogWriteOnly()
+    {
+        var r = Run(Pristine(), "after");
+        Assert.That(r.Divergences.Select(d => d.Function), Is.EqualTo(new[] { Function.vhost_log_write }));
+        var d = r.Divergences[0];
+        Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Bug), "the pristine tree reaches BUG() where the patched model returns");
+        Assert.That(d.Model.Outcome, Is.EqualTo(Outcome.Returned));
+        Assert.That(d.Minimised.Log.Length, Is.LessThanOrEqualTo(1), "the reproducer is minimised");
+        Assert.That(d.Minimised.Mapped, Is.Empty);
+    }
+
+    /// <summary>With len == U64_MAX the before model runs into BUG() and the after model logs every entry.</summary>
+    [Test]
+    public void U64MaxSeparatesTheStates()
+    {
+        var c = new LogCase(Function.vhost_log_write, CaseGenerator.BitmapBase,
+            [new UserRange(CaseGenerator.BitmapBase, 4096)], false, [], true, 0, ulong.MaxValue,
+            [new LogEntry(0, 4096), new LogEntry(0x3000, 2)], []);
+        var before = ManagedEngine.For("before").Run(c);
+        var after = ManagedEngine.For("after").Run(c);
+        Assert.That(before.Outcome, Is.EqualTo(Outcome.Bug));
+        Assert.That(after.Outcome, Is.EqualTo(Outcome.Returned));
+        Assert.That(after.Signals, Is.EqualTo(1));
+        Assert.That(after.Bytes, Is.EqualTo(new[] { (CaseGenerator.BitmapBase, (byte)0b1001) }));
+    }
+
+    public static IEnumerable<string> Mutants() =>
+        Directory.GetFiles(Path.Combine(Repo.Root, "tests", "Equivalence", "mutants"), "*.patch")
+            .Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
+
+    [TestCaseSource(nameof(Mutants))]
+    public void MutantIsCaught(string mutant)
+    {
+        var generated = Generated("BroaderLogWrite");
+        var mutated = generated with { Name = $"mutant-{mutant}", FunctionsC = ApplyPatch(generated.FunctionsC, mutant) };
+        Assert.That(mutated.FunctionsC, Is.Not.EqualTo(generated.FunctionsC));
+        var r = Run(mutated, "after");
+        Assert.That(r.Equivalent, Is.False, $"mutant {mutant} survived {3 * CiCases} cases");
+    }
+
+    [Test]
+    public void CrashingVariantIsReportedAndTheRunContinues()
+    {
+        var generated = Generated("BroaderLogWrite");
+        var crashing = generated with { Name = "mutant-crash", FunctionsC = ApplyPatch(generated.FunctionsC, "08-null-dereference") };
+        var r = Run(crashing, "after", Options(500));
+        Assert.That(r.Functions.Select(f => f.Cases), Is.All.EqualTo(500), "every case ran despite the crashes");
+        var d = r.Divergences.Single();
+        Assert.That(d.Function, Is.EqualTo(Function.vhost_log_write));
+        Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Crash));
+        Assert.That(d.Native.Detail, Does.Contain("SIGSEGV").Or.Contain("signal"));
+        Assert.That(d.Minimised.Log.Length, Is.EqualTo(1));
+    }
+
+    static string ApplyPatch(string text, string mutant)
+    {
+        var dir = Repo.TempDir("mutant");
+        File.WriteAllText(Path.Combine(dir, "generated.c"), text);
+        var psi = new ProcessStartInfo("patch", ["-p1", "--quiet", "--no-backup-if-mismatch", "-i",
+            Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", mutant + ".patch")])
+        {
+            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.That(p.ExitCode, Is.EqualTo(0),
+            $"mutant {mutant} no longer applies to the generated C (the models changed): remake it against " +
+            $"`./vhostlog translate --state BroaderLogWrite`.\n{output}");
+        return File.ReadAllText(Path.Combine(dir, "generated.c"));
+    }
+}
