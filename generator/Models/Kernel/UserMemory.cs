@@ -39,10 +39,22 @@ public sealed class UserMemory
     }
 
     /// <summary>Every non-zero byte by ascending address.</summary>
-    public IEnumerable<(ulong Addr, byte Value)> NonZeroBytes() =>
-        ranges.OrderBy(r => r.Start)
-            .SelectMany(r => r.Bytes.Select((v, i) => (Addr: r.Start + (ulong)i, Value: v)))
-            .Where(x => x.Value != 0);
+    public IEnumerable<(ulong Addr, byte Value)> NonZeroBytes()
+    {
+        var found = new List<(ulong, byte)>();
+        foreach (var (start, bytes) in ranges.OrderBy(r => r.Start))
+        {
+            var at = 0;
+            int next;
+            while (at < bytes.Length && (next = bytes.AsSpan(at).IndexOfAnyExcept((byte)0)) >= 0)
+            {
+                at += next;
+                found.Add((start + (ulong)at, bytes[at]));
+                at++;
+            }
+        }
+        return found;
+    }
 }
 
 /// <summary>The managed BUG(): the model reached a state the kernel treats as fatal.</summary>

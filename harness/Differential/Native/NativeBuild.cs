@@ -35,8 +35,8 @@ public sealed class NativeBuildException(string message, string compilerOutput, 
 /// Each build goes to a folder of <see cref="BuildRoot"/> named by a hash of
 /// every input (shim and native sources, tree headers, functions text,
 /// flags, compiler version); an existing one is reused. Safe to call from
-/// several threads and processes: a build happens in a temporary folder that
-/// is renamed into place.
+/// several threads and processes: each build compiles in its own scratch
+/// folder and renames the finished executable into place.
 /// </summary>
 public sealed class NativeBuild
 {
@@ -130,13 +130,22 @@ public sealed class NativeBuild
             return Existing(variant, sanitize, final, finalWorker);
         }
 
-        Directory.CreateDirectory(BuildRoot);
-        string temp = Path.Combine(BuildRoot, $".tmp-{name}-{Guid.NewGuid():N}");
+        // The functions file gets its final path before compiling, so that
+        // sanitizer reports and debug info name a file that stays. Racing
+        // builds of the same key write identical bytes and rename atomically.
+        Directory.CreateDirectory(final);
+        string functionsPath = Path.Combine(final, "functions.c");
+        if (!File.Exists(functionsPath) || File.ReadAllText(functionsPath) != functionsC)
+        {
+            string tempFunctions = functionsPath + $".tmp-{Guid.NewGuid():N}";
+            File.WriteAllText(tempFunctions, functionsC);
+            File.Move(tempFunctions, functionsPath, overwrite: true);
+        }
+
+        string temp = Path.Combine(final, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try
         {
-            string functionsPath = Path.Combine(temp, "functions.c");
-            File.WriteAllText(functionsPath, functionsC);
             var psi = new ProcessStartInfo(Make)
             {
                 RedirectStandardOutput = true,
@@ -153,8 +162,6 @@ public sealed class NativeBuild
                 "BUILD=" + temp,
                 "SAN=" + (sanitize ? "1" : "0"),
                 "CC=" + Compiler,
-                // Sources and debug info name the final folder, not this temporary one.
-                "EXTRA_CFLAGS=-ffile-prefix-map=" + temp + "=" + final,
             })
             {
                 psi.ArgumentList.Add(arg);
@@ -175,33 +182,24 @@ public sealed class NativeBuild
                     $"native build of variant '{variant}' failed (exit {process.ExitCode})", diagnostics, commandLine);
             }
             File.WriteAllText(Path.Combine(temp, CompilerOutputName), diagnostics);
-
-            try
-            {
-                Directory.Move(temp, final);
-            }
-            catch (IOException) when (File.Exists(finalWorker))
-            {
-                // Someone else finished the same build first.
-                return Existing(variant, sanitize, final, finalWorker);
-            }
+            File.Move(Path.Combine(temp, "build.log"), Path.Combine(final, "build.log"), overwrite: true);
+            File.Move(Path.Combine(temp, CompilerOutputName), Path.Combine(final, CompilerOutputName), overwrite: true);
+            // Last: the worker's presence marks the folder complete.
+            File.Move(Path.Combine(temp, WorkerName), finalWorker, overwrite: true);
             return new NativeBuildResult(variant, sanitize, final, finalWorker, diagnostics, Reused: false);
         }
         finally
         {
-            if (Directory.Exists(temp))
+            try
             {
-                try
-                {
-                    Directory.Delete(temp, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Leftover temporary folders are harmless.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
+                Directory.Delete(temp, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover scratch folder is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
             }
         }
     }

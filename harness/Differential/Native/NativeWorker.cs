@@ -147,7 +147,11 @@ public sealed class NativeWorker : IDisposable
             return;
         }
         _disposed = true;
-        _watchdog.Dispose();
+        lock (_gate)
+        {
+            _armed = null;
+            _watchdog.Dispose();
+        }
         if (_current is { } worker)
         {
             _current = null;
@@ -375,8 +379,8 @@ public sealed class NativeWorker : IDisposable
             _armed = worker;
             _fired = false;
             _deadline = Stopwatch.GetTimestamp() + (long)(Options.BatchTimeout.TotalSeconds * Stopwatch.Frequency);
+            _watchdog.Change(Options.BatchTimeout, Timeout.InfiniteTimeSpan);
         }
-        _watchdog.Change(Options.BatchTimeout, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Stops watching; true if the deadline passed (the worker is being stopped).</summary>
@@ -397,9 +401,17 @@ public sealed class NativeWorker : IDisposable
         lock (_gate)
         {
             worker = _armed;
-            if (worker == null || Stopwatch.GetTimestamp() < _deadline)
+            if (worker == null)
             {
-                return; // disarmed, or a stale tick of an earlier batch
+                return; // disarmed
+            }
+            long early = _deadline - Stopwatch.GetTimestamp();
+            if (early > 0)
+            {
+                // A timer tick may come a little early (or belong to an earlier batch): wait for the rest.
+                _watchdog.Change(TimeSpan.FromSeconds((double)early / Stopwatch.Frequency) + TimeSpan.FromMilliseconds(1),
+                    Timeout.InfiniteTimeSpan);
+                return;
             }
             _fired = true;
         }
