@@ -10,8 +10,16 @@ public static class Commands
 {
     public static int Run(string[] args)
     {
+        if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                Ansi = Spectre.Console.AnsiSupport.No,
+                ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+                Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
+            });
         var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks)");
         root.Subcommands.Add(GenerateCommand());
+        root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EquivCommand.Create());
         root.Subcommands.Add(TranslateCommand());
         var parse = root.Parse(args);

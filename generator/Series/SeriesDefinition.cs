@@ -10,6 +10,7 @@ public sealed record PatchDefinition(
     string State,
     string Message,
     string? Upstream,
+    string? UpstreamSubject,
     ImmutableArray<string> Fixes);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
@@ -24,7 +25,7 @@ public sealed record SeriesDefinition(
 {
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
-    sealed record PatchJson(int Number, string State, string Message, string? Upstream, List<string>? Fixes);
+    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject, List<string>? Fixes);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -40,7 +41,7 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, [.. p.Fixes ?? []])).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []])).ToImmutableArray(),
             templatesDir);
     }
 
@@ -53,7 +54,11 @@ public sealed record SeriesDefinition(
         var lines = File.ReadAllText(path).TrimEnd().Split('\n');
         var subject = lines[0];
         var body = string.Join('\n', lines.Skip(1)).Trim();
-        var upstream = patch.Upstream is null ? "" : $"commit {patch.Upstream} upstream.\n\n";
+        // The upstream commit in the form checkpatch accepts against a clone
+        // with history: 12 hex digits and the quoted subject.
+        var upstream = patch.Upstream is null
+            ? ""
+            : $"commit {patch.Upstream[..12]} (\"{patch.UpstreamSubject}\")\nupstream.\n\n";
         var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([$"Signed-off-by: {signoff}\n"]);
         return $"{subject}\n\n{upstream}{body}\n\n{string.Concat(trailers)}";
     }

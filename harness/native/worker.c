@@ -105,6 +105,7 @@ static char *put_hex(char *p, unsigned long long v)
 /* Async-signal-safe: write(2) only, on data the main code keeps consistent. */
 static void report_death(int sig)
 {
+	static const char marker[] = "vhostlog-worker: died in case ";
 	char line[64], *p = line;
 	char *buf = out_buf;
 	size_t w = out_written, c = out_committed;
@@ -126,8 +127,8 @@ static void report_death(int sig)
 		/* nothing left to do */
 	}
 	p = line;
-	memcpy(p, "vhostlog-worker: died in case ", 30);
-	p += 30;
+	memcpy(p, marker, sizeof(marker) - 1);
+	p += sizeof(marker) - 1;
 	p = put_hex(p, cur_case);
 	*p++ = '\n';
 	if (write(2, line, (size_t)(p - line)) < 0) {

@@ -43,7 +43,7 @@ public sealed class SeriesTests
             Assert.That(message.Split('\n').Where(l => l.Length > 75), Is.Empty, $"patch {p.Number}");
             Assert.That(message, Does.Contain("Signed-off-by: " + MakefileSignoff()));
             if (p.Upstream is not null)
-                Assert.That(message.Split('\n')[2], Is.EqualTo($"commit {p.Upstream} upstream."));
+                Assert.That(message.Split('\n')[2], Does.StartWith($"commit {p.Upstream[..12]} (\"{p.UpstreamSubject}\")"));
         }
     }
 

@@ -38,6 +38,12 @@ internal static class ClangFormatCheck
             var original = File.ReadAllText(path);
             var lines = original.Split('\n');
             var lineCount = original.EndsWith('\n') ? lines.Length - 1 : lines.Length;
+            if (f.StartLine == 0)
+            {
+                bad.Add(label);
+                d.AppendLine($"{label}: the patched tree has no definition of {f.Name}()");
+                continue;
+            }
             if (f.EndLine > lineCount)
             {
                 bad.Add(label);

@@ -1,0 +1,58 @@
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.Series.Verify;
+
+namespace VhostLog.Tests.Series;
+
+/// <summary>The committed series passes the kernel's own checks, and a broken one does not.</summary>
+public sealed class VerifyTests
+{
+    static string Committed => Path.Combine(Repo.Root, "out", "linux-6.12.117");
+
+    [Test]
+    public void CommittedSeriesPassesEveryCheck()
+    {
+        var report = VerifyCommand.Run(Repo.Root, Targets.Resolve(Repo.Root, null), Committed);
+        var names = report.Checks.Select(c => c.Name).ToList();
+        Assert.That(names, Is.SupersetOf(new[]
+        {
+            CheckNames.GitAm, CheckNames.Checkpatch, CheckNames.Kbuild, CheckNames.Sparse,
+            CheckNames.KernelDoc, CheckNames.ClangFormat, CheckNames.TreeUnchanged,
+        }));
+        Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
+    }
+
+    [Test]
+    public void CheckpatchProblemFailsVerify()
+    {
+        var dir = CopyOfCommitted("long-line");
+        var patch = Directory.GetFiles(dir, "0001-*.patch").Single();
+        var text = File.ReadAllText(patch);
+        var marker = "Signed-off-by:";
+        File.WriteAllText(patch, text.Replace(marker,
+            "This line of the commit message is far longer than the seventy-five columns checkpatch allows.\n\n" + marker));
+        var report = VerifyCommand.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir);
+        Assert.That(report.Passed, Is.False);
+        Assert.That(report.Checks.Single(c => c.Name == CheckNames.Checkpatch).Passed, Is.False);
+    }
+
+    [Test]
+    public void SeriesThatDoesNotApplyFailsVerify()
+    {
+        var dir = CopyOfCommitted("no-apply");
+        var patch = Directory.GetFiles(dir, "0001-*.patch").Single();
+        File.WriteAllText(patch, File.ReadAllText(patch).Replace("-\tBUG();", "-\tBUG_ON(1);"));
+        var report = VerifyCommand.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir);
+        Assert.That(report.Checks.Single(c => c.Name == CheckNames.GitAm).Passed, Is.False);
+        Assert.That(report.Passed, Is.False);
+    }
+
+    static string CopyOfCommitted(string name)
+    {
+        var dir = Path.Combine(Repo.TempDir(name), "series");
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.GetFiles(Committed))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        return dir;
+    }
+}
