@@ -53,11 +53,13 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
             for (var start = 0; start < mine.Count; start += chunk)
             {
                 var slice = mine.Skip(start).Take(chunk).ToList();
-                var nativeObs = native.Run(slice.Select(x => x.c).ToList());
+                // The worker is another process: let it run while the model computes.
+                var nativeRun = Task.Run(() => native.Run(slice.Select(x => x.c).ToList()));
+                var modelObs = slice.Select(x => model.Run(x.c)).ToList();
+                var nativeObs = nativeRun.GetAwaiter().GetResult();
                 for (var k = 0; k < slice.Count; k++)
                 {
-                    var modelObs = model.Run(slice[k].c);
-                    if (modelObs.SameAs(nativeObs[k]))
+                    if (modelObs[k].SameAs(nativeObs[k]))
                         continue;
                     diverged++;
                     if (diverged == 1)
