@@ -14,7 +14,9 @@ public sealed record GenerateRequest(
     string OutDir,
     string Signoff,
     string? SubjectPrefix,
-    string WorkRoot);
+    string WorkRoot,
+    string? MaintainersFallback = null,
+    int Version = 1);
 
 /// <summary>A function the series replaces, by file and name.</summary>
 public sealed record SplicedFunction(string File, string Name);
@@ -72,17 +74,27 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                     $"{request.Tree.Name} already has every patch of the series ({string.Join(", ", present.Select(p => p.Number))}): nothing to emit");
 
             var staging = Path.Combine(work, "series");
-            git.Run("format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
-                $"--subject-prefix={request.SubjectPrefix ?? series.SubjectPrefix}", "-o", staging, "base..HEAD");
+            var formatPatch = new List<string>
+            {
+                "format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
+                $"--subject-prefix={request.SubjectPrefix ?? series.SubjectPrefix}", "-o", staging,
+            };
+            var previous = request.Version > 1 ? ApplyPrevious(git, request) : null;
+            if (previous is not null)
+                formatPatch.AddRange([$"--reroll-count={request.Version}", "--range-diff=base..previous"]);
+            formatPatch.Add("base..series");
+            git.Run([.. formatPatch]);
             var files = Directory.GetFiles(staging, "*.patch").Order(StringComparer.Ordinal).ToList();
-            var cover = files.Single(f => Path.GetFileName(f).StartsWith("0000-", StringComparison.Ordinal));
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable()));
+            var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
+            var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), changelog));
             var patches = files.Where(f => f != cover).ToList();
+            AddRecipients(request, cover, patches, progress);
             foreach (var f in files)
                 File.WriteAllText(f, PinMessageIds(File.ReadAllText(f)));
             var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
 
-            ReplaceAtomically(staging, request.OutDir);
+            ReplaceAtomically(staging, request.OutDir, request.Version);
             return new GenerateResult(request.OutDir, result, present.ToImmutable());
         }
         finally
@@ -90,6 +102,31 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             if (Environment.GetEnvironmentVariable("VHOSTLOG_KEEP") != "1" && Directory.Exists(work))
                 Directory.Delete(work, true);
         }
+    }
+
+    /// <summary>
+    /// Every patch gets the To/Cc get_maintainer.pl gives for it; the cover
+    /// letter gets all of them. A stable backport also goes to the stable list.
+    /// </summary>
+    void AddRecipients(GenerateRequest request, string cover, IReadOnlyList<string> patches, IProgress<string>? progress)
+    {
+        var maintainersTree = File.Exists(Path.Combine(request.Tree.Dir, "MAINTAINERS")) ? request.Tree.Dir : request.MaintainersFallback;
+        if (maintainersTree is null)
+        {
+            progress?.Report($"{request.Tree.Dir} has no MAINTAINERS/get_maintainer.pl: the series has no To/Cc");
+            return;
+        }
+        var prefix = request.SubjectPrefix ?? series.SubjectPrefix;
+        var all = Recipients.None;
+        foreach (var patch in patches)
+        {
+            var r = Recipients.ForPatch(maintainersTree, patch);
+            if (System.Text.RegularExpressions.Regex.IsMatch(prefix, @"\b\d+\.\d+\.y\b"))
+                r = r.WithCc("stable@vger.kernel.org");
+            all = all.Merge(r);
+            File.WriteAllText(patch, r.AddTo(File.ReadAllText(patch)));
+        }
+        File.WriteAllText(cover, all.AddTo(File.ReadAllText(cover)));
     }
 
     /// <summary>Replaces each changed function; false when the tree already has them all as generated.</summary>
@@ -133,9 +170,71 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return changedAny;
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present)
+    static string VersionPrefix(int version) => version == 1 ? "" : $"v{version}-";
+
+    static bool IsVersionFile(string fileName, int version) =>
+        System.Text.RegularExpressions.Regex.IsMatch(fileName, $@"^{VersionPrefix(version)}\d{{4}}-.*\.patch$");
+
+    /// <summary>
+    /// Puts version N-1 of the series, as it sits in the output folder, on a
+    /// branch "previous" for git range-diff; returns its patch files.
+    /// </summary>
+    static List<string> ApplyPrevious(Git git, GenerateRequest request)
+    {
+        var old = request.Version - 1;
+        var files = Directory.Exists(request.OutDir)
+            ? Directory.GetFiles(request.OutDir).Where(f => IsVersionFile(Path.GetFileName(f), old)).Order(StringComparer.Ordinal).ToList()
+            : [];
+        var patches = files.Where(f => !Path.GetFileName(f).StartsWith(VersionPrefix(old) + "0000-", StringComparison.Ordinal)).ToList();
+        if (patches.Count == 0)
+            throw new UsageException(
+                $"-v {request.Version}: version {old} of the series is not in {request.OutDir}; generate it first (-v {old})");
+        git.Run("checkout", "-q", "-b", "previous", "base");
+        try
+        {
+            git.Run(["am", "-q", .. patches]);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"-v {request.Version}: version {old} in {request.OutDir} does not apply to the tree: {e.Message}");
+        }
+        git.Run("checkout", "-q", "series");
+        return files;
+    }
+
+    /// <summary>"Changes in vN": per patch, new, changed or unchanged against version N-1 (by subject).</summary>
+    static string ChangesSince(List<string> previousFiles, List<string> patches, int version)
+    {
+        static (string Subject, string Diff) Read(string file)
+        {
+            var text = File.ReadAllText(file);
+            var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+            var headers = text[..split].Replace("\n ", " ", StringComparison.Ordinal);
+            var subject = headers.Split('\n').First(l => l.StartsWith("Subject: ", StringComparison.Ordinal));
+            subject = System.Text.RegularExpressions.Regex.Replace(subject, @"^Subject: \[[^\]]*\] ", "");
+            // The message and the diff; blob ids in "index" lines follow the content.
+            return (subject, text[split..]);
+        }
+        var before = previousFiles.Where(f => !Path.GetFileName(f).Contains("-0000-") && !Path.GetFileName(f).StartsWith("0000-", StringComparison.Ordinal))
+            .Select(Read).ToList();
+        var now = patches.Select(Read).ToList();
+        var lines = new StringBuilder($"Changes in v{version}:\n");
+        foreach (var (subject, diff) in now)
+        {
+            var old = before.FirstOrDefault(b => b.Subject == subject);
+            var state = old.Subject is null ? "new" : old.Diff == diff ? "unchanged" : "changed";
+            lines.Append($"  - {subject}: {state}\n");
+        }
+        foreach (var (subject, _) in before.Where(b => now.All(n => n.Subject != b.Subject)))
+            lines.Append($"  - {subject}: dropped\n");
+        return lines.ToString().TrimEnd();
+    }
+
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes)
     {
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
+        if (changes is not null)
+            blurb.Append("\n\n").Append(changes);
         blurb.Append("\n\nBase: ").Append(tree.Description).Append('.');
         if (present.Length > 0)
         {
@@ -165,8 +264,11 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             File.Copy(f, Path.Combine(target, Path.GetFileName(f)));
     }
 
-    /// <summary>Puts the staged series in place of outDir in one rename; the old one is removed after.</summary>
-    static void ReplaceAtomically(string staging, string outDir)
+    /// <summary>
+    /// Puts the staged version in place of that version in outDir (other
+    /// versions stay) with one directory rename; the old folder goes after.
+    /// </summary>
+    static void ReplaceAtomically(string staging, string outDir, int version)
     {
         var full = Path.GetFullPath(outDir);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -175,6 +277,9 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         if (Directory.Exists(incoming))
             Directory.Delete(incoming, true);
         CopyDirectory(staging, incoming);
+        if (Directory.Exists(full))
+            foreach (var f in Directory.GetFiles(full).Where(f => !IsVersionFile(Path.GetFileName(f), version)))
+                File.Copy(f, Path.Combine(incoming, Path.GetFileName(f)));
         if (Directory.Exists(full))
             Directory.Move(full, outgoing);
         Directory.Move(incoming, full);

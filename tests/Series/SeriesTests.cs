@@ -20,6 +20,37 @@ public sealed class SeriesTests
     static TargetTree Default() => Targets.Resolve(Repo.Root, null);
 
     [Test]
+    public void EveryMessageHasMaintainersAndTheStableList()
+    {
+        var result = Generate(Default(), Path.Combine(Repo.TempDir("recipients"), "series"));
+        foreach (var f in Directory.GetFiles(result.SeriesDir))
+        {
+            var headers = File.ReadAllText(f).Split("\n\n")[0];
+            Assert.That(headers, Does.Contain("To: \"Michael S. Tsirkin\" <mst@redhat.com>"), f);
+            Assert.That(headers, Does.Contain("virtualization@lists.linux.dev"), f);
+            Assert.That(headers, Does.Contain("stable@vger.kernel.org"), f);
+        }
+    }
+
+    [Test]
+    public void SecondVersionSitsBesideTheFirstWithRangeDiff()
+    {
+        var outDir = Path.Combine(Repo.TempDir("reroll"), "series");
+        var composer = new SeriesComposer(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation());
+        GenerateRequest Request(int v, string? prefix = null) =>
+            new(Default(), outDir, MakefileSignoff(), prefix, Targets.WorkRoot(Repo.Root), Version: v);
+        composer.Generate(Request(1, "PATCH"));
+        composer.Generate(Request(2));
+        var names = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToList();
+        Assert.That(names, Has.Some.StartsWith("0001-").And.Some.StartsWith("v2-0001-").And.Some.StartsWith("v2-0000-"));
+        var cover = File.ReadAllText(Directory.GetFiles(outDir, "v2-0000-*").Single());
+        Assert.That(cover, Does.Contain("Changes in v2:"));
+        Assert.That(cover, Does.Contain("Range-diff against v1:"));
+        Assert.That(cover, Does.Contain("v2 0/1]"));
+        Assert.Throws<UsageException>(() => composer.Generate(Request(4)));
+    }
+
+    [Test]
     public void CommittedSeriesMatchesRegeneration()
     {
         var committed = Path.Combine(Repo.Root, "out", "linux-6.12.117");
