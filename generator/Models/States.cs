@@ -11,3 +11,6 @@ public partial class Baseline : KernelModel;
 
 [ModelState("vhost: vhost_log_write() logs whole descriptors when len is U64_MAX")]
 public partial class BroaderLogWrite : Baseline;
+
+[ModelState("vhost-scsi: vhost_scsi_get_desc() passes the descriptors' log through")]
+public partial class GetDescLog : BroaderLogWrite;

@@ -56,9 +56,11 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             {
                 progress?.Report($"patch {patch.Number}: {patch.State}");
                 var changes = translation.Changes(patch.State);
-                if (changes.IsEmpty)
-                    throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function");
-                if (!Splice(repo, request.Tree, changes, patch))
+                if (changes.IsEmpty && patch.Glue.IsEmpty)
+                    throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function and the patch has no glue");
+                var spliced = Splice(repo, request.Tree, changes, patch);
+                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch) | any);
+                if (!spliced && !glued)
                 {
                     present.Add(patch);
                     continue;
@@ -130,8 +132,13 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     }
 
     /// <summary>Replaces each changed function; false when the tree already has them all as generated.</summary>
-    static bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
+    bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
     {
+        // The functions as the state before this patch has them: the base of the merge.
+        var parent = translation.ParentState(patch.State);
+        var before = parent is null
+            ? new Dictionary<string, CFunction>()
+            : translation.Translate(parent).ToDictionary(f => f.Name, StringComparer.Ordinal);
         var changedAny = false;
         foreach (var group in changes.GroupBy(c => c.CFile))
         {
@@ -143,15 +150,30 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var edits = new List<(int Start, int End, byte[] Text)>();
             foreach (var f in group)
             {
-                var extent = extents.FirstOrDefault(e => e.Name == f.Name)
-                    ?? throw new UsageException(
+                var generated = Encoding.UTF8.GetBytes(f.Text.TrimEnd('\n'));
+                var extent = extents.FirstOrDefault(e => e.Name == f.Name);
+                if (extent is null && f.Ir.InsertAfter is { } anchor)
+                {
+                    // A function the patch adds goes after its anchor.
+                    var after = extents.FirstOrDefault(e => e.Name == anchor)
+                        ?? throw new UsageException(
+                            $"patch {patch.Number}: function {anchor}() not found in {group.Key} of {tree.Dir} " +
+                            $"(the anchor {f.Name}() is inserted after); this tree is not a supported target");
+                    edits.Add((after.EndOffset, after.EndOffset, [.. "\n\n"u8, .. generated]));
+                    continue;
+                }
+                if (extent is null)
+                    throw new UsageException(
                         $"patch {patch.Number}: function {f.Name}() not found in {group.Key} of {tree.Dir} " +
                         "(the anchor the patch replaces); this tree is not a supported target");
                 var start = extent.DocStartOffset ?? extent.StartOffset;
-                var generated = Encoding.UTF8.GetBytes(f.Text.TrimEnd('\n'));
-                var current = text.AsSpan(start, extent.EndOffset - start);
-                if (!current.SequenceEqual(generated))
-                    edits.Add((start, extent.EndOffset, generated));
+                var current = Encoding.UTF8.GetString(text, start, extent.EndOffset - start);
+                if (FunctionMerge.SameCode(current, f.Text))
+                    continue;
+                var merged = before.TryGetValue(f.Name, out var previous)
+                    ? FunctionMerge.Merge(current, previous.Text, f.Text)
+                    : f.Text.TrimEnd('\n');
+                edits.Add((start, extent.EndOffset, Encoding.UTF8.GetBytes(merged)));
             }
             if (edits.Count == 0)
                 continue;
@@ -228,6 +250,44 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         foreach (var (subject, _) in before.Where(b => now.All(n => n.Subject != b.Subject)))
             lines.Append($"  - {subject}: dropped\n");
         return lines.ToString().TrimEnd();
+    }
+
+    /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>
+    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch)
+    {
+        var cocci = Path.Combine(series.TemplatesDir, glue.Cocci);
+        var target = Path.Combine(repo, glue.File);
+        if (!File.Exists(cocci))
+            throw new UsageException($"patch {patch.Number}: {cocci} is missing");
+        if (!File.Exists(target))
+            throw new UsageException($"patch {patch.Number}: {glue.File} is missing from the tree");
+        var before = File.ReadAllBytes(target);
+        var psi = new System.Diagnostics.ProcessStartInfo("spatch")
+        {
+            WorkingDirectory = repo,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "--very-quiet", "--no-show-diff", "--in-place", "--sp-file", cocci, glue.File })
+            psi.ArgumentList.Add(a);
+        System.Diagnostics.Process p;
+        try
+        {
+            p = System.Diagnostics.Process.Start(psi)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new UsageException($"spatch (Debian package coccinelle) is not installed: {e.Message}; run `make deps`");
+        }
+        using (p)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                throw new InvalidOperationException($"spatch {glue.Cocci} on {glue.File} failed: {err.Result}{output}");
+        }
+        return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
     string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes)

@@ -4,14 +4,21 @@ using VhostLog.KernelTree;
 
 namespace VhostLog.Series;
 
-/// <summary>One patch of the series: the model state whose changes it carries and its message.</summary>
+/// <summary>A Coccinelle semantic patch (templates/glue) applied to one file of the tree.</summary>
+public sealed record GlueStep(string File, string Cocci);
+
+/// <summary>
+/// One patch of the series: the model state whose changed functions it
+/// carries, the Coccinelle glue for everything else, and its message.
+/// </summary>
 public sealed record PatchDefinition(
     int Number,
     string State,
     string Message,
     string? Upstream,
     string? UpstreamSubject,
-    ImmutableArray<string> Fixes);
+    ImmutableArray<string> Fixes,
+    ImmutableArray<GlueStep> Glue);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -25,7 +32,7 @@ public sealed record SeriesDefinition(
 {
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
-    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject, List<string>? Fixes);
+    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject, List<string>? Fixes, List<GlueStep>? Glue);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -41,7 +48,7 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []])).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []])).ToImmutableArray(),
             templatesDir);
     }
 
@@ -55,12 +62,29 @@ public sealed record SeriesDefinition(
         var subject = lines[0];
         var body = string.Join('\n', lines.Skip(1)).Trim();
         // The upstream commit in the form checkpatch accepts against a clone
-        // with history: 12 hex digits and the quoted subject.
+        // with history (12 hex digits and the quoted subject), wrapped at 75.
         var upstream = patch.Upstream is null
             ? ""
-            : $"commit {patch.Upstream[..12]} (\"{patch.UpstreamSubject}\")\nupstream.\n\n";
+            : Wrap($"commit {patch.Upstream[..12]} (\"{patch.UpstreamSubject}\") upstream.", 75) + "\n\n";
         var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([$"Signed-off-by: {signoff}\n"]);
         return $"{subject}\n\n{upstream}{body}\n\n{string.Concat(trailers)}";
+    }
+
+    static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = "";
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line);
+                line = "";
+            }
+            line = line.Length == 0 ? word : line + " " + word;
+        }
+        lines.Add(line);
+        return string.Join('\n', lines);
     }
 
     public string CoverBlurb(string treeName) =>

@@ -47,6 +47,10 @@ public sealed class Translation
         return d;
     }
 
+    /// <summary>The state a state derives from, or null for the root state.</summary>
+    public string? ParentState(string state) =>
+        StateType(state).BaseType is { } b && b.ToDisplayString() != KernelModel ? b.Name : null;
+
     INamedTypeSymbol StateType(string state) =>
         sources.Compilation.GetSymbolsWithName(state, SymbolFilter.Type).OfType<INamedTypeSymbol>()
             .FirstOrDefault(t => t.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelStateAttribute))

@@ -26,3 +26,31 @@ public sealed class ModelStateAttribute(string description) : Attribute
 {
     public string Description { get; } = description;
 }
+
+/// <summary>
+/// A struct member embedded by value (struct vhost_dev dev), not a pointer:
+/// member access through it prints '.', and using it as a value takes its
+/// address.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class EmbeddedAttribute : Attribute;
+
+/// <summary>
+/// Where a function that a patch adds goes in the C file: right after the
+/// named function.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class InsertAfterAttribute(string function) : Attribute
+{
+    public string Function { get; } = function;
+}
+
+/// <summary>
+/// The largest value a field can hold in the kernel (vq->num is at most
+/// 0xffff): comparing it for equality with an int means the same in C and C#.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class UpperBoundAttribute(long max) : Attribute
+{
+    public long Max { get; } = max;
+}

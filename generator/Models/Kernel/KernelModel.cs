@@ -38,6 +38,12 @@ public abstract class KernelModel
     }
 
     [Extern] protected const int EFAULT = 14;
+    [Extern] protected const int ENXIO = 6;
+    [Extern] protected const int EAGAIN = 11;
+    [Extern] protected const int ENOBUFS = 105;
+    [Extern] protected const int EINVAL = 22;
+    [Extern] protected const unsigned_int ITER_SOURCE = 1;
+    [Extern] protected const unsigned_int ITER_DEST = 0;
     [Extern] protected const int VHOST_PAGE_SIZE = 0x1000;
     [Extern] protected const u64 U64_MAX = ulong.MaxValue;
 
@@ -86,5 +92,89 @@ public abstract class KernelModel
     {
         Step();
         return head.entries;
+    }
+
+    [Extern]
+    protected bool likely(bool condition) => condition;
+
+    [Extern]
+    protected bool unlikely(bool condition) => condition;
+
+    /// <summary>Debug output; off, as in a kernel without dynamic debug enabled for vhost.</summary>
+    [Extern]
+    protected void pr_debug(string format, params object[] args)
+    {
+    }
+
+    [Extern]
+    protected unsigned_int ARRAY_SIZE<T>(T[] array) => (unsigned_int)array.Length;
+
+    /// <summary>Total length of nr_segs iovecs.</summary>
+    [Extern]
+    protected size_t iov_length(iovec[] iov, unsigned_long nr_segs) => iov_length(ref iov[0], nr_segs);
+
+    [Extern]
+    protected size_t iov_length(ref iovec iov, unsigned_long nr_segs)
+    {
+        size_t total = 0;
+        for (var i = 0; i < (int)nr_segs; i++)
+            total += System.Runtime.CompilerServices.Unsafe.Add(ref iov, i).iov_len;
+        return total;
+    }
+
+    [Extern]
+    protected void iov_iter_init(ref iov_iter i, unsigned_int direction, iovec[] iov, unsigned_long nr_segs, size_t count) =>
+        i = new iov_iter { data_source = direction, iov = iov, first = 0, nr_segs = nr_segs, count = count };
+
+    /// <summary>Asks to be told of new buffers; true when some arrived meanwhile.</summary>
+    [Extern]
+    protected bool vhost_enable_notify(vhost_dev dev, vhost_virtqueue vq)
+    {
+        vq.notify_enabled = true;
+        return vq.avail.Count > 0;
+    }
+
+    [Extern]
+    protected void vhost_disable_notify(vhost_dev dev, vhost_virtqueue vq) => vq.notify_enabled = false;
+
+    /// <summary>
+    /// Takes the next available descriptor chain: device-readable buffers
+    /// fill iov first (out_num), then device-writable ones (in_num), and each
+    /// writable one is also recorded in log when the caller asks for it.
+    /// Returns the chain's head, vq->num when nothing is available, or an error.
+    /// </summary>
+    [Extern]
+    protected int vhost_get_vq_desc(vhost_virtqueue vq, iovec[] iov, unsigned_int iov_size,
+                                    ref unsigned_int out_num, ref unsigned_int in_num,
+                                    vhost_log[]? log, Ptr<unsigned_int>? log_num)
+    {
+        Step();
+        out_num = in_num = 0;
+        if (log_num is not null)
+            log_num.Value = 0;
+        if (!vq.avail.TryDequeue(out var chain))
+            return (int)vq.num;
+        foreach (var (addr, len, write) in chain.Descriptors)
+        {
+            if (out_num + in_num >= iov_size)
+                return -ENOBUFS;
+            if (!write && in_num > 0)
+                return -EINVAL;
+            iov[out_num + in_num] = new iovec { iov_base = new UserPtr(addr), iov_len = len };
+            if (write)
+            {
+                in_num++;
+                if (log is not null && log_num is not null)
+                {
+                    log[log_num.Value] = new vhost_log { addr = addr, len = len };
+                    log_num.Value++;
+                }
+            }
+            else
+            {
+                out_num++;
+            }
+        }
+        return chain.Head;
     }
 }

@@ -53,10 +53,60 @@ public struct iovec
 }
 
 [KernelStruct]
+public sealed class vhost_dev
+{
+    public int iov_limit = 1024;
+}
+
+/// <summary>An iov_iter over a kernel iovec array (ITER_IOVEC).</summary>
+[KernelStruct]
+public struct iov_iter
+{
+    public unsigned_int data_source;
+    public iovec[] iov;
+    public int first;
+    public unsigned_long nr_segs;
+    public size_t count;
+}
+
+[KernelStruct]
 public sealed class vhost_virtqueue
 {
+    public vhost_dev dev = new();
+    [UpperBound(0xffff)] public unsigned_int num = 256;
+    public iovec[] iov = new iovec[1024];
+    public vhost_log[] log = new vhost_log[1024];
     public vhost_iotlb? iotlb;
     public vhost_iotlb umem = new();
     public UserPtr log_base;
     public eventfd_ctx? log_ctx;
+
+    /// <summary>Managed runtime: descriptor chains the guest made available, oldest first.</summary>
+    public Queue<DescriptorChain> avail = new();
+
+    /// <summary>Managed runtime: whether the device asked to be notified of new buffers.</summary>
+    public bool notify_enabled;
+}
+
+/// <summary>Managed runtime: one chain of descriptors (guest-physical address, length, device-writable).</summary>
+public sealed record DescriptorChain(int Head, IReadOnlyList<(u64 Addr, u32 Len, bool Write)> Descriptors);
+
+[KernelStruct]
+public sealed class vhost_scsi
+{
+    [Embedded] public vhost_dev dev = new();
+}
+
+/// <summary>Context of one request or control-queue operation.</summary>
+[KernelStruct]
+public sealed class vhost_scsi_ctx
+{
+    public int head;
+    public unsigned_int @out;
+    public unsigned_int @in;
+    public size_t req_size;
+    public size_t rsp_size;
+    public size_t out_size;
+    public size_t in_size;
+    public iov_iter out_iter;
 }

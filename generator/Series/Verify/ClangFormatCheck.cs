@@ -4,13 +4,15 @@ using System.Text.RegularExpressions;
 namespace VhostLog.Series.Verify;
 
 /// <summary>
-/// clang-format with the tree's own .clang-format on exactly the generated
-/// functions' line ranges of the patched tree; the output must equal the input.
+/// clang-format with the tree's own .clang-format on the lines the series
+/// wrote inside the generated functions (lines it kept from the tree keep the
+/// tree's layout); the output must equal the input.
 /// </summary>
 internal static class ClangFormatCheck
 {
     public static CheckResult Run(
         Toolchain tools, string treeRoot, IReadOnlyList<GeneratedFunction> functions,
+        IReadOnlyDictionary<string, List<(int Start, int End)>> addedLines,
         List<StepTiming> timings, IProgress<string>? progress)
     {
         var style = Path.Combine(treeRoot, ".clang-format");
@@ -57,9 +59,18 @@ internal static class ClangFormatCheck
                 d.AppendLine($"{label}: {f.Name}( does not occur in these lines; the range does not match the patched tree");
                 continue;
             }
+            var written = (addedLines.GetValueOrDefault(f.File) ?? [])
+                .Select(r => (Start: Math.Max(r.Start, f.StartLine), End: Math.Min(r.End, f.EndLine)))
+                .Where(r => r.Start <= r.End)
+                .ToList();
+            if (written.Count == 0)
+            {
+                d.AppendLine($"{label}: the series wrote no line of it");
+                continue;
+            }
             progress?.Report($"clang-format {label}");
             var r = ProcessRunner.Run(tools.ClangFormat,
-                [$"--style=file:{style}", $"--lines={f.StartLine}:{f.EndLine}", f.File], treeRoot,
+                [$"--style=file:{style}", .. written.Select(w => $"--lines={w.Start}:{w.End}"), f.File], treeRoot,
                 timeout: TimeSpan.FromMinutes(2));
             total += r.Elapsed;
             if (!r.Ok)

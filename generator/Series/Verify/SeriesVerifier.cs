@@ -84,14 +84,15 @@ public static class SeriesVerifier
 
         if (final is null)
         {
-            foreach (var name in new[] { CheckNames.Kbuild, CheckNames.Sparse, CheckNames.KernelDoc, CheckNames.ClangFormat })
+            foreach (var name in new[] { CheckNames.Kbuild, CheckNames.Sparse, CheckNames.Bisect, CheckNames.KernelDoc, CheckNames.ClangFormat })
                 checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
         }
         else
         {
             progress?.Report("kernel-doc");
             checks.Add(KernelDocCheck.Compare(kdocBefore, KernelDocCheck.Run(tools, root, touched), kdocScript));
-            checks.Add(ClangFormatCheck.Run(tools, root, Locate(root, r.Generated, r.HeadersDir), timings, progress));
+            checks.Add(ClangFormatCheck.Run(tools, root, Locate(root, r.Generated, r.HeadersDir),
+                AddedLines(git, pristine, final), timings, progress));
 
             var kbuild = new Kbuild(tools, root);
             var cache = new Kbuild.PristineCache(Path.Combine(workRoot, "cache", "pristine-kbuild"), tools);
@@ -116,6 +117,7 @@ public static class SeriesVerifier
             timings.Add(new StepTiming("kbuild patched C=2", TimeSpan.FromSeconds(patchedBuild.Sparse.Seconds)));
             checks.Add(BuildCheck(CheckNames.Kbuild, pristineBuild, patchedBuild, b => b.W1, requireModules: true));
             checks.Add(BuildCheck(CheckNames.Sparse, pristineBuild, patchedBuild, b => b.Sparse, requireModules: false));
+            checks.Add(Bisect(git, kbuild, pristine, final, pristineBuild, timings, progress));
         }
 
         progress?.Report("checking the input tree is unchanged");
@@ -129,6 +131,43 @@ public static class SeriesVerifier
                 : $"the input tree changed during verify ({diff.Count} difference(s))",
             string.Join("\n", diff)));
         return checks;
+    }
+
+    /// <summary>
+    /// Every shorter prefix of the series (the full series is built above)
+    /// builds W=1 and C=2 with no warning the pristine tree lacks.
+    /// </summary>
+    static CheckResult Bisect(GitRepo git, Kbuild kbuild, string pristine, string final, BuildOutcome pristineBuild,
+        List<StepTiming> timings, IProgress<string>? progress)
+    {
+        var commits = git.RunChecked("rev-list", "--reverse", $"{pristine}..{final}").Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var prefixes = commits.Take(commits.Count - 1).ToList();
+        if (prefixes.Count == 0)
+            return new CheckResult(CheckNames.Bisect, true, "a single patch: nothing to bisect", "");
+        var d = new StringBuilder();
+        var bad = new List<string>();
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            progress?.Report($"kbuild: prefix 1..{i + 1} of the series (W=1, then C=2)");
+            git.CheckoutClean(prefixes[i]);
+            var build = kbuild.Build();
+            timings.Add(new StepTiming($"kbuild prefix 1..{i + 1}", TimeSpan.FromSeconds(build.W1.Seconds + build.Sparse.Seconds)));
+            var w1 = BuildCheck(CheckNames.Kbuild, pristineBuild, build, b => b.W1, requireModules: true);
+            var sparse = BuildCheck(CheckNames.Sparse, pristineBuild, build, b => b.Sparse, requireModules: false);
+            d.AppendLine($"patches 1..{i + 1}: W=1 {(w1.Passed ? "ok" : "FAIL")}, sparse {(sparse.Passed ? "ok" : "FAIL")}");
+            if (!w1.Passed || !sparse.Passed)
+            {
+                bad.Add($"1..{i + 1}");
+                d.AppendLine(w1.Details).AppendLine(sparse.Details);
+            }
+        }
+        git.CheckoutClean(final);
+        return new CheckResult(CheckNames.Bisect, bad.Count == 0,
+            bad.Count == 0
+                ? $"every prefix builds without new warnings ({prefixes.Count} prefix(es) besides the full series)"
+                : $"prefix(es) {string.Join(", ", bad)} add warnings or do not build",
+            d.ToString().TrimEnd());
     }
 
     static (CheckResult Check, string? Final) Apply(GitRepo git, SeriesFiles series, string pristine, List<StepTiming> timings)
@@ -225,6 +264,27 @@ public static class SeriesVerifier
             var e = extents.FirstOrDefault(x => x.Name == f.Name);
             return e is null ? f : f with { StartLine = e.DocStartLine ?? e.StartLine, EndLine = e.EndLine };
         }).ToList();
+    }
+
+    /// <summary>Per file, the line ranges of the final tree that the series added or changed.</summary>
+    static Dictionary<string, List<(int Start, int End)>> AddedLines(GitRepo git, string pristine, string final)
+    {
+        var result = new Dictionary<string, List<(int, int)>>(StringComparer.Ordinal);
+        List<(int, int)>? current = null;
+        foreach (var line in git.RunChecked("diff", "-U0", "--no-color", pristine, final).Stdout.Split('\n'))
+        {
+            if (line.StartsWith("+++ b/", StringComparison.Ordinal))
+                result[line[6..]] = current = [];
+            else if (line.StartsWith("@@ ", StringComparison.Ordinal) && current is not null)
+            {
+                var plus = line.Split(' ')[2][1..].Split(',');
+                var start = int.Parse(plus[0], System.Globalization.CultureInfo.InvariantCulture);
+                var count = plus.Length > 1 ? int.Parse(plus[1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+                if (count > 0)
+                    current.Add((start, start + count - 1));
+            }
+        }
+        return result;
     }
 
     static void ValidateGenerated(IReadOnlyList<GeneratedFunction> generated)

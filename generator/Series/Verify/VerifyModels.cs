@@ -51,4 +51,5 @@ public static class CheckNames
     public const string KernelDoc = "kernel-doc";
     public const string ClangFormat = "clang-format";
     public const string TreeUnchanged = "input tree unchanged";
+    public const string Bisect = "bisect (every prefix builds)";
 }

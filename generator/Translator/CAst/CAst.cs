@@ -29,6 +29,7 @@ public sealed record CDoWhile(CStmt Body, CExpr Condition, bool BlankBefore, Imm
 public sealed record CMacroLoop(string Macro, ImmutableArray<CExpr> Args, CStmt Body, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CReturn(CExpr? Value, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CJump(string Keyword, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+public sealed record CLabeled(string Label, CStmt Statement, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 
 public sealed record CFunctionDef(
     ImmutableArray<string> DocLines,

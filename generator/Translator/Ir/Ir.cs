@@ -25,6 +25,12 @@ public sealed record IrConditional(IrExpr Condition, IrExpr WhenTrue, IrExpr Whe
 public sealed record IrCast(IrType Type, IrExpr Operand, bool Implicit) : IrExpr;
 public sealed record IrParen(IrExpr Inner) : IrExpr;
 
+/// <summary>The address of an lvalue (a ref argument, or an embedded struct used as a value).</summary>
+public sealed record IrAddressOf(IrExpr Operand) : IrExpr;
+
+/// <summary>The object a scalar pointer points at.</summary>
+public sealed record IrDeref(IrExpr Operand) : IrExpr;
+
 /// <summary>A pointer compared with NULL (IsNull: ==, otherwise !=).</summary>
 public sealed record IrNullTest(IrExpr Operand, bool IsNull) : IrExpr;
 
@@ -51,6 +57,8 @@ public sealed record IrDoWhile(IrStmt Body, IrExpr Condition, IrLayout Layout) :
 public sealed record IrListWalk(string Variable, IrType EntryType, IrExpr Head, string Link, IrStmt Body, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrReturn(IrExpr? Value, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrBreak(IrLayout Layout) : IrStmt(Layout);
+public sealed record IrGoto(string Label, IrLayout Layout) : IrStmt(Layout);
+public sealed record IrLabeled(string Label, IrStmt Statement, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrContinue(IrLayout Layout) : IrStmt(Layout);
 
 public sealed record IrParam(IrType Type, string Name);
@@ -68,5 +76,7 @@ public sealed record IrFunction(
     IrDoc? Doc,
     IrBlock Body,
     ImmutableArray<string> Calls,
+    ImmutableArray<string> Externs,
     string ModelFile,
-    int ModelLine);
+    int ModelLine,
+    string? InsertAfter);

@@ -36,6 +36,7 @@ public static class KernelC
         IrFor f => ListWalkCursors(f.Body),
         IrWhile w => ListWalkCursors(w.Body),
         IrDoWhile d => ListWalkCursors(d.Body),
+        IrLabeled l => ListWalkCursors(l.Statement),
         _ => [],
     };
 
@@ -73,6 +74,8 @@ public static class KernelC
             IrReturn r => new CReturn(r.Value is null ? null : Expr(r.Value), blank, comment),
             IrBreak => new CJump("break", blank, comment),
             IrContinue => new CJump("continue", blank, comment),
+            IrGoto g => new CJump($"goto {g.Label}", blank, comment),
+            IrLabeled l => new CLabeled(l.Label, Stmt(l.Statement), blank, comment),
             _ => throw new InvalidOperationException($"no C form for {s.GetType().Name}"),
         };
     }
@@ -106,6 +109,8 @@ public static class KernelC
         IrCast { Implicit: true } c => Expr(c.Operand),
         IrCast c => new CCast(TypeText(c.Type), Expr(c.Operand)),
         IrParen p => new CParen(Expr(p.Inner)),
+        IrAddressOf a => new CUnary("&", Expr(a.Operand), false),
+        IrDeref d => new CUnary("*", Expr(d.Operand), false),
         IrNullTest t => new CBinary(t.IsNull ? "==" : "!=", Expr(t.Operand), new CToken("NULL")),
         IrZeroTest t => new CBinary(t.IsZero ? "==" : "!=", Expr(t.Operand), new CToken("0")),
         _ => throw new InvalidOperationException($"no C form for {e.GetType().Name}"),

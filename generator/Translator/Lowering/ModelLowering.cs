@@ -16,6 +16,10 @@ public sealed class ModelLowering
     const string ExternAttribute = "VhostLog.Models.Kernel.ExternAttribute";
     const string KernelStructAttribute = "VhostLog.Models.Kernel.KernelStructAttribute";
     const string UserPtrType = "VhostLog.Models.Kernel.UserPtr";
+    const string PtrType = "VhostLog.Models.Kernel.Ptr<T>";
+    const string EmbeddedAttribute = "VhostLog.Models.Kernel.EmbeddedAttribute";
+    const string InsertAfterAttribute = "VhostLog.Models.Kernel.InsertAfterAttribute";
+    const string UpperBoundAttribute = "VhostLog.Models.Kernel.UpperBoundAttribute";
 
     static readonly ImmutableDictionary<string, string> AliasSpelling = new Dictionary<string, string>
     {
@@ -28,6 +32,7 @@ public sealed class ModelLowering
     readonly string file;
     readonly List<ModelDiagnostic> diagnostics;
     readonly HashSet<string> calls = new(StringComparer.Ordinal);
+    readonly HashSet<string> externs = new(StringComparer.Ordinal);
     readonly HashSet<ISymbol> nonNegativeCounters = new(SymbolEqualityComparer.Default);
 
     ModelLowering(ModelSources sources, SemanticModel model, List<ModelDiagnostic> diagnostics)
@@ -51,10 +56,13 @@ public sealed class ModelLowering
 
     IrFunction LowerMethod(IMethodSymbol method, MethodDeclarationSyntax syntax, bool isBaseline)
     {
-        var wantVirtual = isBaseline ? method.IsVirtual : method.IsOverride;
-        if (!wantVirtual)
+        // The root state declares every function virtual; a later state
+        // overrides what its patch changes, or declares a new virtual for a
+        // function the patch adds or whose signature it changes.
+        var ok = isBaseline ? method.IsVirtual && !method.IsOverride : method.IsOverride || method.IsVirtual;
+        if (!ok)
             Report(Codes.NotOverridable, syntax.Identifier,
-                $"{method.Name} must be {(isBaseline ? "virtual" : "an override")} in {method.ContainingType.Name}");
+                $"{method.Name} must be {(isBaseline ? "virtual" : "an override or a new virtual")} in {method.ContainingType.Name}");
         if (syntax.Body is null)
             Report(Codes.UnsupportedStatement, syntax.Identifier, $"{method.Name} needs a block body");
 
@@ -71,8 +79,11 @@ public sealed class ModelLowering
             ParseDoc(method),
             body,
             calls.Order(StringComparer.Ordinal).ToImmutableArray(),
+            externs.Order(StringComparer.Ordinal).ToImmutableArray(),
             file,
-            Line(syntax.Identifier));
+            Line(syntax.Identifier),
+            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InsertAfterAttribute)
+                ?.ConstructorArguments[0].Value as string);
     }
 
     /// <summary>Models of drivers/vhost/X.c live in a folder named X.</summary>
@@ -115,6 +126,10 @@ public sealed class ModelLowering
                 return new IrBreak(layout);
             case ContinueStatementSyntax:
                 return new IrContinue(layout);
+            case GotoStatementSyntax g when g.IsKind(SyntaxKind.GotoStatement) && g.Expression is IdentifierNameSyntax label:
+                return new IrGoto(label.Identifier.ValueText, layout);
+            case LabeledStatementSyntax l:
+                return new IrLabeled(l.Identifier.ValueText, LowerStatement(l.Statement), layout);
             case CheckedStatementSyntax c:
                 Report(Codes.CheckedContext, c.Keyword, $"'{c.Keyword.Text}' block");
                 return LowerBlock(c.Block);
@@ -276,6 +291,12 @@ public sealed class ModelLowering
                 return new IrLiteral(lit.Token.Text);
             case SyntaxKind.NullLiteralExpression:
                 return new IrLiteral("NULL");
+            case SyntaxKind.StringLiteralExpression
+                when lit.Parent is ArgumentSyntax && !lit.Token.Text.StartsWith('@')
+                     && !System.Text.RegularExpressions.Regex.IsMatch(lit.Token.Text, @"\\[^nt""\\]"):
+                // A format string handed to a kernel API; C# and C spell these
+                // escapes alike.
+                return new IrLiteral(lit.Token.Text);
             default:
                 Report(Codes.UnsupportedExpression, lit.Token, $"literal {lit.Token.Text}");
                 return new IrLiteral(lit.Token.Text);
@@ -290,6 +311,7 @@ public sealed class ModelLowering
             case ILocalSymbol or IParameterSymbol:
                 return new IrName(id.Identifier.ValueText);
             case IFieldSymbol f when f.IsConst && IsExtern(f):
+                externs.Add(f.Name);
                 return new IrName(f.Name);
             case IMethodSymbol:
                 return new IrName(id.Identifier.ValueText);
@@ -305,13 +327,34 @@ public sealed class ModelLowering
         var symbol = model.GetSymbolInfo(ma).Symbol;
         if (ma.Expression is ThisExpressionSyntax || (symbol is IFieldSymbol { IsConst: true } c && IsExtern(c)))
             return new IrName(ma.Name.Identifier.ValueText);
+        if (symbol is IPropertySymbol { Name: "Value" } value && value.ContainingType.OriginalDefinition.ToDisplayString() == PtrType)
+            return new IrDeref(LowerExpr(ma.Expression));
         if (symbol is not IFieldSymbol field)
         {
             Report(Codes.UnsupportedExpression, ma.Name.Identifier, $"'{ma.Name}' is not a field of a kernel struct");
             return new IrName(ma.Name.Identifier.ValueText);
         }
-        var through = field.ContainingType.TypeKind == TypeKind.Class;
-        return new IrField(LowerExpr(ma.Expression), field.Name, through);
+        // Through a pointer unless the object is a struct value or a struct
+        // embedded in another (vs->dev.iov_limit).
+        var through = field.ContainingType.TypeKind == TypeKind.Class && !IsEmbeddedField(ma.Expression);
+        var access = new IrField(LowerExpr(ma.Expression), field.Name, through);
+        var isAccessedThrough = ma.Parent is MemberAccessExpressionSyntax outer && outer.Expression == ma;
+        var isRefArgument = ma.Parent is ArgumentSyntax arg && arg.RefKindKeyword.IsKind(SyntaxKind.RefKeyword);
+        return IsEmbedded(field) && !isAccessedThrough && !isRefArgument ? new IrAddressOf(access) : access;
+    }
+
+    static bool IsEmbedded(IFieldSymbol field) =>
+        field.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == EmbeddedAttribute);
+
+    bool IsEmbeddedField(ExpressionSyntax e) =>
+        e is MemberAccessExpressionSyntax && model.GetSymbolInfo(e).Symbol is IFieldSymbol f && IsEmbedded(f);
+
+    IrExpr LowerArgument(ArgumentSyntax a)
+    {
+        if (a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || a.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
+            Report(Codes.UnsupportedExpression, a.RefKindKeyword, $"'{a.RefKindKeyword.Text}' argument; pass the address with 'ref'");
+        var value = LowerExpr(a.Expression);
+        return a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) ? new IrAddressOf(value) : value;
     }
 
     IrExpr LowerCall(InvocationExpressionSyntax inv)
@@ -330,9 +373,13 @@ public sealed class ModelLowering
         {
             calls.Add(method.Name);
         }
+        else
+        {
+            externs.Add(method.Name);
+        }
         if (inv.Expression is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } ma)
             Report(Codes.UnknownCall, ma.GetFirstToken(), $"call through '{ma.Expression}'; call kernel functions by name");
-        var args = inv.ArgumentList.Arguments.Select(a => LowerExpr(a.Expression)).ToImmutableArray();
+        var args = inv.ArgumentList.Arguments.Select(LowerArgument).ToImmutableArray();
         return new IrCall(method.Name, args);
     }
 
@@ -429,6 +476,14 @@ public sealed class ModelLowering
             return;
         if (signedSide is IdentifierNameSyntax id && model.GetSymbolInfo(id).Symbol is { } s && nonNegativeCounters.Contains(s))
             return;
+        // == and != agree in both languages while the unsigned value is below
+        // 2^31, which a field's [UpperBound] can promise.
+        var unsignedSide = signedSide == left ? right : left;
+        if (node is BinaryExpressionSyntax { OperatorToken.Text: "==" or "!=" }
+            && model.GetSymbolInfo(unsignedSide).Symbol is IFieldSymbol bounded
+            && bounded.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == UpperBoundAttribute)
+                ?.ConstructorArguments[0].Value is long bound && bound <= int.MaxValue)
+            return;
         Report(Codes.MixedSignedness, node.GetFirstToken(), $"'{node}' mixes a signed and an unsigned operand");
     }
 
@@ -458,6 +513,9 @@ public sealed class ModelLowering
                 return IrType.Scalar("var");
             case IdentifierNameSyntax id when model.GetAliasInfo(id) is { } alias:
                 return IrType.Scalar(AliasSpelling.GetValueOrDefault(alias.Name, alias.Name));
+            case GenericNameSyntax g when g.TypeArgumentList.Arguments.Count == 1
+                                          && model.GetTypeInfo(g).Type?.OriginalDefinition.ToDisplayString() == PtrType:
+                return MapType(g.TypeArgumentList.Arguments[0]) with { Pointer = true };
             case ArrayTypeSyntax a when a.RankSpecifiers.Count == 1:
                 var element = MapType(a.ElementType);
                 return element with { Pointer = true };

@@ -54,6 +54,11 @@ public static class CPrinter
             case CJump j:
                 sb.Append(indent).Append(j.Keyword).Append(";\n");
                 break;
+            case CLabeled l:
+                // Kernel style: the label in column 0, the statement at its depth.
+                sb.Append(l.Label).Append(":\n");
+                Statement(sb, l.Statement with { BlankBefore = false }, depth, first: true);
+                break;
             case CIf i:
                 sb.Append(indent).Append($"if ({Expr(i.Condition)})");
                 Body(sb, i.Then, depth, i.Else is null ? "\n" : null);

@@ -1,0 +1,92 @@
+using VhostLog.Models.Kernel;
+
+namespace VhostLog.Models;
+
+public partial class Baseline
+{
+    protected internal virtual int vhost_scsi_get_desc(vhost_scsi vs, vhost_virtqueue vq,
+                                                       vhost_scsi_ctx vc)
+    {
+        int ret = -ENXIO;
+
+        vc.head = vhost_get_vq_desc(vq, vq.iov,
+                                    ARRAY_SIZE(vq.iov), ref vc.@out, ref vc.@in,
+                                    null, null);
+
+        pr_debug("vhost_get_vq_desc: head: %d, out: %u in: %u\n",
+                 vc.head, vc.@out, vc.@in);
+
+        // An error stops the queue until the guest kicks it again.
+        if (unlikely(vc.head < 0))
+            goto done;
+
+        // No new buffer: wait for the guest to add some and kick.
+        if (vc.head == vq.num) {
+            if (unlikely(vhost_enable_notify(vs.dev, vq))) {
+                vhost_disable_notify(vs.dev, vq);
+                ret = -EAGAIN;
+            }
+            goto done;
+        }
+
+        // Sizes of the request and response buffers (bidirectional
+        // commands are not accounted for).
+        vc.out_size = iov_length(vq.iov, vc.@out);
+        vc.in_size = iov_length(ref vq.iov[vc.@out], vc.@in);
+
+        // The request header may span several iovecs (ANY_LAYOUT) or share
+        // one with the data of a WRITE; copy_from_iter() later leaves
+        // out_iter at the start of that data.
+        iov_iter_init(ref vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
+        ret = 0;
+
+    done:
+        return ret;
+    }
+}
+
+public partial class GetDescLog
+{
+    // The descriptors' log is passed through, so that the callers can log
+    // what the device writes (a new signature, hence a new virtual).
+    protected internal virtual int vhost_scsi_get_desc(vhost_scsi vs, vhost_virtqueue vq,
+                                                       vhost_scsi_ctx vc,
+                                                       vhost_log[]? log, Ptr<unsigned_int>? log_num)
+    {
+        int ret = -ENXIO;
+
+        vc.head = vhost_get_vq_desc(vq, vq.iov,
+                                    ARRAY_SIZE(vq.iov), ref vc.@out, ref vc.@in,
+                                    log, log_num);
+
+        pr_debug("vhost_get_vq_desc: head: %d, out: %u in: %u\n",
+                 vc.head, vc.@out, vc.@in);
+
+        // An error stops the queue until the guest kicks it again.
+        if (unlikely(vc.head < 0))
+            goto done;
+
+        // No new buffer: wait for the guest to add some and kick.
+        if (vc.head == vq.num) {
+            if (unlikely(vhost_enable_notify(vs.dev, vq))) {
+                vhost_disable_notify(vs.dev, vq);
+                ret = -EAGAIN;
+            }
+            goto done;
+        }
+
+        // Sizes of the request and response buffers (bidirectional
+        // commands are not accounted for).
+        vc.out_size = iov_length(vq.iov, vc.@out);
+        vc.in_size = iov_length(ref vq.iov[vc.@out], vc.@in);
+
+        // The request header may span several iovecs (ANY_LAYOUT) or share
+        // one with the data of a WRITE; copy_from_iter() later leaves
+        // out_iter at the start of that data.
+        iov_iter_init(ref vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
+        ret = 0;
+
+    done:
+        return ret;
+    }
+}
