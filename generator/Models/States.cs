@@ -14,3 +14,6 @@ public partial class BroaderLogWrite : Baseline;
 
 [ModelState("vhost-scsi: vhost_scsi_get_desc() passes the descriptors' log through")]
 public partial class GetDescLog : BroaderLogWrite;
+
+[ModelState("vhost-scsi: the I/O queue logs the write descriptors of its commands")]
+public partial class IoQueueLog : GetDescLog;

@@ -268,7 +268,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { "--very-quiet", "--no-show-diff", "--in-place", "--sp-file", cocci, glue.File })
+        var macros = Path.Combine(series.TemplatesDir, "glue", "macros.h");
+        foreach (var a in new[] { "--very-quiet", "--no-show-diff", "--in-place", "--macro-file", macros, "--sp-file", cocci, glue.File })
             psi.ArgumentList.Add(a);
         System.Diagnostics.Process p;
         try

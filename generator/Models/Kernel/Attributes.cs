@@ -54,3 +54,20 @@ public sealed class UpperBoundAttribute(long max) : Attribute
 {
     public long Max { get; } = max;
 }
+
+/// <summary>
+/// A signed field that is never negative in the kernel (a count): comparing
+/// it with an unsigned value means the same in C and C#.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class NonNegativeAttribute : Attribute;
+
+/// <summary>
+/// How C spells a call to this extern when it is not a plain call: {0}, {1}
+/// are the arguments, {T0} the struct name of the first type argument.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class CFormAttribute(string template) : Attribute
+{
+    public string Template { get; } = template;
+}

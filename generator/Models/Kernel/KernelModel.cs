@@ -15,6 +15,15 @@ public abstract class KernelModel
     /// <summary>How many WARN_ON_ONCE conditions were true.</summary>
     public int Warnings { get; private set; }
 
+    /// <summary>Messages vq_err() printed.</summary>
+    public List<string> VqErrors { get; } = [];
+
+    /// <summary>Fault injection: this many kmalloc_array() calls succeed, then they fail (null: never fail).</summary>
+    public int? AllocationsBeforeFailure { get; set; }
+
+    /// <summary>Buffers kmalloc_array() handed out and kfree() has not taken back.</summary>
+    public int LiveAllocations { get; private set; }
+
     /// <summary>
     /// Kernel API calls allowed per run before the run counts as hung; a
     /// native variant that loops forever is stopped by a timeout instead.
@@ -29,6 +38,8 @@ public abstract class KernelModel
         Memory.Clear();
         Warnings = 0;
         steps = 0;
+        VqErrors.Clear();
+        LiveAllocations = 0;
     }
 
     void Step()
@@ -42,6 +53,10 @@ public abstract class KernelModel
     [Extern] protected const int EAGAIN = 11;
     [Extern] protected const int ENOBUFS = 105;
     [Extern] protected const int EINVAL = 22;
+    [Extern] protected const int ENOMEM = 12;
+    [Extern] protected const int VHOST_F_LOG_ALL = 26;
+    [Extern] protected const int VHOST_SCSI_VQ_IO = 2;
+    [Extern] protected const gfp_t GFP_KERNEL = 0xcc0;
     [Extern] protected const unsigned_int ITER_SOURCE = 1;
     [Extern] protected const unsigned_int ITER_DEST = 0;
     [Extern] protected const int VHOST_PAGE_SIZE = 0x1000;
@@ -176,5 +191,76 @@ public abstract class KernelModel
             }
         }
         return chain.Head;
+    }
+
+    [Extern]
+    protected bool vhost_has_feature(vhost_virtqueue vq, int bit) => ((vq.acked_features >> bit) & 1) != 0;
+
+    /// <summary>An array of n elements; null when fault injection says so or n is out of range.</summary>
+    [Extern]
+    protected T[]? kmalloc_array<T>(long n, size_t size, gfp_t flags)
+    {
+        Step();
+        if (AllocationsBeforeFailure is { } left)
+        {
+            if (left == 0)
+                return null;
+            AllocationsBeforeFailure = left - 1;
+        }
+        if (n < 0 || (ulong)n > int.MaxValue / Math.Max(size, 1))
+            return null;
+        LiveAllocations++;
+        return new T[n];
+    }
+
+    [Extern]
+    protected void kfree<T>(T[]? p)
+    {
+        if (p is not null)
+            LiveAllocations--;
+    }
+
+    /// <summary>Copies n bytes of whole elements.</summary>
+    [Extern]
+    protected void memcpy<T>(T[] dst, T[] src, size_t n)
+        where T : struct
+    {
+        var size = (size_t)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (n % size != 0)
+            throw new ArgumentException($"memcpy of {n} bytes is not a whole number of {typeof(T).Name}");
+        Array.Copy(src, dst, (long)(n / size));
+    }
+
+    /// <summary>sizeof(*p): the size of the element p points at.</summary>
+    [Extern]
+    [CForm("sizeof(*{0})")]
+    protected size_t sizeof_object<T>(T[]? p)
+        where T : struct => (size_t)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    /// <summary>The struct T that embeds member (the kernel's container_of(ptr, type, member)).</summary>
+    [Extern]
+    [CForm("container_of({0}, struct {T0}, {1})")]
+    protected T container_of<T>(vhost_virtqueue member, string name)
+        where T : class => member.container as T
+        ?? throw new InvalidOperationException($"this {nameof(vhost_virtqueue)} is not embedded in a {typeof(T).Name}");
+
+    /// <summary>A virtqueue error message (rate-limited in the kernel); recorded.</summary>
+    [Extern]
+    protected void vq_err(vhost_virtqueue vq, string format, params object[] args) => VqErrors.Add(format);
+
+    [Extern]
+    protected void mutex_lock(mutex m)
+    {
+        if (m.depth != 0)
+            throw new InvalidOperationException("mutex_lock on a mutex this context already holds");
+        m.depth++;
+    }
+
+    [Extern]
+    protected void mutex_unlock(mutex m)
+    {
+        if (m.depth != 1)
+            throw new InvalidOperationException("mutex_unlock of a mutex that is not held");
+        m.depth--;
     }
 }

@@ -56,6 +56,14 @@ public struct iovec
 public sealed class vhost_dev
 {
     public int iov_limit = 1024;
+    [NonNegative] public int nvqs;
+}
+
+/// <summary>A kernel mutex; the managed runtime checks that locks and unlocks pair up.</summary>
+[KernelStruct]
+public sealed class mutex
+{
+    public int depth;
 }
 
 /// <summary>An iov_iter over a kernel iovec array (ITER_IOVEC).</summary>
@@ -73,7 +81,9 @@ public struct iov_iter
 public sealed class vhost_virtqueue
 {
     public vhost_dev dev = new();
+    [Embedded] public mutex mutex = new();
     [UpperBound(0xffff)] public unsigned_int num = 256;
+    public u64 acked_features;
     public iovec[] iov = new iovec[1024];
     public vhost_log[] log = new vhost_log[1024];
     public vhost_iotlb? iotlb;
@@ -86,15 +96,42 @@ public sealed class vhost_virtqueue
 
     /// <summary>Managed runtime: whether the device asked to be notified of new buffers.</summary>
     public bool notify_enabled;
+
+    /// <summary>Managed runtime: the struct this virtqueue is embedded in (for container_of).</summary>
+    public object? container;
 }
 
 /// <summary>Managed runtime: one chain of descriptors (guest-physical address, length, device-writable).</summary>
 public sealed record DescriptorChain(int Head, IReadOnlyList<(u64 Addr, u32 Len, bool Write)> Descriptors);
 
+/// <summary>One vhost-scsi command (I/O queue request).</summary>
+[KernelStruct]
+public sealed class vhost_scsi_cmd
+{
+    public vhost_virtqueue? tvc_vq;
+    public vhost_log[]? tvc_log;
+    public unsigned_int tvc_log_num;
+}
+
+[KernelStruct]
+public sealed class vhost_scsi_virtqueue
+{
+    [Embedded] public vhost_virtqueue vq;
+    public vhost_scsi_cmd[]? scsi_cmds;
+    [NonNegative] public int max_cmds;
+
+    public vhost_scsi_virtqueue()
+    {
+        vq = new vhost_virtqueue();
+        vq.container = this;
+    }
+}
+
 [KernelStruct]
 public sealed class vhost_scsi
 {
     [Embedded] public vhost_dev dev = new();
+    public vhost_scsi_virtqueue[] vqs = [];
 }
 
 /// <summary>Context of one request or control-queue operation.</summary>

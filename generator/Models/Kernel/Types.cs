@@ -10,3 +10,4 @@ global using size_t = System.UInt64;
 global using uintptr_t = System.UInt64;
 global using unsigned_int = System.UInt32;
 global using unsigned_long = System.UInt64;
+global using gfp_t = System.UInt32;

@@ -5,7 +5,7 @@ namespace VhostLog.Models;
 public partial class Baseline
 {
     public virtual int vhost_log_write(vhost_virtqueue vq, vhost_log[] log,
-                                       unsigned_int log_num, u64 len, iovec[] iov, int count)
+                                       unsigned_int log_num, u64 len, iovec[]? iov, int count)
     {
         int i, r;
 
@@ -14,7 +14,7 @@ public partial class Baseline
 
         if (vq.iotlb != null) {
             for (i = 0; i < count; i++) {
-                r = log_write_hva(vq, (uintptr_t)iov[i].iov_base,
+                r = log_write_hva(vq, (uintptr_t)iov![i].iov_base,
                                   iov[i].iov_len);
                 if (r < 0)
                     return r;
@@ -57,7 +57,7 @@ public partial class BroaderLogWrite
     /// </remarks>
     /// <returns>0 or the error of the first failing log write.</returns>
     public override int vhost_log_write(vhost_virtqueue vq, vhost_log[] log,
-                                        unsigned_int log_num, u64 len, iovec[] iov, int count)
+                                        unsigned_int log_num, u64 len, iovec[]? iov, int count)
     {
         int i, r;
 
@@ -66,7 +66,7 @@ public partial class BroaderLogWrite
 
         if (vq.iotlb != null) {
             for (i = 0; i < count; i++) {
-                r = log_write_hva(vq, (uintptr_t)iov[i].iov_base,
+                r = log_write_hva(vq, (uintptr_t)iov![i].iov_base,
                                   iov[i].iov_len);
                 if (r < 0)
                     return r;

@@ -16,6 +16,9 @@ public sealed record CConditional(CExpr Condition, CExpr WhenTrue, CExpr WhenFal
 public sealed record CCast(string Type, CExpr Operand) : CExpr;
 public sealed record CParen(CExpr Inner) : CExpr;
 
+/// <summary>A macro with its own spelling: {0}, {1} are replaced by the printed arguments.</summary>
+public sealed record CTemplate(string Template, ImmutableArray<CExpr> Args) : CExpr;
+
 public abstract record CStmt(bool BlankBefore, ImmutableArray<string> Comment);
 public sealed record CBlock(ImmutableArray<CStmt> Statements, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CDecl(string Type, ImmutableArray<(string Declarator, CExpr? Init)> Declarators, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);

@@ -15,7 +15,8 @@ public sealed record IrLiteral(string Text) : IrExpr;
 public sealed record IrName(string Name) : IrExpr;
 public sealed record IrField(IrExpr Target, string Field, bool ThroughPointer) : IrExpr;
 public sealed record IrIndex(IrExpr Array, IrExpr Index) : IrExpr;
-public sealed record IrCall(string Function, ImmutableArray<IrExpr> Args) : IrExpr;
+/// <summary>A call; Conditions marks the arguments that are truth values (bool parameters).</summary>
+public sealed record IrCall(string Function, ImmutableArray<IrExpr> Args, ImmutableArray<bool> Conditions, string? Template = null) : IrExpr;
 public sealed record IrUnary(string Op, IrExpr Operand, bool Postfix) : IrExpr;
 public sealed record IrBinary(string Op, IrExpr Left, IrExpr Right) : IrExpr;
 public sealed record IrAssign(string Op, IrExpr Target, IrExpr Value) : IrExpr;

@@ -91,6 +91,10 @@ public static class KernelC
         _ => Expr(e),
     };
 
+    /// <summary>Arguments of bool parameters are truth values (likely(!log), WARN_ON_ONCE(vq->iotlb)).</summary>
+    static ImmutableArray<CExpr> Args(IrCall c) =>
+        c.Args.Select((a, i) => c.Conditions[i] ? Cond(a) : Expr(a)).ToImmutableArray();
+
     static CExpr Not(CExpr operand) =>
         new CUnary("!", operand is CBinary or CConditional or CCast ? new CParen(operand) : operand, false);
 
@@ -100,7 +104,8 @@ public static class KernelC
         IrName n => new CToken(n.Name),
         IrField f => new CMember(Expr(f.Target), f.ThroughPointer ? "->" : ".", f.Field),
         IrIndex i => new CIndex(Expr(i.Array), Expr(i.Index)),
-        IrCall c => new CCall(c.Function, c.Args.Select(Expr).ToImmutableArray()),
+        IrCall { Template: { } t } c => new CTemplate(t, Args(c)),
+        IrCall c => new CCall(c.Function, Args(c)),
         IrUnary u => new CUnary(u.Op, Expr(u.Operand), u.Postfix),
         IrBinary b => new CBinary(b.Op, Expr(b.Left), Expr(b.Right)),
         IrAssign a => new CBinary(a.Op, Expr(a.Target), Expr(a.Value)),

@@ -20,6 +20,8 @@ public sealed class ModelLowering
     const string EmbeddedAttribute = "VhostLog.Models.Kernel.EmbeddedAttribute";
     const string InsertAfterAttribute = "VhostLog.Models.Kernel.InsertAfterAttribute";
     const string UpperBoundAttribute = "VhostLog.Models.Kernel.UpperBoundAttribute";
+    const string NonNegativeAttribute = "VhostLog.Models.Kernel.NonNegativeAttribute";
+    const string CFormAttribute = "VhostLog.Models.Kernel.CFormAttribute";
 
     static readonly ImmutableDictionary<string, string> AliasSpelling = new Dictionary<string, string>
     {
@@ -252,7 +254,8 @@ public sealed class ModelLowering
             case MemberAccessExpressionSyntax ma:
                 return LowerMemberAccess(ma);
             case ElementAccessExpressionSyntax ea when ea.ArgumentList.Arguments.Count == 1:
-                return new IrIndex(LowerExpr(ea.Expression), LowerExpr(ea.ArgumentList.Arguments[0].Expression));
+                var element = new IrIndex(LowerExpr(ea.Expression), LowerExpr(ea.ArgumentList.Arguments[0].Expression));
+                return IsByValue(ea) ? AddressWhenUsedAsValue(ea, element) : element;
             case InvocationExpressionSyntax inv:
                 return LowerCall(inv);
             case ParenthesizedExpressionSyntax p:
@@ -269,6 +272,10 @@ public sealed class ModelLowering
                 return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), false);
             case PostfixUnaryExpressionSyntax u when u.OperatorToken.Text is "++" or "--":
                 return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), true);
+            case PostfixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.SuppressNullableWarningExpression):
+                // x! only quiets C#'s null analysis (which cannot see through
+                // likely()/unlikely()); it has no meaning at run time.
+                return LowerExpr(u.Operand);
             case ConditionalExpressionSyntax c:
                 return new IrConditional(LowerExpr(c.Condition), LowerExpr(c.WhenTrue), LowerExpr(c.WhenFalse));
             case CheckedExpressionSyntax c:
@@ -336,18 +343,37 @@ public sealed class ModelLowering
         }
         // Through a pointer unless the object is a struct value or a struct
         // embedded in another (vs->dev.iov_limit).
-        var through = field.ContainingType.TypeKind == TypeKind.Class && !IsEmbeddedField(ma.Expression);
+        var through = field.ContainingType.TypeKind == TypeKind.Class && !IsByValue(ma.Expression);
         var access = new IrField(LowerExpr(ma.Expression), field.Name, through);
-        var isAccessedThrough = ma.Parent is MemberAccessExpressionSyntax outer && outer.Expression == ma;
-        var isRefArgument = ma.Parent is ArgumentSyntax arg && arg.RefKindKeyword.IsKind(SyntaxKind.RefKeyword);
-        return IsEmbedded(field) && !isAccessedThrough && !isRefArgument ? new IrAddressOf(access) : access;
+        return IsEmbedded(field) ? AddressWhenUsedAsValue(ma, access) : access;
     }
 
     static bool IsEmbedded(IFieldSymbol field) =>
         field.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == EmbeddedAttribute);
 
-    bool IsEmbeddedField(ExpressionSyntax e) =>
-        e is MemberAccessExpressionSyntax && model.GetSymbolInfo(e).Symbol is IFieldSymbol f && IsEmbedded(f);
+    /// <summary>
+    /// A struct object that C holds by value although C# holds a reference: a
+    /// member embedded in another struct, or an element of an array of
+    /// structs (&amp;svq->scsi_cmds[i]).
+    /// </summary>
+    bool IsByValue(ExpressionSyntax e) => e switch
+    {
+        MemberAccessExpressionSyntax => model.GetSymbolInfo(e).Symbol is IFieldSymbol f && IsEmbedded(f),
+        ElementAccessExpressionSyntax ea => model.GetTypeInfo(ea).Type is { TypeKind: TypeKind.Class } t && IsKernelStruct(t),
+        ParenthesizedExpressionSyntax p => IsByValue(p.Expression),
+        _ => false,
+    };
+
+    static bool IsKernelStruct(ITypeSymbol t) =>
+        t.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KernelStructAttribute);
+
+    /// <summary>A by-value struct used as a pointer value is its address; accessed through, or passed by ref, it is itself.</summary>
+    static IrExpr AddressWhenUsedAsValue(ExpressionSyntax e, IrExpr lowered)
+    {
+        var isAccessedThrough = e.Parent is MemberAccessExpressionSyntax outer && outer.Expression == e;
+        var isRefArgument = e.Parent is ArgumentSyntax arg && arg.RefKindKeyword.IsKind(SyntaxKind.RefKeyword);
+        return isAccessedThrough || isRefArgument ? lowered : new IrAddressOf(lowered);
+    }
 
     IrExpr LowerArgument(ArgumentSyntax a)
     {
@@ -359,6 +385,9 @@ public sealed class ModelLowering
 
     IrExpr LowerCall(InvocationExpressionSyntax inv)
     {
+        // nameof(struct.member) names a member, as container_of() needs.
+        if (inv.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" } && model.GetConstantValue(inv) is { HasValue: true, Value: string member })
+            return new IrName(member);
         if (model.GetSymbolInfo(inv).Symbol is not IMethodSymbol method)
         {
             Report(Codes.UnknownCall, inv.GetFirstToken(), $"cannot resolve the call '{inv.Expression}'");
@@ -380,7 +409,15 @@ public sealed class ModelLowering
         if (inv.Expression is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } ma)
             Report(Codes.UnknownCall, ma.GetFirstToken(), $"call through '{ma.Expression}'; call kernel functions by name");
         var args = inv.ArgumentList.Arguments.Select(LowerArgument).ToImmutableArray();
-        return new IrCall(method.Name, args);
+        var conditions = inv.ArgumentList.Arguments
+            .Select(a => model.GetTypeInfo(a.Expression).ConvertedType?.SpecialType == SpecialType.System_Boolean)
+            .ToImmutableArray();
+        var template = target.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == CFormAttribute)
+            ?.ConstructorArguments[0].Value as string;
+        if (template is not null)
+            for (var t = 0; t < method.TypeArguments.Length; t++)
+                template = template.Replace($"{{T{t}}}", method.TypeArguments[t].Name, StringComparison.Ordinal);
+        return new IrCall(method.Name, args, conditions, template);
     }
 
     static bool IsModelFunction(IMethodSymbol method)
@@ -475,6 +512,9 @@ public sealed class ModelLowering
         if (model.GetConstantValue(signedSide) is { HasValue: true, Value: int v } && v >= 0)
             return;
         if (signedSide is IdentifierNameSyntax id && model.GetSymbolInfo(id).Symbol is { } s && nonNegativeCounters.Contains(s))
+            return;
+        if (model.GetSymbolInfo(signedSide).Symbol is IFieldSymbol count
+            && count.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NonNegativeAttribute))
             return;
         // == and != agree in both languages while the unsigned value is below
         // 2^31, which a field's [UpperBound] can promise.

@@ -147,6 +147,7 @@ public static class CPrinter
         CConditional c => $"{Expr(c.Condition)} ? {Expr(c.WhenTrue)} : {Expr(c.WhenFalse)}",
         CCast c => $"({c.Type}){Expr(c.Operand)}",
         CParen p => $"({Expr(p.Inner)})",
+        CTemplate t => t.Args.Select((a, i) => (a, i)).Aggregate(t.Template, (s, x) => s.Replace($"{{{x.i}}}", Expr(x.a), StringComparison.Ordinal)),
         _ => throw new InvalidOperationException($"cannot print {e.GetType().Name}"),
     };
 }

@@ -24,12 +24,12 @@ public static class KernelDoc
         if (doc.Remarks.Length > 0)
         {
             lines.Add(" *");
-            lines.AddRange(Wrap(Capitalize(doc.Remarks), " * ", " * "));
+            lines.AddRange(Wrap(doc.Remarks, " * ", " * "));
         }
         if (doc.Returns.Length > 0)
         {
             lines.Add(" *");
-            lines.AddRange(Wrap("Return: " + Capitalize(doc.Returns), " * ", " * "));
+            lines.AddRange(Wrap("Return: " + doc.Returns, " * ", " * "));
         }
         lines.Add(" */");
         return lines.ToImmutable();

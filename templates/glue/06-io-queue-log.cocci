@@ -1,0 +1,130 @@
+// Patch 6 glue: the I/O queue keeps the write descriptors of each command
+// and logs them when the command completes, or when it fails before that.
+// The helpers it calls (vhost_scsi_copy_cmd_log, vhost_scsi_log_write,
+// vhost_scsi_destroy_vq_log, vhost_scsi_destroy_logs) come from the models.
+
+@ cmd_owns_log @
+@@
+ struct vhost_scsi_cmd {
+ 	...
+ 	unsigned char tvc_sense_buf[TRANSPORT_SENSE_BUFFER];
++	/* Write descriptors of the command, logged when it completes */
++	struct vhost_log *tvc_log;
++	unsigned int tvc_log_num;
+ 	...
+ };
+
+// A reused command keeps its log buffer.
+@ reuse_keeps_log @
+@@
+ vhost_scsi_get_cmd(...)
+ {
+ 	...
+ 	struct page **pages;
++	struct vhost_log *log;
+ 	...
+ 	tvc_resp_iov = cmd->tvc_resp_iov;
++	log = cmd->tvc_log;
+ 	memset(cmd, 0, sizeof(*cmd));
++	cmd->tvc_log = log;
+ 	...
+ }
+
+@ completion_logs @
+@@
+ vhost_scsi_complete_cmd_work(...)
+ {
+ 	<...
++	vhost_scsi_log_write(cmd->tvc_vq, cmd->tvc_log, cmd->tvc_log_num);
+ 	vhost_scsi_release_cmd_res(se_cmd);
+ 	...>
+ }
+
+// Submission collects the write descriptors while VHOST_F_LOG_ALL is set.
+@ submission_collects @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	...
+ 	void *cdb;
++	struct vhost_log *vq_log;
++	unsigned int log_num;
+ 	...
+ 	vhost_disable_notify(&vs->dev, vq);
++	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ? vq->log : NULL;
+ 	...
+ }
+
+@ submission_passes_log @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+-	vhost_scsi_get_desc(vs, vq, &vc, NULL, NULL)
++	vhost_scsi_get_desc(vs, vq, &vc, vq_log, &log_num)
+ 	...>
+ }
+
+@ command_keeps_log @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+ 	cmd->tvc_in_iovs = vc.in;
++	if (unlikely(vq_log && log_num)) {
++		ret = vhost_scsi_copy_cmd_log(vq, cmd, vq_log, log_num);
++		if (unlikely(ret)) {
++			vhost_scsi_release_cmd_res(&cmd->tvc_se_cmd);
++			goto err;
++		}
++	}
+ 	...>
+ }
+
+// A request answered with BAD TARGET or TASK SET FULL wrote its response.
+@ error_paths_log @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+ 	if (ret == -ENXIO)
+ 		break;
+ 	else if (ret == -EIO)
+ 		vhost_scsi_send_bad_target(vs, vq, &vc, TYPE_IO_CMD);
+ 	else if (ret == -ENOMEM)
+ 		vhost_scsi_send_status(vs, vq, &vc, SAM_STAT_TASK_SET_FULL);
++	if (ret == -EIO || ret == -ENOMEM)
++		vhost_scsi_log_write(vq, vq_log, log_num);
+ 	...>
+ }
+
+@ destroy_frees_logs @
+@@
+ vhost_scsi_destroy_vq_cmds(...)
+ {
+ 	...
++	vhost_scsi_destroy_vq_log(vq);
+ 	kfree(svq->scsi_cmds);
+ 	...
+ }
+
+// Switching VHOST_F_LOG_ALL off frees the logs (they come back on demand).
+@ features_free_logs @
+@@
+ vhost_scsi_set_features(...)
+ {
+ 	struct vhost_virtqueue *vq;
++	bool was_log;
+ 	int i;
+ 	...
++	/* All vqs have the same features: the first one tells */
++	was_log = vs->dev.nvqs &&
++		  vhost_has_feature(&vs->vqs[0].vq, VHOST_F_LOG_ALL);
+ 	for (i = 0; i < vs->dev.nvqs; i++) {
+ 		...
+ 	}
++	if (was_log && !(features & (1 << VHOST_F_LOG_ALL)))
++		vhost_scsi_destroy_logs(vs);
+ 	mutex_unlock(&vs->dev.mutex);
+ 	return 0;
+ }
