@@ -17,3 +17,9 @@ public partial class GetDescLog : BroaderLogWrite;
 
 [ModelState("vhost-scsi: the I/O queue logs the write descriptors of its commands")]
 public partial class IoQueueLog : GetDescLog;
+
+[ModelState("vhost-scsi: the control queue logs the write descriptors of its responses")]
+public partial class CtlQueueLog : IoQueueLog;
+
+[ModelState("vhost-scsi: the event queue logs the events it writes (glue only)")]
+public partial class EvtQueueLog : CtlQueueLog;

@@ -244,6 +244,10 @@ public abstract class KernelModel
         where T : class => member.container as T
         ?? throw new InvalidOperationException($"this {nameof(vhost_virtqueue)} is not embedded in a {typeof(T).Name}");
 
+    /// <summary>A kernel error message; recorded with the vq_err() ones.</summary>
+    [Extern]
+    protected void pr_err(string format, params object[] args) => VqErrors.Add(format);
+
     /// <summary>A virtqueue error message (rate-limited in the kernel); recorded.</summary>
     [Extern]
     protected void vq_err(vhost_virtqueue vq, string format, params object[] args) => VqErrors.Add(format);

@@ -113,6 +113,14 @@ public sealed class vhost_scsi_cmd
     public unsigned_int tvc_log_num;
 }
 
+/// <summary>A task management request waiting for its response.</summary>
+[KernelStruct]
+public sealed class vhost_scsi_tmf
+{
+    public vhost_log[]? tmf_log;
+    public unsigned_int tmf_log_num;
+}
+
 [KernelStruct]
 public sealed class vhost_scsi_virtqueue
 {

@@ -1,0 +1,124 @@
+// Patch 7 glue: the control queue logs the write descriptors of its
+// responses. A task management request keeps a copy of them (made by the
+// modeled vhost_scsi_copy_tmf_log()) until its response is sent from the
+// TMF work; an asynchronous notification is answered, and logged, at once.
+
+@ tmf_owns_log @
+@@
+ struct vhost_scsi_tmf {
+ 	...
+ 	int vq_desc;
++	/* Write descriptors of the request, logged with the response */
++	struct vhost_log *tmf_log;
++	unsigned int tmf_log_num;
+ };
+
+@ tmf_release_frees_log @
+@@
+ vhost_scsi_release_tmf_res(...)
+ {
+ 	...
++	kfree(tmf->tmf_log);
+ 	kfree(tmf);
+ 	...
+ }
+
+@ tmf_response_logs @
+@@
+ vhost_scsi_tmf_resp_work(...)
+ {
+ 	...
+ 	vhost_scsi_send_tmf_resp(tmf->vhost, &tmf->svq->vq, tmf->in_iovs,
+ 				 tmf->vq_desc, &tmf->resp_iov, resp_code);
++	vhost_scsi_log_write(&tmf->svq->vq, tmf->tmf_log, tmf->tmf_log_num);
+ 	...
+ }
+
+@ tmf_params @
+identifier vc;
+@@
+ vhost_scsi_handle_tmf(...,
+ 	struct vhost_scsi_ctx *vc
++	, struct vhost_log *log, unsigned int log_num
+ 	)
+ {
+ 	...
+ }
+
+@ tmf_copies_log @
+@@
+ vhost_scsi_handle_tmf(...)
+ {
+ 	...
+ 	tmf->inflight = vhost_scsi_get_inflight(vq);
++	if (unlikely(log && log_num) &&
++	    vhost_scsi_copy_tmf_log(tmf, log, log_num)) {
++		vhost_scsi_release_tmf_res(tmf);
++		goto send_reject;
++	}
+ 	...
+ }
+
+@ tmf_reject_logs @
+@@
+ vhost_scsi_handle_tmf(...)
+ {
+ 	<...
+ 	vhost_scsi_send_tmf_resp(vs, vq, vc->in, vc->head, &vq->iov[vc->out],
+ 				 VIRTIO_SCSI_S_FUNCTION_REJECTED);
++	vhost_scsi_log_write(vq, log, log_num);
+ 	...>
+ }
+
+@ ctl_collects @
+@@
+ vhost_scsi_ctl_handle_vq(...)
+ {
+ 	...
+ 	size_t typ_size;
++	struct vhost_log *vq_log;
++	unsigned int log_num;
+ 	...
+ 	vhost_disable_notify(&vs->dev, vq);
++	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ? vq->log : NULL;
+ 	...
+ }
+
+@ ctl_passes_log @
+@@
+ vhost_scsi_ctl_handle_vq(...)
+ {
+ 	<...
+-	vhost_scsi_get_desc(vs, vq, &vc, NULL, NULL)
++	vhost_scsi_get_desc(vs, vq, &vc, vq_log, &log_num)
+ 	...>
+ }
+
+@ an_logs @
+@@
+ vhost_scsi_ctl_handle_vq(...)
+ {
+ 	<...
+ 	if (v_req.type == VIRTIO_SCSI_T_TMF)
+-		vhost_scsi_handle_tmf(vs, tpg, vq, &v_req.tmf, &vc);
++		vhost_scsi_handle_tmf(vs, tpg, vq, &v_req.tmf, &vc, vq_log, log_num);
+ 	else
+ 		vhost_scsi_send_an_resp(vs, vq, &vc);
++	if (v_req.type != VIRTIO_SCSI_T_TMF)
++		vhost_scsi_log_write(vq, vq_log, log_num);
+ 	...>
+ }
+
+@ ctl_bad_target_logs @
+@@
+ vhost_scsi_ctl_handle_vq(...)
+ {
+ 	<...
+ 	if (ret == -ENXIO)
+ 		break;
+ 	else if (ret == -EIO)
+ 		vhost_scsi_send_bad_target(vs, vq, &vc, ...);
++	if (ret == -EIO)
++		vhost_scsi_log_write(vq, vq_log, log_num);
+ 	...>
+ }
