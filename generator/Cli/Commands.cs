@@ -62,8 +62,9 @@ public static class Commands
         var signoff = new Option<string?>("--signoff") { Description = "\"Name <email>\" for Signed-off-by (default: git config user.name/user.email)" };
         var prefix = new Option<string?>("--subject-prefix") { Description = "subject prefix (default from templates/series.json)" };
         var version = new Option<int>("-v", "--reroll-count") { Description = "write version N beside version N-1 (range-diff and \"Changes in vN\" in the cover letter)", DefaultValueFactory = _ => 1 };
+        var optIn = new Option<int[]>("--opt-in") { Description = "include an opt-in patch of the series (9: the WARN on log_num)", AllowMultipleArgumentsPerToken = true };
         var json = JsonOption();
-        var cmd = new Command("generate", "generate the patch series for a tree with git format-patch") { tree, outDir, signoff, prefix, version, json };
+        var cmd = new Command("generate", "generate the patch series for a tree with git format-patch") { tree, outDir, signoff, prefix, version, optIn, json };
         cmd.SetAction(r =>
         {
             var repo = RepoRoot.Find();
@@ -76,7 +77,8 @@ public static class Commands
             var result = composer.Generate(
                 new Series.GenerateRequest(target, output, identity, r.GetValue(prefix), Targets.WorkRoot(repo),
                     TreeCache.EnsureDefault(repo, DefaultTree.Debian612), Version: r.GetValue(version) is var v && v >= 1
-                        ? v : throw new UsageException($"-v {v}: the version must be 1 or more")),
+                        ? v : throw new UsageException($"-v {v}: the version must be 1 or more"),
+                    OptIn: r.GetValue(optIn) ?? []),
                 new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
             foreach (var p in result.Patches)
                 Console.WriteLine($"patch {p.Number}: {p.FileName}  ({string.Join(", ", p.Functions.Select(f => f.Name + "()"))})");

@@ -16,7 +16,8 @@ public sealed record GenerateRequest(
     string? SubjectPrefix,
     string WorkRoot,
     string? MaintainersFallback = null,
-    int Version = 1);
+    int Version = 1,
+    IReadOnlyCollection<int>? OptIn = null);
 
 /// <summary>A function the series replaces, by file and name.</summary>
 public sealed record SplicedFunction(string File, string Name);
@@ -52,7 +53,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
 
             var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
             var present = ImmutableArray.CreateBuilder<PatchDefinition>();
-            foreach (var patch in series.Patches)
+            var selected = series.Selected(request.OptIn ?? []);
+            foreach (var patch in selected)
             {
                 progress?.Report($"patch {patch.Number}: {patch.State}");
                 var changes = translation.Changes(patch.State);
@@ -89,7 +91,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var files = Directory.GetFiles(staging, "*.patch").Order(StringComparer.Ordinal).ToList();
             var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
             var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), changelog));
+            var leftOut = series.Patches.Except(selected).ToImmutableArray();
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), changelog, leftOut));
             var patches = files.Where(f => f != cover).ToList();
             AddRecipients(request, cover, patches, progress);
             foreach (var f in files)
@@ -291,7 +294,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes)
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes,
+        ImmutableArray<PatchDefinition> leftOut)
     {
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
         if (changes is not null)
@@ -303,6 +307,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             foreach (var p in present)
                 blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
         }
+        foreach (var p in leftOut)
+            blurb.Append("\n\n").Append(series.LeftOutNote(p));
         return text
             .Replace("*** SUBJECT HERE ***", series.Subject, StringComparison.Ordinal)
             .Replace("*** BLURB HERE ***", blurb.ToString().TrimEnd(), StringComparison.Ordinal);

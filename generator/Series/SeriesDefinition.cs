@@ -18,7 +18,9 @@ public sealed record PatchDefinition(
     string? Upstream,
     string? UpstreamSubject,
     ImmutableArray<string> Fixes,
-    ImmutableArray<GlueStep> Glue);
+    ImmutableArray<GlueStep> Glue,
+    bool OptIn = false,
+    string? LeftOut = null);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -32,7 +34,8 @@ public sealed record SeriesDefinition(
 {
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
-    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject, List<string>? Fixes, List<GlueStep>? Glue);
+    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject,
+        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -48,7 +51,7 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []])).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut)).ToImmutableArray(),
             templatesDir);
     }
 
@@ -86,6 +89,21 @@ public sealed record SeriesDefinition(
         lines.Add(line);
         return string.Join('\n', lines);
     }
+
+    /// <summary>The patches of a series generated with the given opt-in patch numbers.</summary>
+    public ImmutableArray<PatchDefinition> Selected(IReadOnlyCollection<int> optIn)
+    {
+        var unknown = optIn.Where(n => Patches.All(p => p.Number != n || !p.OptIn)).ToList();
+        if (unknown.Count > 0)
+            throw new UsageException(
+                $"--opt-in {string.Join(", ", unknown)}: not an opt-in patch of the series (opt-in: " +
+                $"{string.Join(", ", Patches.Where(p => p.OptIn).Select(p => p.Number))})");
+        return Patches.Where(p => !p.OptIn || optIn.Contains(p.Number)).ToImmutableArray();
+    }
+
+    /// <summary>Why an opt-in patch is left out, for the cover letter.</summary>
+    public string LeftOutNote(PatchDefinition patch) =>
+        patch.LeftOut is null ? "" : File.ReadAllText(Path.Combine(TemplatesDir, patch.LeftOut)).TrimEnd();
 
     public string CoverBlurb(string treeName) =>
         File.ReadAllText(Path.Combine(TemplatesDir, Cover)).Replace("{tree}", treeName, StringComparison.Ordinal).TrimEnd();

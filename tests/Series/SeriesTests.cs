@@ -65,6 +65,20 @@ public sealed class SeriesTests
     }
 
     [Test]
+    public void OptInPatchIsLeftOutWithAReasonUnlessAskedFor()
+    {
+        var dir = Repo.TempDir("optin");
+        var composer = new SeriesComposer(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation());
+        var without = composer.Generate(new GenerateRequest(Default(), Path.Combine(dir, "a"), MakefileSignoff(), null, Targets.WorkRoot(Repo.Root)));
+        Assert.That(without.Patches.Select(p => p.Number), Does.Not.Contain(9));
+        Assert.That(File.ReadAllText(Directory.GetFiles(without.SeriesDir, "0000-*").Single()), Does.Contain("--opt-in 9"));
+        var with = composer.Generate(new GenerateRequest(Default(), Path.Combine(dir, "b"), MakefileSignoff(), null, Targets.WorkRoot(Repo.Root), OptIn: [9]));
+        var last = with.Patches.Single(p => p.Number == 9);
+        Assert.That(File.ReadAllText(Path.Combine(with.SeriesDir, last.FileName)), Does.Contain("+\t\t\t\tWARN_ON_ONCE(*log_num >= vq->dev->iov_limit);"));
+        Assert.Throws<UsageException>(() => composer.Generate(new GenerateRequest(Default(), Path.Combine(dir, "c"), MakefileSignoff(), null, Targets.WorkRoot(Repo.Root), OptIn: [7])));
+    }
+
+    [Test]
     public void CommitMessagesWrapAt75AndCarryTrailers()
     {
         var series = SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
