@@ -123,9 +123,13 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         }
         var prefix = request.SubjectPrefix ?? series.SubjectPrefix;
         var all = Recipients.None;
+        var byFiles = new Dictionary<string, Recipients>(StringComparer.Ordinal);
         foreach (var patch in patches)
         {
-            var r = Recipients.ForPatch(maintainersTree, patch);
+            // get_maintainer.pl answers from the files a patch touches.
+            var files = string.Join('\n', File.ReadLines(patch).Where(l => l.StartsWith("diff --git ", StringComparison.Ordinal)));
+            if (!byFiles.TryGetValue(files, out var r))
+                byFiles[files] = r = Recipients.ForPatch(maintainersTree, patch);
             if (System.Text.RegularExpressions.Regex.IsMatch(prefix, @"\b\d+\.\d+\.y\b"))
                 r = r.WithCc("stable@vger.kernel.org");
             all = all.Merge(r);

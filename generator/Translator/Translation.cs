@@ -23,6 +23,9 @@ public sealed class Translation
     readonly ModelSources sources;
     readonly ClangFormat? format;
 
+    // Rendering runs clang-format once per function: each state is rendered once.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string State, bool OnlyChanged), ImmutableArray<CFunction>> rendered = new();
+
     public Translation(ModelSources sources, ClangFormat? format)
     {
         this.sources = sources;
@@ -65,7 +68,10 @@ public sealed class Translation
     /// <summary>Only the functions the state itself changes (its patch).</summary>
     public ImmutableArray<CFunction> Changes(string state) => Functions(state, onlyChanged: true);
 
-    ImmutableArray<CFunction> Functions(string state, bool onlyChanged)
+    ImmutableArray<CFunction> Functions(string state, bool onlyChanged) =>
+        rendered.GetOrAdd((state, onlyChanged), key => Render(key.State, key.OnlyChanged));
+
+    ImmutableArray<CFunction> Render(string state, bool onlyChanged)
     {
         var type = StateType(state);
         var chosen = new Dictionary<string, (IMethodSymbol Method, INamedTypeSymbol Owner)>(StringComparer.Ordinal);
@@ -88,11 +94,11 @@ public sealed class Translation
         return CalleesFirst(lowered.Select(l => l.Ir))
             .Select(ir => new CFunction(ir.Name, ir.CFile, state,
                 SymbolEqualityComparer.Default.Equals(lowered.First(l => l.Ir == ir).Owner, type),
-                ir, Render(ir)))
+                ir, RenderC(ir)))
             .ToImmutableArray();
     }
 
-    string Render(IrFunction ir)
+    string RenderC(IrFunction ir)
     {
         var text = CPrinter.Print(KernelC.Lower(ir));
         return format is null ? text : format.Format(text);

@@ -57,6 +57,30 @@ public sealed class EquivTests
         Assert.That(r.Equivalent, Summary(r));
     }
 
+    /// <summary>The committed series, applied with patch(1) to a copy of the tree, gives functions equal to the last state.</summary>
+    [Test]
+    public void PatchedTreeEqualsAfterModel()
+    {
+        var tree = Repo.TempDir("patched");
+        foreach (var rel in new[] { "drivers/vhost", "include/linux" })
+        {
+            Directory.CreateDirectory(Path.Combine(tree, rel));
+            foreach (var f in Directory.GetFiles(Path.Combine(Repo.DefaultTreeDir, rel)))
+                File.Copy(f, Path.Combine(tree, rel, Path.GetFileName(f)));
+        }
+        foreach (var patch in Directory.GetFiles(Path.Combine(Repo.Root, "out", "linux-6.12.117"), "00*.patch")
+                     .Where(f => !Path.GetFileName(f).StartsWith("0000-", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var psi = new ProcessStartInfo("patch", ["-p1", "--quiet", "-i", patch]) { WorkingDirectory = tree, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.That(p.ExitCode, Is.EqualTo(0), $"{Path.GetFileName(patch)} does not apply: {output}");
+        }
+        var r = Run(FunctionSources.FromTree("tree-patched", tree, DefaultTree.Debian612.HeadersDir), "after");
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
     [Test]
     public void PristineTreeUnderSanitizersEqualsBeforeModel()
     {
