@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis.Diagnostics;
 using NUnit.Framework;
 using VhostLog.Translator.Lowering;
 
@@ -29,11 +30,43 @@ public sealed class DiagnosticTests
     static TestCaseData Case(string code, string body) =>
         new TestCaseData(code, $"protected virtual int test_fn(u64 x) \n    {{\n        {body}\n        return 0;\n    }}").SetName(code);
 
+    static (string Source, int Line) Wrap(string method)
+    {
+        var source = $"using VhostLog.Models.Kernel;\nnamespace VhostLog.Models;\npublic partial class Baseline\n{{\n    {method}\n}}\n";
+        return (source, source.Split('\n').Select((l, i) => (l, i)).First(x => x.l.Contains("//!")).i + 1);
+    }
+
+    // C# compile errors (VL0001 in the translator) are the compiler's own diagnostics at build time.
+    public static IEnumerable<TestCaseData> AnalyzerCases() =>
+        Cases().Where(c => (string)c.Arguments[0]! != Codes.CompileError);
+
+    /// <summary>The build-time analyzer (generator/ModelAnalyzer) reports the same code at the same line.</summary>
+    [TestCaseSource(nameof(AnalyzerCases))]
+    public async Task AnalyzerReportsIt(string code, string method)
+    {
+        var (source, line) = Wrap(method);
+        var path = Path.Combine(Repo.Models, "vhost", "analyzer_test.cs");
+        var sources = VhostLog.Translator.Lowering.ModelSources.Load(Repo.Models, [(path, source)]);
+        var analyzed = sources.Compilation.WithAnalyzers([new VhostLog.ModelAnalyzer.ModelLanguageAnalyzer()]);
+        var found = (await analyzed.GetAnalyzerDiagnosticsAsync())
+            .Where(d => d.Location.SourceTree?.FilePath == path)
+            .Select(d => (d.Id, d.Location.GetLineSpan().StartLinePosition.Line + 1))
+            .ToList();
+        Assert.That(found, Has.Member((code, line)), string.Join("\n", found));
+    }
+
+    [Test]
+    public async Task AnalyzerIsQuietOnTheModels()
+    {
+        var sources = VhostLog.Translator.Lowering.ModelSources.Load(Repo.Models);
+        var analyzed = sources.Compilation.WithAnalyzers([new VhostLog.ModelAnalyzer.ModelLanguageAnalyzer()]);
+        Assert.That((await analyzed.GetAnalyzerDiagnosticsAsync()).Select(d => d.ToString()), Is.Empty);
+    }
+
     [TestCaseSource(nameof(Cases))]
     public void Rejected(string code, string method)
     {
-        var source = $"using VhostLog.Models.Kernel;\nnamespace VhostLog.Models;\npublic partial class Baseline\n{{\n    {method}\n}}\n";
-        var line = source.Split('\n').Select((l, i) => (l, i)).First(x => x.l.Contains("//!")).i + 1;
+        var (source, line) = Wrap(method);
         var path = Path.Combine(Repo.Models, "vhost", "diagnostic_test.cs");
         var e = Assert.Throws<ModelLanguageException>(() => Repo.Translation([(path, source)]).Translate("Baseline"))!;
         Assert.That(e.Diagnostics.Select(d => (d.Code, d.Line, d.File)),

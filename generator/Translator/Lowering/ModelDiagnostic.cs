@@ -19,6 +19,13 @@ public static class Codes
     public const string NotOverridable = "VL1010";
     public const string UnsupportedComment = "VL1011";
 
+    /// <summary>Every code the model-language checks report (VL0001 is the C# compiler's own errors).</summary>
+    public static System.Collections.Immutable.ImmutableArray<string> Checks { get; } =
+    [
+        UnsupportedStatement, UnsupportedExpression, CheckedContext, UnsafeShift, MixedSignedness, ImplicitType,
+        UnsupportedType, UnknownCall, UnsupportedForeach, NotOverridable, UnsupportedComment,
+    ];
+
     /// <summary>What to write instead, per code (printed with every diagnostic).</summary>
     public static string Advice(string code) => code switch
     {

@@ -29,7 +29,6 @@ public sealed class ModelLowering
         ["unsigned_long"] = "unsigned long",
     }.ToImmutableDictionary();
 
-    readonly ModelSources sources;
     readonly SemanticModel model;
     readonly string file;
     readonly List<ModelDiagnostic> diagnostics;
@@ -37,20 +36,27 @@ public sealed class ModelLowering
     readonly HashSet<string> externs = new(StringComparer.Ordinal);
     readonly HashSet<ISymbol> nonNegativeCounters = new(SymbolEqualityComparer.Default);
 
-    ModelLowering(ModelSources sources, SemanticModel model, List<ModelDiagnostic> diagnostics)
+    ModelLowering(SemanticModel model, string file, List<ModelDiagnostic> diagnostics)
     {
-        this.sources = sources;
         this.model = model;
         this.diagnostics = diagnostics;
-        file = sources.Relative(model.SyntaxTree.FilePath);
+        this.file = file;
     }
 
     /// <summary>Lowers a method; problems are added to diagnostics and the result may then be partial.</summary>
-    public static IrFunction Lower(ModelSources sources, IMethodSymbol method, bool isBaseline, List<ModelDiagnostic> diagnostics)
+    public static IrFunction Lower(ModelSources sources, IMethodSymbol method, bool isBaseline, List<ModelDiagnostic> diagnostics) =>
+        Lower(sources.Compilation, method, isBaseline, diagnostics, sources.Relative);
+
+    /// <summary>
+    /// Lowers a method of any compilation (the analyzer's, at build time);
+    /// relative names the file in diagnostics.
+    /// </summary>
+    public static IrFunction Lower(Compilation compilation, IMethodSymbol method, bool isBaseline,
+        List<ModelDiagnostic> diagnostics, Func<string, string> relative)
     {
         var syntax = (MethodDeclarationSyntax)method.DeclaringSyntaxReferences.Single().GetSyntax();
-        var model = sources.Compilation.GetSemanticModel(syntax.SyntaxTree);
-        return new ModelLowering(sources, model, diagnostics).LowerMethod(method, syntax, isBaseline);
+        var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+        return new ModelLowering(model, relative(syntax.SyntaxTree.FilePath), diagnostics).LowerMethod(method, syntax, isBaseline);
     }
 
     public static bool IsExtern(ISymbol symbol) =>
