@@ -49,7 +49,8 @@ public static class VerifyCommand
         var definition = SeriesDefinition.Load(Path.Combine(repo, "templates"));
         var translation = Translators.Create(repo);
         var generated = definition.Patches
-            .SelectMany(p => translation.Changes(p.State))
+            .Where(p => p.State is not null)
+            .SelectMany(p => translation.Changes(p.State!))
             .Select(f => new GeneratedFunction(f.CFile, f.Name, 0, 0))
             .Distinct()
             .ToList();

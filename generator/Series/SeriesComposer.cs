@@ -56,6 +56,20 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var selected = series.Selected(request.OptIn ?? []);
             foreach (var patch in selected)
             {
+                if (patch.Probe is { } probe)
+                {
+                    // Detected, not generated: present, or the tree is not a target yet.
+                    progress?.Report($"patch {patch.Number}: probing {probe.Cocci}");
+                    if (!Probe(repo, probe, patch))
+                        throw new UsageException(
+                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
+                            $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it yet: " +
+                            "apply the upstream fix to the tree first, or target a tree that has it");
+                    present.Add(patch);
+                    continue;
+                }
+                if (patch.State is null)
+                    throw new UsageException($"patch {patch.Number} in templates/series.json has neither a model state nor a probe");
                 progress?.Report($"patch {patch.Number}: {patch.State}");
                 var changes = translation.Changes(patch.State);
                 if (changes.IsEmpty && patch.Glue.IsEmpty)
@@ -142,7 +156,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
     {
         // The functions as the state before this patch has them: the base of the merge.
-        var parent = translation.ParentState(patch.State);
+        var parent = translation.ParentState(patch.State!);
         var before = parent is null
             ? new Dictionary<string, CFunction>()
             : translation.Translate(parent).ToDictionary(f => f.Name, StringComparer.Ordinal);
@@ -259,24 +273,20 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return lines.ToString().TrimEnd();
     }
 
-    /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>
-    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch)
+    /// <summary>Runs a Coccinelle probe (a rule with * lines) on its file; true when it matches.</summary>
+    bool Probe(string repo, GlueStep probe, PatchDefinition patch) =>
+        RunSpatch(repo, probe, patch, ["--very-quiet"]).Contains("\n-", StringComparison.Ordinal);
+
+    string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode)
     {
-        var cocci = Path.Combine(series.TemplatesDir, glue.Cocci);
-        var target = Path.Combine(repo, glue.File);
+        var cocci = Path.Combine(series.TemplatesDir, step.Cocci);
         if (!File.Exists(cocci))
             throw new UsageException($"patch {patch.Number}: {cocci} is missing");
-        if (!File.Exists(target))
-            throw new UsageException($"patch {patch.Number}: {glue.File} is missing from the tree");
-        var before = File.ReadAllBytes(target);
-        var psi = new System.Diagnostics.ProcessStartInfo("spatch")
-        {
-            WorkingDirectory = repo,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        if (!File.Exists(Path.Combine(repo, step.File)))
+            throw new UsageException($"patch {patch.Number}: {step.File} is missing from the tree");
+        var psi = new System.Diagnostics.ProcessStartInfo("spatch") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true };
         var macros = Path.Combine(series.TemplatesDir, "glue", "macros.h");
-        foreach (var a in new[] { "--very-quiet", "--no-show-diff", "--in-place", "--macro-file", macros, "--sp-file", cocci, glue.File })
+        foreach (var a in mode.Concat(["--macro-file", macros, "--sp-file", cocci, step.File]))
             psi.ArgumentList.Add(a);
         System.Diagnostics.Process p;
         try
@@ -293,8 +303,17 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             if (p.ExitCode != 0)
-                throw new InvalidOperationException($"spatch {glue.Cocci} on {glue.File} failed: {err.Result}{output}");
+                throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {err.Result}{output}");
+            return output;
         }
+    }
+
+    /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>
+    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch)
+    {
+        var target = Path.Combine(repo, glue.File);
+        var before = File.Exists(target) ? File.ReadAllBytes(target) : [];
+        RunSpatch(repo, glue, patch, ["--very-quiet", "--no-show-diff", "--in-place"]);
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
@@ -312,7 +331,10 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                 blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
         }
         foreach (var p in leftOut)
-            blurb.Append("\n\n").Append(series.LeftOutNote(p));
+        {
+            var sofar = blurb.ToString().TrimEnd();
+            blurb.Clear().Append(sofar).Append("\n\n").Append(series.LeftOutNote(p));
+        }
         return text
             .Replace("*** SUBJECT HERE ***", series.Subject, StringComparison.Ordinal)
             .Replace("*** BLURB HERE ***", blurb.ToString().TrimEnd(), StringComparison.Ordinal);

@@ -13,14 +13,15 @@ public sealed record GlueStep(string File, string Cocci);
 /// </summary>
 public sealed record PatchDefinition(
     int Number,
-    string State,
+    string? State,
     string Message,
     string? Upstream,
     string? UpstreamSubject,
     ImmutableArray<string> Fixes,
     ImmutableArray<GlueStep> Glue,
     bool OptIn = false,
-    string? LeftOut = null);
+    string? LeftOut = null,
+    GlueStep? Probe = null);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -34,8 +35,8 @@ public sealed record SeriesDefinition(
 {
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
-    sealed record PatchJson(int Number, string State, string Message, string? Upstream, string? UpstreamSubject,
-        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut);
+    sealed record PatchJson(int Number, string? State, string Message, string? Upstream, string? UpstreamSubject,
+        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -51,7 +52,7 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut)).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe)).ToImmutableArray(),
             templatesDir);
     }
 
