@@ -125,10 +125,10 @@ public sealed class SeriesTests
         var translation = Repo.Translation();
         var patched = translation.Changes("BroaderLogWrite").Single();
         var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
-        var text = File.ReadAllText(vhost);
-        var start = text.IndexOf("int vhost_log_write(", StringComparison.Ordinal);
-        var end = text.IndexOf("EXPORT_SYMBOL_GPL(vhost_log_write);", StringComparison.Ordinal);
-        File.WriteAllText(vhost, text[..start] + patched.Text + text[end..]);
+        var bytes = File.ReadAllBytes(vhost);
+        var extent = VhostLog.KernelTree.Clang.CFile.FunctionDefinitions(vhost,
+            VhostLog.KernelTree.Clang.CParseOptions.ForKernelTree(tree, DefaultTree.Debian612.HeadersDir)).Single(f => f.Name == "vhost_log_write");
+        File.WriteAllBytes(vhost, [.. bytes[..extent.StartOffset], .. System.Text.Encoding.UTF8.GetBytes(patched.Text.TrimEnd('\n')), .. bytes[extent.EndOffset..]]);
         var result = Generate(new TargetTree(tree, "linux-test", "a patched copy", DefaultTree.Debian612.HeadersDir),
             Path.Combine(Repo.TempDir("present-out"), "series"));
         Assert.That(result.Present.Select(p => p.Number), Is.EqualTo(new[] { 1, 2, 3, 4 }));
