@@ -101,9 +101,10 @@ public static class EquivCommand
 
     static void Report(EquivResult result, string saveDir, string? json, string? junit)
     {
-        var table = new Table().AddColumns("function", "cases", "divergences", "cases/s");
+        var table = new Table().AddColumns("function", "cases", "divergences", "spec findings", "cases/s");
         foreach (var f in result.Functions)
             table.AddRow(f.Function.ToString(), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
+                f.SpecFindings.ToString(CultureInfo.InvariantCulture),
                 (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(new Rule($"{result.Variant} vs model ({result.Semantics}), seed {result.Seed}").LeftJustified());
         AnsiConsole.Write(table);
@@ -120,6 +121,13 @@ public static class EquivCommand
             Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native)}");
             Console.WriteLine($"  saved:  {path}");
         }
+        foreach (var f in result.SpecFindings)
+        {
+            Console.WriteLine($"SPECIFICATION FINDING in {f.Function} ({result.Variant} behaves like the model here), minimised:");
+            Console.WriteLine($"  input:    {CaseJson.Describe(f.Input)}");
+            Console.WriteLine($"  observed: {CaseJson.Describe(f.Observed)}");
+            Console.WriteLine($"  why:      {f.Explanation}");
+        }
         Console.WriteLine(result.Equivalent
             ? $"equivalent: {result.Functions.Sum(f => f.Cases)} cases, no divergence"
             : $"NOT equivalent: {result.Divergences.Length} function(s) diverge");
@@ -134,9 +142,15 @@ public static class EquivCommand
                 ["functions"] = new JsonArray(result.Functions.Select(f => (JsonNode)new JsonObject
                 {
                     ["function"] = f.Function.ToString(), ["cases"] = f.Cases, ["divergences"] = f.Divergences,
+                    ["specification_findings"] = f.SpecFindings,
                     ["seconds"] = f.Elapsed.TotalSeconds,
                 }).ToArray()),
                 ["divergences"] = new JsonArray(result.Divergences.Select(d => (JsonNode)DivergenceJson(result, d)).ToArray()),
+                ["specification_findings"] = new JsonArray(result.SpecFindings.Select(f => (JsonNode)new JsonObject
+                {
+                    ["function"] = f.Function.ToString(), ["explanation"] = f.Explanation,
+                    ["input"] = CaseJson.ToJson(f.Input), ["observed"] = CaseJson.ToJson(f.Observed),
+                }).ToArray()),
             };
             AtomicWrite(json, CaseJson.Serialize(node));
         }

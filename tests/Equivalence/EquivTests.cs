@@ -41,6 +41,13 @@ public sealed class EquivTests
         var r = Run(Pristine(), "before");
         Assert.That(r.Functions.Sum(f => f.Cases), Is.EqualTo(3 * CiCases));
         Assert.That(r.Equivalent, Summary(r));
+        // The specification oracle: log_write keeps it; log_write_hva (and
+        // vhost_log_write through it) return 0 for partly unmapped ranges.
+        Assert.That(r.Functions.Single(f => f.Function == Function.log_write).SpecFindings, Is.Zero);
+        Assert.That(r.Functions.Single(f => f.Function == Function.log_write_hva).SpecFindings, Is.GreaterThan(0));
+        var hva = r.SpecFindings.First(f => f.Function == Function.log_write_hva);
+        Assert.That(hva.Explanation, Does.Contain("no guest mapping"));
+        Assert.That(hva.Input.Umem.Length, Is.LessThanOrEqualTo(1), "the finding is minimised");
     }
 
     [Test]

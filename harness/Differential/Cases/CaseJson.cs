@@ -78,7 +78,13 @@ public static class CaseJson
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
                  (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
         };
-        return args + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
+        var umem = c.Umem.IsEmpty || (c.Function == Function.vhost_log_write && !c.Iotlb)
+            ? ""
+            : $", umem [{string.Join(", ", c.Umem.Select(m => $"gpa {Hex(m.Start)}+{Hex(m.Size)} at hva {Hex(m.Addr)}"))}]";
+        var iov = c.Function == Function.vhost_log_write && c.Iotlb && !c.Iov.IsEmpty
+            ? $", iov [{string.Join(", ", c.Iov.Select(v => $"{Hex(v.Base)}+{Hex(v.Len)}"))}]"
+            : "";
+        return args + umem + iov + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
     }
 
     public static string Serialize(JsonNode n) => n.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

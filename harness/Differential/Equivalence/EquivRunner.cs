@@ -22,14 +22,15 @@ public sealed record Divergence(
     Observation Model,
     Observation Native);
 
-public sealed record FunctionResult(Function Function, int Cases, int Divergences, TimeSpan Elapsed);
+public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed);
 
 public sealed record EquivResult(
     string Variant,
     string Semantics,
     ulong Seed,
     ImmutableArray<FunctionResult> Functions,
-    ImmutableArray<Divergence> Divergences)
+    ImmutableArray<Divergence> Divergences,
+    ImmutableArray<SpecFinding> SpecFindings)
 {
     public bool Equivalent => Divergences.IsEmpty;
 }
@@ -41,6 +42,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
     {
         var results = ImmutableArray.CreateBuilder<FunctionResult>();
         var divergences = ImmutableArray.CreateBuilder<Divergence>();
+        var findings = ImmutableArray.CreateBuilder<SpecFinding>();
         foreach (var function in options.Functions)
         {
             var clock = Stopwatch.StartNew();
@@ -49,6 +51,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
             var all = CaseGenerator.Sample(function, options.Cases, options.Seed + (ulong)function * 0x9E3779B97F4A7C15UL);
             var mine = all.Select((c, i) => (c, i)).Where(x => x.i % options.ShardCount == options.ShardIndex).ToList();
             var diverged = 0;
+            var broken = 0;
             const int chunk = 2048;
             for (var start = 0; start < mine.Count; start += chunk)
             {
@@ -60,20 +63,36 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                 for (var k = 0; k < slice.Count; k++)
                 {
                     if (modelObs[k].SameAs(nativeObs[k]))
+                    {
+                        // The C behaves like the model; does it behave like the specification?
+                        if (SpecOracle.Check(slice[k].c, nativeObs[k], semantics) is not null && ++broken == 1)
+                            findings.Add(MinimiseFinding(slice[k].c));
                         continue;
+                    }
                     diverged++;
                     if (diverged == 1)
                         divergences.Add(Minimise(function, slice[k].i, slice[k].c));
                 }
                 progress?.Report((function, Math.Min(start + chunk, mine.Count), mine.Count));
             }
-            results.Add(new FunctionResult(function, mine.Count, diverged, clock.Elapsed));
+            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed));
         }
-        return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable());
+        return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable(), findings.ToImmutable());
     }
 
     /// <summary>Runs one case on both engines.</summary>
     public (Observation Model, Observation Native) Compare(LogCase c) => (model.Run(c), native.Run([c])[0]);
+
+    /// <summary>The smallest input on which the C still breaks the specification.</summary>
+    SpecFinding MinimiseFinding(LogCase original)
+    {
+        var minimised = Shrinker.Shrink(original, c =>
+        {
+            var (m, n) = Compare(c);
+            return m.SameAs(n) && SpecOracle.Check(c, n, semantics) is not null;
+        });
+        return SpecOracle.Check(minimised, native.Run([minimised])[0], semantics)!;
+    }
 
     Divergence Minimise(Function function, int index, LogCase original)
     {
