@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace VhostLog.KernelTree;
 
 /// <summary>
@@ -104,14 +102,8 @@ public static class TreeCache
 
     static void Run(string file, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        var err = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', psi.ArgumentList)} failed ({p.ExitCode}): {err.Result}");
+        var r = ProcessRunner.Run(file, args, Environment.CurrentDirectory);
+        if (!r.Ok)
+            throw new InvalidOperationException($"{r.Command} failed ({r.ExitCode}): {r.Stderr}");
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Series;
 
@@ -25,17 +25,13 @@ public static partial class FunctionMerge
                 File.WriteAllText(path, text.EndsWith('\n') ? text : text + "\n");
                 return path;
             }
-            var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "merge-file", "-p", "--theirs", "-L", "tree", "-L", "before", "-L", "after",
-                         Write("tree.c", tree), Write("before.c", before), Write("after.c", after) })
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start git merge-file");
-            var err = p.StandardError.ReadToEndAsync();
-            var merged = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
+            var r = ProcessRunner.Run("git",
+                ["merge-file", "-p", "--theirs", "-L", "tree", "-L", "before", "-L", "after",
+                 Write("tree.c", tree), Write("before.c", before), Write("after.c", after)], dir);
             // Exit status counts conflicts (resolved by --theirs); negative is an error.
-            if (p.ExitCode < 0 || p.ExitCode > 127)
-                throw new InvalidOperationException($"git merge-file failed: {err.Result}");
+            if (r.TimedOut || r.ExitCode < 0 || r.ExitCode > 127)
+                throw new InvalidOperationException($"git merge-file failed: {r.Stderr}");
+            var merged = r.Stdout;
             return merged.TrimEnd('\n');
         }
         finally

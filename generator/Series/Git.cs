@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Series;
 
@@ -7,41 +7,39 @@ public sealed class Git(string workTree, string name, string email, DateTimeOffs
 {
     public string WorkTree { get; } = workTree;
 
-    public string Run(params string[] args) => RunWithInput(null, args);
-
-    public string RunWithInput(string? stdin, params string[] args)
+    public string Run(params string[] args)
     {
-        var psi = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = WorkTree,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
-        };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
         var when = date.ToString("yyyy-MM-dd'T'HH:mm:sszzz");
-        psi.Environment["GIT_AUTHOR_NAME"] = name;
-        psi.Environment["GIT_AUTHOR_EMAIL"] = email;
-        psi.Environment["GIT_COMMITTER_NAME"] = name;
-        psi.Environment["GIT_COMMITTER_EMAIL"] = email;
-        psi.Environment["GIT_AUTHOR_DATE"] = when;
-        psi.Environment["GIT_COMMITTER_DATE"] = when;
-        psi.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        psi.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-        psi.Environment["TZ"] = "UTC";
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start git");
-        if (stdin is not null)
+        var r = ProcessRunner.Run("git", args, WorkTree, new Dictionary<string, string>
         {
-            p.StandardInput.Write(stdin);
-            p.StandardInput.Close();
+            ["GIT_AUTHOR_NAME"] = name,
+            ["GIT_AUTHOR_EMAIL"] = email,
+            ["GIT_COMMITTER_NAME"] = name,
+            ["GIT_COMMITTER_EMAIL"] = email,
+            ["GIT_AUTHOR_DATE"] = when,
+            ["GIT_COMMITTER_DATE"] = when,
+            ["GIT_CONFIG_NOSYSTEM"] = "1",
+            ["GIT_CONFIG_GLOBAL"] = "/dev/null",
+            ["TZ"] = "UTC",
+        });
+        if (!r.Ok)
+            throw new InvalidOperationException($"git {string.Join(' ', args)} failed in {WorkTree}: {r.Stderr.Trim()}");
+        return r.Stdout;
+    }
+
+    /// <summary>Commits the index with the given message (kept outside the work tree).</summary>
+    public void Commit(string message)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(WorkTree) ?? WorkTree, $"commit-message-{Guid.NewGuid():N}");
+        File.WriteAllText(file, message);
+        try
+        {
+            Run("commit", "-q", "-F", file);
         }
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"git {string.Join(' ', args)} failed in {WorkTree}: {stderr.Result.Trim()}");
-        return stdout;
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>The user's identity from git config, as "Name &lt;email&gt;", or null.</summary>
@@ -49,17 +47,12 @@ public sealed class Git(string workTree, string name, string email, DateTimeOffs
     {
         string? Get(string key)
         {
-            var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add("config");
-            psi.ArgumentList.Add(key);
             try
             {
-                using var p = Process.Start(psi)!;
-                var v = p.StandardOutput.ReadToEnd().Trim();
-                p.WaitForExit();
-                return p.ExitCode == 0 && v.Length > 0 ? v : null;
+                var r = ProcessRunner.Run("git", ["config", key], Environment.CurrentDirectory);
+                return r.Ok && r.Stdout.Trim().Length > 0 ? r.Stdout.Trim() : null;
             }
-            catch (System.ComponentModel.Win32Exception)
+            catch (ToolMissingException)
             {
                 return null;
             }

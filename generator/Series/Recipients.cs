@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Series;
 
@@ -19,22 +19,12 @@ public sealed record Recipients(IReadOnlyList<string> To, IReadOnlyList<string> 
         var script = Path.Combine(treeDir, "scripts", "get_maintainer.pl");
         if (!File.Exists(script) || !File.Exists(Path.Combine(treeDir, "MAINTAINERS")))
             return None;
-        var psi = new ProcessStartInfo("perl")
-        {
-            WorkingDirectory = treeDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var a in new[] { script, "--no-git", "--no-git-fallback", "--no-tree", "--roles", "--no-rolestats", patchFile })
-            psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C.UTF-8";
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start perl for get_maintainer.pl");
-        var stderr = p.StandardError.ReadToEndAsync();
-        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"get_maintainer.pl failed on {patchFile}: {stderr.Result.Trim()}");
+        var r = ProcessRunner.Run("perl",
+            [script, "--no-git", "--no-git-fallback", "--no-tree", "--roles", "--no-rolestats", patchFile],
+            treeDir, new Dictionary<string, string> { ["LC_ALL"] = "C.UTF-8" });
+        if (!r.Ok)
+            throw new InvalidOperationException($"get_maintainer.pl failed on {patchFile}: {r.Stderr.Trim()}");
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var to = new List<string>();
         var cc = new List<string>();
         foreach (var line in lines)

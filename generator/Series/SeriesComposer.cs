@@ -82,7 +82,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                     continue;
                 }
                 git.Run("add", "-A");
-                git.RunWithInput(series.CommitMessage(patch, request.Signoff), "commit", "-q", "-F", "-");
+                git.Commit(series.CommitMessage(patch, request.Signoff));
                 var subject = series.CommitMessage(patch, request.Signoff).Split('\n')[0];
                 emitted.Add(new EmittedPatch(patch.Number, "", subject,
                     changes.Select(c => new SplicedFunction(c.CFile, c.Name)).ToImmutableArray()));
@@ -284,28 +284,19 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             throw new UsageException($"patch {patch.Number}: {cocci} is missing");
         if (!File.Exists(Path.Combine(repo, step.File)))
             throw new UsageException($"patch {patch.Number}: {step.File} is missing from the tree");
-        var psi = new System.Diagnostics.ProcessStartInfo("spatch") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true };
         var macros = Path.Combine(series.TemplatesDir, "glue", "macros.h");
-        foreach (var a in mode.Concat(["--macro-file", macros, "--sp-file", cocci, step.File]))
-            psi.ArgumentList.Add(a);
-        System.Diagnostics.Process p;
+        ProcResult r;
         try
         {
-            p = System.Diagnostics.Process.Start(psi)!;
+            r = ProcessRunner.Run("spatch", [.. mode, "--macro-file", macros, "--sp-file", cocci, step.File], repo);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (ToolMissingException)
         {
-            throw new UsageException($"spatch (Debian package coccinelle) is not installed: {e.Message}; run `make deps`");
+            throw new UsageException("spatch (Debian package coccinelle) is not installed; run `make deps`");
         }
-        using (p)
-        {
-            var err = p.StandardError.ReadToEndAsync();
-            var output = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0)
-                throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {err.Result}{output}");
-            return output;
-        }
+        if (!r.Ok)
+            throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {r.Output}");
+        return r.Stdout;
     }
 
     /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>

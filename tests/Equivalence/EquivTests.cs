@@ -51,9 +51,13 @@ public sealed class EquivTests
     }
 
     [Test]
+    public void AfterMeansTheLastModelState() =>
+        Assert.That(ManagedEngine.For("after").State, Is.EqualTo(Repo.Translation().States()[^1]));
+
+    [Test]
     public void GeneratedAfterEqualsAfterModel()
     {
-        var r = Run(Generated("BroaderLogWrite"), "after");
+        var r = Run(Generated(ManagedEngine.For("after").State), "after");
         Assert.That(r.Equivalent, Summary(r));
     }
 

@@ -1,3 +1,4 @@
+using VhostLog.KernelTree;
 using System.Text;
 using System.Text.RegularExpressions;
 

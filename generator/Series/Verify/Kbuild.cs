@@ -1,3 +1,4 @@
+using VhostLog.KernelTree;
 using System.Text.Json;
 
 namespace VhostLog.Series.Verify;

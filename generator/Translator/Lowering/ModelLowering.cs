@@ -273,7 +273,7 @@ public sealed class ModelLowering
             case AssignmentExpressionSyntax a:
                 CheckShift(a.OperatorToken, a.Left, a.Right);
                 CheckSignedness(a, a.Left, a.Right);
-                return new IrAssign(a.OperatorToken.Text, LowerExpr(a.Left), LowerAssigned(a.Right, a.Left));
+                return new IrAssign(a.OperatorToken.Text, LowerExpr(a.Left), LowerExpr(a.Right));
             case PrefixUnaryExpressionSyntax u when u.OperatorToken.Text is "!" or "-" or "~" or "+" or "++" or "--":
                 return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), false);
             case PostfixUnaryExpressionSyntax u when u.OperatorToken.Text is "++" or "--":
@@ -457,8 +457,6 @@ public sealed class ModelLowering
     bool SameType(TypeSyntax a, TypeSyntax b) =>
         MapType(a) == MapType(b)
         && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a).Type, model.GetTypeInfo(b).Type);
-
-    IrExpr LowerAssigned(ExpressionSyntax value, ExpressionSyntax target) => LowerExpr(value);
 
     IrExpr LowerBinary(BinaryExpressionSyntax b)
     {

@@ -18,13 +18,29 @@ public sealed class ManagedEngine
 
     public string State { get; }
 
-    /// <summary>The model state for --semantics: before is the tree as shipped, after the last patch.</summary>
+    /// <summary>The model state for --semantics: before is the tree as shipped, after the state of the last patch.</summary>
     public static ManagedEngine For(string semantics) => semantics switch
     {
         "before" => new ManagedEngine(new Baseline(), nameof(Baseline)),
-        "after" => new ManagedEngine(new BroaderLogWrite(), nameof(BroaderLogWrite)),
+        "after" => Create(LastState()),
         _ => throw new ArgumentException($"unknown semantics '{semantics}' (before or after)"),
     };
+
+    static ManagedEngine Create(Type state) => new((Baseline)Activator.CreateInstance(state)!, state.Name);
+
+    /// <summary>The most derived model state: every patch of the series applied.</summary>
+    static Type LastState() =>
+        typeof(Baseline).Assembly.GetTypes()
+            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(Baseline).IsAssignableFrom(t))
+            .MaxBy(Depth)!;
+
+    static int Depth(Type t)
+    {
+        var d = 0;
+        for (var b = t.BaseType; b is not null; b = b.BaseType)
+            d++;
+        return d;
+    }
 
     public Observation Run(LogCase c)
     {

@@ -3,10 +3,10 @@ using System.Collections.Immutable;
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace VhostLog.Series.Verify;
+namespace VhostLog.KernelTree;
 
 /// <summary>The outcome of one external process.</summary>
-internal sealed record ProcResult(
+public sealed record ProcResult(
     string Command, int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, bool TimedOut)
 {
     public bool Ok => ExitCode == 0 && !TimedOut;
@@ -16,11 +16,18 @@ internal sealed record ProcResult(
         string.Join("\n", new[] { Stdout.TrimEnd(), Stderr.TrimEnd() }.Where(s => s.Length > 0));
 }
 
+/// <summary>The program is not installed (or not on PATH).</summary>
+public sealed class ToolMissingException(string file, Exception inner)
+    : InvalidOperationException($"cannot start {file}: {inner.Message}", inner)
+{
+    public string File { get; } = file;
+}
+
 /// <summary>
 /// Runs external tools with an argument list (never a shell string), a scrubbed
 /// environment and a time limit. stdin is closed at once.
 /// </summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     /// <summary>
     /// Variables that would change what make, kbuild, git or gcc do if a caller's
@@ -74,7 +81,7 @@ internal static class ProcessRunner
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"cannot start {file}: {e.Message}", e);
+            throw new ToolMissingException(file, e);
         }
         using (p)
         {
