@@ -9,7 +9,7 @@ PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd6
 TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev
 TEST_FILTER ?=
 
-.PHONY: all deps build generate verify check test golden-accept clean
+.PHONY: all deps build generate verify check test mutants golden-accept clean
 
 all: deps build generate verify
 
@@ -44,6 +44,11 @@ check: deps build
 	@bash tests/run-tests.sh $(TEST_FILTER)
 
 test: check
+
+# The mutation score: every mutant of tests/Equivalence/mutants through the
+# harness at CI's case count; prints the kill rate, fails if one survives.
+mutants: build
+	./vhostlog mutants
 
 # Accept new translator output as the golden files (review the diff, then commit).
 golden-accept:

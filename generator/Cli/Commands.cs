@@ -21,6 +21,8 @@ public static class Commands
         root.Subcommands.Add(GenerateCommand());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EquivCommand.Create());
+        root.Subcommands.Add(MutantsCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(TranslateCommand());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

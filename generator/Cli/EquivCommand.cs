@@ -21,7 +21,7 @@ public static class EquivCommand
         var generated = new Option<bool>("--generated") { Description = "compare the C generated from the model state instead of a tree" };
         var semantics = new Option<string?>("--semantics") { Description = "model state: before (the tree as shipped; default for trees) or after (the series applied; default for --generated)" };
         semantics.AcceptOnlyFromAmong("before", "after");
-        var function = new Option<string?>("--function") { Description = "only this function (log_write, log_write_hva, vhost_log_write)" };
+        var function = new Option<string?>("--function") { Description = "only this function (" + string.Join(", ", Enum.GetNames<Function>()) + ")" };
         function.AcceptOnlyFromAmong(Enum.GetNames<Function>());
         var cases = new Option<int>("--cases") { Description = "cases per function", DefaultValueFactory = _ => 2000 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => 1 };
@@ -59,7 +59,7 @@ public static class EquivCommand
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount);
             var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize));
-            Report(result, r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
+            Report(result, source, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
             return result.Equivalent ? 0 : 1;
         });
         return cmd;
@@ -78,7 +78,7 @@ public static class EquivCommand
             throw new UsageException($"the C of {source.Name} does not compile against the shim:\n{e.CompilerOutput}");
         }
         using var native = new NativeWorker(worker);
-        var runner = new EquivRunner(engine, native, source.Name, semantics);
+        var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions);
         var interactive = !Console.IsErrorRedirected;
         return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>
         {
@@ -99,10 +99,17 @@ public static class EquivCommand
         throw new UsageException($"--shard {shard}: expected I/N with 0 <= I < N, e.g. --shard 0/4");
     }
 
-    static void Report(EquivResult result, string saveDir, string? json, string? junit)
+    static void Report(EquivResult result, VariantSource source, string shimDir, string saveDir, string? json, string? junit)
     {
         var table = new Table().AddColumns("function", "cases", "divergences", "spec findings", "cases/s");
-        foreach (var f in result.Functions)
+        foreach (var f in result.Functions.Where(f => f.Presence != Presence.Both))
+            table.AddRow(f.Function.ToString(), Markup.Escape(f.Presence switch
+            {
+                Presence.ModelOnly => $"MISSING: the model ({result.Semantics}) has it, {result.Variant} does not",
+                Presence.CodeOnly => $"MISSING: {result.Variant} has it, the model ({result.Semantics}) does not",
+                _ => "not in either (new in the series)",
+            }), "", "", "");
+        foreach (var f in result.Functions.Where(f => f.Presence == Presence.Both))
             table.AddRow(f.Function.ToString(), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
                 f.SpecFindings.ToString(CultureInfo.InvariantCulture),
                 (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
@@ -115,11 +122,14 @@ public static class EquivCommand
             var path = Path.Combine(saveDir, $"{result.Variant}-{result.Semantics}-{d.Function}-seed{result.Seed}.json");
             AtomicWrite(path, CaseJson.Serialize(DivergenceJson(result, d)));
             saved.Add(path);
+            var repro = Harness.Reproducers.CReproducer.Write(Path.ChangeExtension(path, null), source, d.Minimised, d.Model, result.Semantics, shimDir);
             Console.WriteLine($"DIVERGENCE in {d.Function} (case {d.CaseIndex}), minimised:");
             Console.WriteLine($"  input:  {CaseJson.Describe(d.Minimised)}");
             Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model)}");
             Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native)}");
             Console.WriteLine($"  saved:  {path}");
+            Console.WriteLine($"  C:      {repro} (make -C {Path.GetDirectoryName(repro)} && {Path.GetDirectoryName(repro)}/repro)");
+            Console.WriteLine($"  replay: ./vhostlog run --scenario {path}");
         }
         foreach (var f in result.SpecFindings)
         {
@@ -130,7 +140,7 @@ public static class EquivCommand
         }
         Console.WriteLine(result.Equivalent
             ? $"equivalent: {result.Functions.Sum(f => f.Cases)} cases, no divergence"
-            : $"NOT equivalent: {result.Divergences.Length} function(s) diverge");
+            : $"NOT equivalent: {result.Divergences.Length + result.Functions.Count(f => f.Mismatch)} function(s) diverge or are missing on one side");
         if (json is not null)
         {
             var node = new JsonObject
@@ -141,7 +151,7 @@ public static class EquivCommand
                 ["equivalent"] = result.Equivalent,
                 ["functions"] = new JsonArray(result.Functions.Select(f => (JsonNode)new JsonObject
                 {
-                    ["function"] = f.Function.ToString(), ["cases"] = f.Cases, ["divergences"] = f.Divergences,
+                    ["function"] = f.Function.ToString(), ["presence"] = f.Presence.ToString(), ["cases"] = f.Cases, ["divergences"] = f.Divergences,
                     ["specification_findings"] = f.SpecFindings,
                     ["seconds"] = f.Elapsed.TotalSeconds,
                 }).ToArray()),
@@ -159,10 +169,12 @@ public static class EquivCommand
             var suite = new XElement("testsuite",
                 new XAttribute("name", $"vhostlog equiv {result.Variant} vs {result.Semantics}"),
                 new XAttribute("tests", result.Functions.Length),
-                new XAttribute("failures", result.Divergences.Length),
+                new XAttribute("failures", result.Divergences.Length + result.Functions.Count(f => f.Mismatch)),
                 result.Functions.Select(f => new XElement("testcase",
                     new XAttribute("classname", result.Variant), new XAttribute("name", f.Function.ToString()),
                     new XAttribute("time", f.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)),
+                    f.Mismatch ? new XElement("failure", new XAttribute("message", $"{f.Function} exists only in {(f.Presence == Presence.ModelOnly ? "the model" : result.Variant)}")) : null,
+                    f.Presence == Presence.Neither ? new XElement("skipped", new XAttribute("message", "in neither the model state nor the C")) : null,
                     result.Divergences.Where(d => d.Function == f.Function).Select(d => new XElement("failure",
                         new XAttribute("message", $"{f.Divergences} divergence(s); minimised: {CaseJson.Describe(d.Minimised)}"),
                         CaseJson.Serialize(DivergenceJson(result, d)))))));

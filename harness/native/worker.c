@@ -26,7 +26,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#include "vhost_env.h"
+#include "scsi_env.h"
 #include "vl_shim.h"
 
 #ifndef VL_FUNCTIONS
@@ -212,9 +212,19 @@ struct vl_case {
 	size_t nlog;
 	struct iovec *iov;
 	size_t niov;
+	u64 features;
+	unsigned int iov_limit;
+	unsigned int prior_log;
+	long allocs_before_failure;
+	u64 null_log;
 	struct vhost_virtqueue *vq;
+	struct vhost_dev dev;
 	struct vhost_iotlb umem;
 	struct vhost_iotlb device_iotlb;
+	/* vhost_scsi_copy_cmd_log(): vq->log's stand-in and the command */
+	struct vhost_log *vq_log;
+	struct vhost_log *earlier;
+	struct vhost_scsi_cmd cmd;
 };
 
 /* Static, so that whatever it holds stays reachable if we _exit mid-case. */
@@ -226,6 +236,10 @@ static void case_release(struct vl_case *c)
 	free(c->log);
 	free(c->iov);
 	free(c->vq);
+	free(c->vq_log);
+	if (c->cmd.tvc_log != c->earlier)
+		kfree(c->cmd.tvc_log);
+	free(c->earlier);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -326,8 +340,8 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	u64 fn;
 
 	fn = field(ps, "fn");
-	if (fn > 2)
-		malformed(ps, "fn must be 0, 1 or 2");
+	if (fn > 4)
+		malformed(ps, "fn must be 0 to 4");
 	c->fn = (unsigned int)fn;
 	c->log_base = field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -375,6 +389,18 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 		c->iov[i].iov_len = (size_t)field(ps, "iov len");
 	}
 
+	c->features = field(ps, "features");
+	c->iov_limit = (unsigned int)field(ps, "iov_limit");
+	if (!c->iov_limit || c->iov_limit > 1024)
+		malformed(ps, "iov_limit must be 1 to 1024");
+	c->prior_log = (unsigned int)field(ps, "prior_log");
+	if (c->prior_log > c->iov_limit)
+		malformed(ps, "prior_log is over iov_limit");
+	c->allocs_before_failure = (long)field(ps, "allocs_before_failure");
+	c->null_log = flag(ps, "null_log");
+	if (c->fn == 4 && c->nlog > c->iov_limit)
+		malformed(ps, "nlog is over iov_limit (vq->log holds iov_limit entries)");
+
 	if (ps->p != ps->end)
 		malformed(ps, "unexpected text after the last iovec");
 }
@@ -404,6 +430,25 @@ static void build_vq(struct vl_case *c)
 	vq->log_ctx = c->log_ctx ? vl_log_eventfd() : NULL;
 	vq->umem = &c->umem;
 	vq->iotlb = c->iotlb ? &c->device_iotlb : NULL;
+	vq->acked_features = c->features;
+	c->dev.iov_limit = (int)c->iov_limit;
+	vq->dev = &c->dev;
+
+	if (c->fn == 4) {
+		/* The caller's array is vq->log: iov_limit entries. */
+		c->vq_log = alloc_array(c->iov_limit, sizeof(*c->vq_log));
+		if (c->nlog)
+			memcpy(c->vq_log, c->log, c->nlog * sizeof(*c->log));
+		if (c->prior_log) {
+			c->earlier = alloc_array(c->iov_limit, sizeof(*c->earlier));
+			for (i = 0; i < c->prior_log; i++) {
+				c->earlier[i].addr = 0xdead00000000ULL + ((u64)i << 12);
+				c->earlier[i].len = (u64)i + 1;
+			}
+		}
+		c->cmd.tvc_log = c->earlier;
+		c->cmd.tvc_log_num = c->prior_log;
+	}
 }
 
 /* Returns 1 when the call reached BUG(). */
@@ -414,6 +459,8 @@ static int call_function(struct vl_case *c, int *ret)
 
 	vl_signal_count = 0;
 	vl_warn_count = 0;
+	vl_alloc_count = 0;
+	vl_allocs_left = c->allocs_before_failure;
 	vl_bug_target = &bug;
 	if (setjmp(bug)) {
 		vl_bug_target = NULL;
@@ -427,17 +474,62 @@ static int call_function(struct vl_case *c, int *ret)
 	case 1:
 		r = log_write_hva(c->vq, c->address, c->length);
 		break;
-	default:
+	case 2:
 		r = vhost_log_write(c->vq, c->log, (unsigned int)c->nlog,
 				    c->length, c->iov, (int)c->niov);
 		break;
+#ifdef VL_HAVE_vhost_scsi_log_write
+	case 3: {
+		/* A command's tvc_log is a valid pointer even when empty. */
+		static struct vhost_log empty_log[1];
+
+		vhost_scsi_log_write(c->vq, c->null_log ? NULL :
+				     c->nlog ? c->log : empty_log,
+				     (unsigned int)c->nlog);
+	}
+		break;
+#endif
+#ifdef VL_HAVE_vhost_scsi_copy_cmd_log
+	case 4:
+		r = vhost_scsi_copy_cmd_log(c->vq, &c->cmd, c->vq_log,
+					    (unsigned int)c->nlog);
+		break;
+#endif
+	default:
+		fprintf(stderr, "vhostlog-worker: this variant has no function %u\n",
+			c->fn);
+		_exit(2);
 	}
 	vl_bug_target = NULL;
 	*ret = r;
 	return 0;
 }
 
-static void respond(int bug, int ret)
+/* What vhost_scsi_copy_cmd_log() left in the command (PROTOCOL.md). */
+static char *put_command_state(char *p, const struct vl_case *c)
+{
+	size_t n = c->cmd.tvc_log ? c->iov_limit : 0, i;
+
+	*p++ = ' ';
+	p = put_hex(p, 4 + 2 * n);
+	*p++ = ' ';
+	p = put_hex(p, vl_alloc_count);
+	*p++ = ' ';
+	p = put_hex(p, c->earlier && c->cmd.tvc_log == c->earlier);
+	*p++ = ' ';
+	p = put_hex(p, c->cmd.tvc_log_num);
+	*p++ = ' ';
+	p = put_hex(p, c->cmd.tvc_log != NULL);
+	for (i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_hex(p, c->cmd.tvc_log[i].addr);
+		*p++ = ' ';
+		p = put_hex(p, c->cmd.tvc_log[i].len);
+	}
+	return p;
+}
+
+static void respond(const struct vl_case *c, int bug, int ret)
 {
 	const struct vl_user_range *r;
 	size_t nr, i, nbytes = 0;
@@ -449,13 +541,21 @@ static void respond(int bug, int ret)
 		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++)
 			nbytes += r[i].bytes[off] != 0;
 
-	out_reserve(64 + nbytes * 20);
+	out_reserve(128 + nbytes * 20 + (c->fn == 4 ? c->iov_limit * 34 : 0));
 	p = out_buf + out_len;
 	memcpy(p, bug ? "R bug " : "R ok ", bug ? 6 : 5);
 	p += bug ? 6 : 5;
 	p = put_hex(p, (unsigned int)ret);
 	*p++ = ' ';
 	p = put_hex(p, vl_signal_count);
+	*p++ = ' ';
+	p = put_hex(p, vl_warn_count);
+	if (c->fn == 4 && !bug) {
+		p = put_command_state(p, c);
+	} else {
+		*p++ = ' ';
+		*p++ = '0';
+	}
 	*p++ = ' ';
 	p = put_hex(p, nbytes);
 	for (i = 0; i < nr; i++) {
@@ -511,7 +611,7 @@ int main(void)
 		build_vq(&cur);
 		cur_case = seq;
 		bug = call_function(&cur, &ret);
-		respond(bug, ret);
+		respond(&cur, bug, ret);
 		cur_case = VL_NO_CASE;
 		seq++;
 		case_release(&cur);

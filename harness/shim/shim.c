@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vhost_env.h"
+#include "scsi_env.h"
 #include "vl_shim.h"
 
 unsigned long vl_signal_count;
 unsigned long vl_warn_count;
+long vl_allocs_left = -1;
+unsigned long vl_alloc_count;
 jmp_buf *vl_bug_target;
 
 /* ---- user memory ------------------------------------------------------ */
@@ -215,4 +217,31 @@ void vl_warn(const char *file, int line)
 	(void)file;
 	(void)line;
 	vl_warn_count++;
+}
+
+/* ---- allocator (linux/slab.h) ----------------------------------------- */
+
+void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	void *p;
+
+	(void)flags;
+	if (vl_allocs_left == 0)
+		return NULL;
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	p = calloc(n ? n : 1, size ? size : 1);
+	if (!p) {
+		fprintf(stderr, "vhostlog-worker: out of memory\n");
+		abort();
+	}
+	if (vl_allocs_left > 0)
+		vl_allocs_left--;
+	vl_alloc_count++;
+	return p;
+}
+
+void kfree(const void *p)
+{
+	free((void *)p);
 }

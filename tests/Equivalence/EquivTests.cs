@@ -16,9 +16,9 @@ namespace VhostLog.Tests.Equivalence;
 public sealed class EquivTests
 {
     /// <summary>Cases per function in CI; every mutant must be caught at this count.</summary>
-    public const int CiCases = 3000;
+    public const int CiCases = MutantsCommand.CiCases;
 
-    const ulong CiSeed = 20261122;
+    const ulong CiSeed = MutantsCommand.CiSeed;
 
     static EquivOptions Options(int cases = CiCases) => new(Enum.GetValues<Function>(), cases, CiSeed);
 
@@ -72,6 +72,29 @@ public sealed class EquivTests
     [Test]
     public void PatchedTreeEqualsAfterModel()
     {
+        var tree = PatchedTree();
+        var source = FunctionSources.FromTree("tree-patched", tree, DefaultTree.Debian612.HeadersDir);
+        Assert.That(source.Functions, Is.EquivalentTo(Enum.GetValues<Function>()), "the patched tree has every harness function");
+        var r = Run(source, "after");
+        Assert.That(r.Equivalent, Summary(r));
+    }
+
+    /// <summary>The shim's struct vhost_scsi_cmd is checked against the tree before the functions are compiled.</summary>
+    [Test]
+    public void ShimStructThatDisagreesWithTheTreeIsRefused()
+    {
+        var tree = PatchedTree();
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        var text = File.ReadAllText(scsi);
+        Assert.That(text, Does.Contain("\tunsigned int tvc_log_num;"));
+        File.WriteAllText(scsi, text.Replace("\tunsigned int tvc_log_num;", "\tu16 tvc_log_num;"));
+        var e = Assert.Throws<UsageException>(() => FunctionSources.FromTree("tree-changed", tree, DefaultTree.Debian612.HeadersDir))!;
+        Assert.That(e.Message, Does.Contain("tvc_log_num").And.Contain("u16").And.Contain("scsi_env.h"));
+    }
+
+    /// <summary>A copy of the tree's drivers/vhost and include/linux with the committed series applied by patch(1).</summary>
+    static string PatchedTree()
+    {
         var tree = Repo.TempDir("patched");
         foreach (var rel in new[] { "drivers/vhost", "include/linux" })
         {
@@ -88,8 +111,7 @@ public sealed class EquivTests
             p.WaitForExit();
             Assert.That(p.ExitCode, Is.EqualTo(0), $"{Path.GetFileName(patch)} does not apply: {output}");
         }
-        var r = Run(FunctionSources.FromTree("tree-patched", tree, DefaultTree.Debian612.HeadersDir), "after");
-        Assert.That(r.Equivalent, Summary(r));
+        return tree;
     }
 
     [Test]
@@ -105,6 +127,10 @@ public sealed class EquivTests
     {
         var r = Run(Pristine(), "after");
         Assert.That(r.Divergences.Select(d => d.Function), Is.EqualTo(new[] { Function.vhost_log_write }));
+        Assert.That(r.Functions.Where(f => f.Mismatch).Select(f => (f.Function, f.Presence)), Is.EqualTo(new[]
+        {
+            (Function.vhost_scsi_log_write, Presence.ModelOnly), (Function.vhost_scsi_copy_cmd_log, Presence.ModelOnly),
+        }), "the pristine tree lacks the functions patch 6 adds");
         var d = r.Divergences[0];
         Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Bug), "the pristine tree reaches BUG() where the patched model returns");
         Assert.That(d.Model.Outcome, Is.EqualTo(Outcome.Returned));
@@ -131,45 +157,62 @@ public sealed class EquivTests
         Directory.GetFiles(Path.Combine(Repo.Root, "tests", "Equivalence", "mutants"), "*.patch")
             .Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
 
+    [Test]
+    public void TheCorpusHoldsAtLeastFifteenMutantsOverEveryFunction()
+    {
+        var corpus = VhostLog.Harness.Mutation.Mutants.InFolder(MutantDir);
+        Assert.That(corpus, Has.Count.GreaterThanOrEqualTo(15));
+        var text = string.Join("\n", corpus.Select(m => File.ReadAllText(m.PatchPath)));
+        var generated = Generated(ManagedEngine.For("after").State).FunctionsC;
+        // Each function's hunks sit between its definition and the next.
+        foreach (var f in FunctionSources.Functions)
+            Assert.That(corpus.Any(m => MutatedFunctions(generated, m).Contains(f)), $"no mutant breaks {f}");
+    }
+
+    static string MutantDir => Path.Combine(Repo.Root, "tests", "Equivalence", "mutants");
+
+    /// <summary>The functions whose lines a mutant's hunks touch.</summary>
+    static HashSet<string> MutatedFunctions(string generated, VhostLog.Harness.Mutation.Mutant m)
+    {
+        var lines = generated.Split('\n');
+        var owner = new string[lines.Length + 1];
+        var current = "";
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("/* ", StringComparison.Ordinal) && lines[i].Contains(": generated from model state", StringComparison.Ordinal))
+                current = lines[i][3..lines[i].IndexOf(':', StringComparison.Ordinal)];
+            owner[i + 1] = current;
+        }
+        var found = new HashSet<string>();
+        foreach (var hunk in File.ReadLines(m.PatchPath).Where(l => l.StartsWith("@@ -", StringComparison.Ordinal)))
+        {
+            var start = int.Parse(hunk[4..].Split(',', ' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            found.Add(owner[Math.Min(start + 3, lines.Length)]);
+        }
+        return found;
+    }
+
     [TestCaseSource(nameof(Mutants))]
     public void MutantIsCaught(string mutant)
     {
-        var generated = Generated("BroaderLogWrite");
-        var mutated = generated with { Name = $"mutant-{mutant}", FunctionsC = ApplyPatch(generated.FunctionsC, mutant) };
-        Assert.That(mutated.FunctionsC, Is.Not.EqualTo(generated.FunctionsC));
-        var r = Run(mutated, "after");
-        Assert.That(r.Equivalent, Is.False, $"mutant {mutant} survived {3 * CiCases} cases");
+        var m = new VhostLog.Harness.Mutation.Mutant(mutant, Path.Combine(MutantDir, mutant + ".patch"));
+        var r = MutantsCommand.Run(Repo.Root, m);
+        Assert.That(r.Equivalent, Is.False, $"mutant {mutant} survived {CiCases} cases per function");
     }
 
     [Test]
     public void CrashingVariantIsReportedAndTheRunContinues()
     {
-        var generated = Generated("BroaderLogWrite");
-        var crashing = generated with { Name = "mutant-crash", FunctionsC = ApplyPatch(generated.FunctionsC, "08-null-dereference") };
+        var generated = Generated(ManagedEngine.For("after").State);
+        var crashing = VhostLog.Harness.Mutation.Mutants.Apply(generated,
+            new VhostLog.Harness.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
         var r = Run(crashing, "after", Options(500));
         Assert.That(r.Functions.Select(f => f.Cases), Is.All.EqualTo(500), "every case ran despite the crashes");
-        var d = r.Divergences.Single();
-        Assert.That(d.Function, Is.EqualTo(Function.vhost_log_write));
+        // vhost_scsi_log_write calls the broken vhost_log_write and crashes with it.
+        Assert.That(r.Divergences.Select(x => x.Function), Is.EquivalentTo(new[] { Function.vhost_log_write, Function.vhost_scsi_log_write }));
+        var d = r.Divergences.Single(x => x.Function == Function.vhost_log_write);
         Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Crash));
         Assert.That(d.Native.Detail, Does.Contain("SIGSEGV").Or.Contain("signal"));
         Assert.That(d.Minimised.Log.Length, Is.EqualTo(1));
-    }
-
-    static string ApplyPatch(string text, string mutant)
-    {
-        var dir = Repo.TempDir("mutant");
-        File.WriteAllText(Path.Combine(dir, "generated.c"), text);
-        var psi = new ProcessStartInfo("patch", ["-p1", "--quiet", "--no-backup-if-mismatch", "-i",
-            Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", mutant + ".patch")])
-        {
-            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.That(p.ExitCode, Is.EqualTo(0),
-            $"mutant {mutant} no longer applies to the generated C (the models changed): remake it against " +
-            $"`./vhostlog translate --state BroaderLogWrite`.\n{output}");
-        return File.ReadAllText(Path.Combine(dir, "generated.c"));
     }
 }

@@ -38,7 +38,7 @@ public static unsafe class CFile
             {
                 var root = LibClang.clang_getTranslationUnitCursor(tu);
                 var functions = Functions(root, MainFile(tu, full), bytes);
-                var fields = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                var fields = new Dictionary<string, IReadOnlyList<CField>>(StringComparer.Ordinal);
                 foreach (var name in wanted)
                 {
                     if (FindStruct(root, name) is { } def)
@@ -68,7 +68,7 @@ public static unsafe class CFile
     /// since C code names them directly. Empty when no definition is in sight.
     /// </summary>
     public static IReadOnlyList<string> StructFields(string path, string structName, CParseOptions options) =>
-        Parse(path, options, [structName]).StructFields.GetValueOrDefault(structName) ?? [];
+        Parse(path, options, [structName]).StructFields.GetValueOrDefault(structName)?.Select(f => f.Name).ToList() ?? [];
 
     private static void* ParseTranslationUnit(void* index, string path, byte[] contents, IReadOnlyList<string> args)
     {
@@ -272,9 +272,9 @@ public static unsafe class CFile
         return null;
     }
 
-    private static IReadOnlyList<string> Fields(CXCursor record)
+    private static IReadOnlyList<CField> Fields(CXCursor record)
     {
-        var names = new List<string>();
+        var names = new List<CField>();
         foreach (var c in Children(record, c => LibClang.clang_getCursorKind(c) == CXCursorKind.FieldDecl || IsRecord(c)))
         {
             if (IsRecord(c))
@@ -285,7 +285,7 @@ public static unsafe class CFile
             }
             var name = LibClang.Take(LibClang.clang_getCursorSpelling(c));
             if (name.Length > 0)
-                names.Add(name);
+                names.Add(new CField(name, LibClang.Take(LibClang.clang_getTypeSpelling(LibClang.clang_getCursorType(c)))));
         }
         return names;
     }

@@ -49,9 +49,12 @@ public sealed record CDiagnostic(
 public sealed record CParseResult(
     string Path,
     IReadOnlyList<FunctionExtent> Functions,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> StructFields,
+    IReadOnlyDictionary<string, IReadOnlyList<CField>> StructFields,
     IReadOnlyList<CDiagnostic> Diagnostics)
 {
     /// <summary>Errors and fatal errors only.</summary>
     public IReadOnlyList<CDiagnostic> Errors => Diagnostics.Where(d => d.IsError).ToList();
 }
+
+/// <summary>One member of a struct: its name and its type as clang spells it (<c>struct vhost_log *</c>).</summary>
+public sealed record CField(string Name, string Type);

@@ -14,6 +14,14 @@ internal unsafe struct CXString
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CXType
+{
+    public int Kind;
+    public void* Data0;
+    public void* Data1;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal unsafe struct CXCursor
 {
     public int Kind;
@@ -142,6 +150,12 @@ internal static unsafe partial class LibClang
 
     [LibraryImport(Library)]
     public static partial uint clang_isCursorDefinition(CXCursor cursor);
+
+    [LibraryImport(Library)]
+    public static partial CXType clang_getCursorType(CXCursor cursor);
+
+    [LibraryImport(Library)]
+    public static partial CXString clang_getTypeSpelling(CXType type);
 
     [LibraryImport(Library)]
     public static partial uint clang_Cursor_isAnonymousRecordDecl(CXCursor cursor);

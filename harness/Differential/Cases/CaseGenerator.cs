@@ -93,8 +93,31 @@ public static class CaseGenerator
             from iov in (from b in HostAddress from l in U64(0, 3 * Page) select new IoVec(b, l)).ListOf(niov)
             from len in TotalLength(log)
             select new LogCase(function, bitmap.LogBase, bitmap.Mapped, iotlb, iotlb ? umem : [], logCtx, 0, len, log, iov.ToImmutableArray()),
+        Function.vhost_scsi_log_write =>
+            from bitmap in Bitmap
+            from logAll in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
+            from otherFeatures in Gen.Elements(0UL, 1UL << 32, 1UL << 33 | 1UL << 28)
+            from iotlb in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+            from logCtx in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
+            from log in LogArray
+            from nullLog in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+            select new LogCase(function, bitmap.LogBase, bitmap.Mapped, iotlb, [], logCtx, 0, 0, log, [],
+                Features: otherFeatures | (logAll ? 1UL << VhostFLogAll : 0), NullLog: nullLog),
+        Function.vhost_scsi_copy_cmd_log =>
+            // log_num <= iov_limit: vhost_get_vq_desc() never collects more
+            // write descriptors than the iovecs it may fill.
+            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, 1024)))
+            from n in Gen.Choose(0, Math.Min(iovLimit, 16))
+            from log in (from a in GuestAddress from l in U64(0, uint.MaxValue) select new LogEntry(a, l)).ListOf(n)
+            from prior in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(1, Math.Min(iovLimit, 16))))
+            from failAfter in Gen.Frequency((5, Gen.Constant(-1)), (1, Gen.Constant(0)), (1, Gen.Constant(1)))
+            select new LogCase(function, 0, [], false, [], false, 0, 0, log.ToImmutableArray(), [],
+                IovLimit: iovLimit, PriorLog: prior, AllocationsBeforeFailure: failAfter),
         _ => throw new ArgumentOutOfRangeException(nameof(function)),
     };
+
+    /// <summary>The feature bit that turns dirty logging on (uapi vhost_types.h).</summary>
+    public const int VhostFLogAll = 26;
 
     static Gen<ImmutableArray<LogEntry>> LogArray =>
         from n in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 4)), (1, Gen.Choose(5, 8)))

@@ -30,12 +30,17 @@ public static class CaseJson
         ["length"] = Hex(c.Length),
         ["log"] = new JsonArray(c.Log.Select(l => (JsonNode)new JsonObject { ["addr"] = Hex(l.Addr), ["len"] = Hex(l.Len) }).ToArray()),
         ["iov"] = new JsonArray(c.Iov.Select(v => (JsonNode)new JsonObject { ["base"] = Hex(v.Base), ["len"] = Hex(v.Len) }).ToArray()),
+        ["features"] = Hex(c.Features),
+        ["iov_limit"] = c.IovLimit,
+        ["prior_log"] = c.PriorLog,
+        ["allocations_before_failure"] = c.AllocationsBeforeFailure,
+        ["null_log"] = c.NullLog,
     };
 
     public static LogCase FromJson(JsonNode n)
     {
         if (!Enum.TryParse<Function>(n["function"]?.GetValue<string>(), out var f))
-            throw new FormatException($"unknown function '{n["function"]}' (log_write, log_write_hva, vhost_log_write)");
+            throw new FormatException($"unknown function '{n["function"]}' ({string.Join(", ", Enum.GetNames<Function>())})");
         JsonArray Array(string name) => n[name] as JsonArray ?? [];
         return new LogCase(
             f,
@@ -47,7 +52,12 @@ public static class CaseJson
             U64(n["address"], "address"),
             U64(n["length"], "length"),
             Array("log").Select(l => new LogEntry(U64(l!["addr"], "log.addr"), U64(l["len"], "log.len"))).ToImmutableArray(),
-            Array("iov").Select(v => new IoVec(U64(v!["base"], "iov.base"), U64(v["len"], "iov.len"))).ToImmutableArray());
+            Array("iov").Select(v => new IoVec(U64(v!["base"], "iov.base"), U64(v["len"], "iov.len"))).ToImmutableArray(),
+            n["features"] is { } features ? U64(features, "features") : 0,
+            n["iov_limit"]?.GetValue<int>() ?? 1024,
+            n["prior_log"]?.GetValue<int>() ?? 0,
+            n["allocations_before_failure"]?.GetValue<int>() ?? -1,
+            n["null_log"]?.GetValue<bool>() ?? false);
     }
 
     public static JsonObject ToJson(Observation o) => new()
@@ -57,12 +67,15 @@ public static class CaseJson
         ["signals"] = o.Signals,
         ["bytes"] = new JsonArray(o.Bytes.Select(b => (JsonNode)new JsonObject { ["addr"] = Hex(b.Addr), ["value"] = $"0x{b.Value:x2}" }).ToArray()),
         ["detail"] = o.Detail,
+        ["warnings"] = o.Warnings,
+        ["state"] = new JsonArray(o.StateOrEmpty.Select(v => (JsonNode)Hex(v)).ToArray()),
     };
 
     /// <summary>A one-line account of an observation for tables and messages.</summary>
     public static string Describe(Observation o) => o.Outcome switch
     {
-        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.Bytes.Length} bitmap byte(s) set",
+        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.Bytes.Length} bitmap byte(s) set" +
+            (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(o.StateOrEmpty),
         Outcome.Bug => $"reached BUG() after setting {o.Bytes.Length} bitmap byte(s)",
         Outcome.Crash => $"crashed ({o.Detail})",
         Outcome.Timeout => $"did not finish ({o.Detail})",
@@ -75,6 +88,11 @@ public static class CaseJson
         {
             Function.log_write => $"log_write(log_base={Hex(c.LogBase)}, addr={Hex(c.Address)}, len={Hex(c.Length)})",
             Function.log_write_hva => $"log_write_hva(hva={Hex(c.Address)}, len={Hex(c.Length)}) with {c.Umem.Length} umem map(s)",
+            Function.vhost_scsi_log_write => $"vhost_scsi_log_write(log{(c.NullLog ? "=NULL" : "")}, log_num={c.Log.Length}, LOG_ALL {(((c.Features >> CaseGenerator.VhostFLogAll) & 1) != 0 ? "on" : "off")}, iotlb={(c.Iotlb ? "on" : "off")})" +
+                 (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
+            Function.vhost_scsi_copy_cmd_log => $"vhost_scsi_copy_cmd_log(log_num={c.Log.Length}, iov_limit={c.IovLimit}, " +
+                 $"{(c.PriorLog > 0 ? $"reused command with {c.PriorLog} earlier entries" : "new command")}" +
+                 $"{(c.AllocationsBeforeFailure >= 0 ? $", allocation {c.AllocationsBeforeFailure + 1} fails" : "")})",
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
                  (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
         };
@@ -86,6 +104,10 @@ public static class CaseJson
             : "";
         return args + umem + iov + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
     }
+
+    static string DescribeState(ImmutableArray<ulong> state) =>
+        state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
+            $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}";
 
     public static string Serialize(JsonNode n) => n.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 }

@@ -2,8 +2,15 @@ using System.Collections.Immutable;
 
 namespace VhostLog.Harness.Cases;
 
-/// <summary>The function of vhost.c a case calls.</summary>
-public enum Function { log_write = 0, log_write_hva = 1, vhost_log_write = 2 }
+/// <summary>The function a case calls: three of vhost.c, two of scsi.c (new in the series).</summary>
+public enum Function
+{
+    log_write = 0,
+    log_write_hva = 1,
+    vhost_log_write = 2,
+    vhost_scsi_log_write = 3,
+    vhost_scsi_copy_cmd_log = 4,
+}
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
 public readonly record struct UserRange(ulong Start, ulong Length);
@@ -21,7 +28,13 @@ public readonly record struct IoVec(ulong Base, ulong Len);
 /// One differential input. Address/Length are the (write_address,
 /// write_length) of log_write, the (hva, len) of log_write_hva and
 /// (unused, len) of vhost_log_write; log_num is Log.Length and count is
-/// Iov.Length.
+/// Iov.Length. vhost_scsi_log_write gets Log (a NULL pointer when NullLog,
+/// else a valid one even when empty, as a command's tvc_log is) with
+/// vq->acked_features = Features. vhost_scsi_copy_cmd_log gets Log for a
+/// command on a device with iov_limit IovLimit; PriorLog > 0 means the command
+/// is reused and already holds a buffer of IovLimit entries whose first
+/// PriorLog are an earlier request's; AllocationsBeforeFailure (negative:
+/// none fail) is the fault injection of kmalloc_array().
 /// </summary>
 public sealed record LogCase(
     Function Function,
@@ -33,22 +46,43 @@ public sealed record LogCase(
     ulong Address,
     ulong Length,
     ImmutableArray<LogEntry> Log,
-    ImmutableArray<IoVec> Iov);
+    ImmutableArray<IoVec> Iov,
+    ulong Features = 0,
+    int IovLimit = 1024,
+    int PriorLog = 0,
+    int AllocationsBeforeFailure = -1,
+    bool NullLog = false)
+{
+    /// <summary>The entry i of a reused command's earlier log (a pattern no generated log uses).</summary>
+    public static LogEntry PriorEntry(int i) => new(0xdead_0000_0000UL + ((ulong)i << 12), (ulong)i + 1);
+}
 
 public enum Outcome { Returned, Bug, Crash, Timeout }
 
-/// <summary>What one engine observed for one case.</summary>
+/// <summary>
+/// What one engine observed for one case. Warnings counts WARN_ON_ONCE hits;
+/// State is what a scsi.c function leaves in its command (for
+/// vhost_scsi_copy_cmd_log: buffers allocated, whether the earlier buffer was
+/// kept, tvc_log_num, whether tvc_log is set, then every entry's addr and
+/// len), empty for the others.
+/// </summary>
 public sealed record Observation(
     Outcome Outcome,
     int Return,
     int Signals,
     ImmutableArray<(ulong Addr, byte Value)> Bytes,
-    string Detail)
+    string Detail,
+    int Warnings = 0,
+    ImmutableArray<ulong> State = default)
 {
-    /// <summary>Equal behaviour: same outcome, return value, signals and memory.</summary>
+    public ImmutableArray<ulong> StateOrEmpty => State.IsDefault ? [] : State;
+
+    /// <summary>Equal behaviour: same outcome, return value, signals, warnings, command state and memory.</summary>
     public bool SameAs(Observation other) =>
         Outcome == other.Outcome
         && (Outcome is Outcome.Crash or Outcome.Timeout
-            || ((Outcome != Outcome.Returned || (Return == other.Return && Signals == other.Signals))
+            || ((Outcome != Outcome.Returned
+                 || (Return == other.Return && Signals == other.Signals && Warnings == other.Warnings
+                     && StateOrEmpty.SequenceEqual(other.StateOrEmpty)))
                 && Bytes.SequenceEqual(other.Bytes)));
 }

@@ -42,9 +42,14 @@ public sealed class ManagedEngine
         return d;
     }
 
+    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patch 6).</summary>
+    public bool Supports(Function function) =>
+        function is Function.log_write or Function.log_write_hva or Function.vhost_log_write || model is IoQueueLog;
+
     public Observation Run(LogCase c)
     {
         model.Reset();
+        model.AllocationsBeforeFailure = c.AllocationsBeforeFailure < 0 ? null : c.AllocationsBeforeFailure;
         foreach (var r in c.Mapped)
             model.Memory.Map(r.Start, r.Length);
         var umem = new vhost_iotlb();
@@ -57,7 +62,10 @@ public sealed class ManagedEngine
             umem = umem,
             log_base = new UserPtr(c.LogBase),
             log_ctx = ctx,
+            acked_features = c.Features,
         };
+        vq.dev.iov_limit = c.IovLimit;
+        var state = ImmutableArray<ulong>.Empty;
         var outcome = Outcome.Returned;
         var ret = 0;
         try
@@ -67,10 +75,12 @@ public sealed class ManagedEngine
                 Function.log_write => model.log_write(vq.log_base, c.Address, c.Length),
                 Function.log_write_hva => model.log_write_hva(vq, c.Address, c.Length),
                 Function.vhost_log_write => model.vhost_log_write(vq,
-                    c.Log.Select(l => new vhost_log { addr = l.Addr, len = l.Len }).ToArray(),
+                    Entries(c.Log),
                     (uint)c.Log.Length, c.Length,
                     c.Iov.Select(v => new iovec { iov_base = new UserPtr(v.Base), iov_len = v.Len }).ToArray(),
                     c.Iov.Length),
+                Function.vhost_scsi_log_write => ScsiLogWrite(vq, c),
+                Function.vhost_scsi_copy_cmd_log => CopyCmdLog(vq, c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -82,6 +92,54 @@ public sealed class ManagedEngine
         {
             return new Observation(Outcome.Timeout, 0, 0, [], e.Message);
         }
-        return new Observation(outcome, ret, ctx?.signals ?? 0, model.Memory.NonZeroBytes().ToImmutableArray(), "");
+        return new Observation(outcome, ret, ctx?.signals ?? 0, model.Memory.NonZeroBytes().ToImmutableArray(), "",
+            model.Warnings, state);
     }
+
+    IoQueueLog Scsi => model as IoQueueLog
+        ?? throw new InvalidOperationException($"model state {State} has no vhost-scsi logging (patch 6)");
+
+    int ScsiLogWrite(vhost_virtqueue vq, LogCase c)
+    {
+        Scsi.vhost_scsi_log_write(vq, c.NullLog ? null : Entries(c.Log), (uint)c.Log.Length);
+        return 0;
+    }
+
+    int CopyCmdLog(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    {
+        vhost_log[]? earlier = null;
+        if (c.PriorLog > 0)
+        {
+            earlier = new vhost_log[c.IovLimit];
+            for (var i = 0; i < c.PriorLog; i++)
+                earlier[i] = new vhost_log { addr = LogCase.PriorEntry(i).Addr, len = LogCase.PriorEntry(i).Len };
+        }
+        var cmd = new vhost_scsi_cmd { tvc_vq = vq, tvc_log = earlier, tvc_log_num = (uint)c.PriorLog };
+        // The caller's array is vq->log, which holds iov_limit entries.
+        var log = new vhost_log[c.IovLimit];
+        Entries(c.Log).CopyTo(log, 0);
+        var ret = Scsi.vhost_scsi_copy_cmd_log(vq, cmd, log, (uint)c.Log.Length);
+        state = CommandState(model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
+            cmd.tvc_log_num, cmd.tvc_log);
+        return ret;
+    }
+
+    /// <summary>The command's state in the order the native worker reports it.</summary>
+    static ImmutableArray<ulong> CommandState(int allocations, bool kept, uint logNum, vhost_log[]? buffer)
+    {
+        var s = ImmutableArray.CreateBuilder<ulong>(4 + 2 * (buffer?.Length ?? 0));
+        s.Add((ulong)allocations);
+        s.Add(kept ? 1UL : 0);
+        s.Add(logNum);
+        s.Add(buffer is null ? 0UL : 1);
+        foreach (var e in buffer ?? [])
+        {
+            s.Add(e.addr);
+            s.Add(e.len);
+        }
+        return s.MoveToImmutable();
+    }
+
+    static vhost_log[] Entries(ImmutableArray<LogEntry> log) =>
+        log.Select(l => new vhost_log { addr = l.Addr, len = l.Len }).ToArray();
 }

@@ -22,7 +22,15 @@ public sealed record Divergence(
     Observation Model,
     Observation Native);
 
-public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed);
+/// <summary>Which side has a function: the scsi.c ones exist only from patch 6 on.</summary>
+public enum Presence { Both, Neither, ModelOnly, CodeOnly }
+
+public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed,
+    Presence Presence = Presence.Both)
+{
+    /// <summary>A function one side has and the other lacks is a difference in itself.</summary>
+    public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly;
+}
 
 public sealed record EquivResult(
     string Variant,
@@ -32,11 +40,12 @@ public sealed record EquivResult(
     ImmutableArray<Divergence> Divergences,
     ImmutableArray<SpecFinding> SpecFindings)
 {
-    public bool Equivalent => Divergences.IsEmpty;
+    public bool Equivalent => Divergences.IsEmpty && !Functions.Any(f => f.Mismatch);
 }
 
 /// <summary>Runs the same generated cases on the model and on a native worker and compares them.</summary>
-public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics)
+public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics,
+    IReadOnlyCollection<Function> variantFunctions)
 {
     public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)
     {
@@ -45,6 +54,18 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
         var findings = ImmutableArray.CreateBuilder<SpecFinding>();
         foreach (var function in options.Functions)
         {
+            var presence = (model.Supports(function), variantFunctions.Contains(function)) switch
+            {
+                (true, true) => Presence.Both,
+                (true, false) => Presence.ModelOnly,
+                (false, true) => Presence.CodeOnly,
+                _ => Presence.Neither,
+            };
+            if (presence != Presence.Both)
+            {
+                results.Add(new FunctionResult(function, 0, 0, 0, TimeSpan.Zero, presence));
+                continue;
+            }
             var clock = Stopwatch.StartNew();
             // Every shard draws the same sequence and keeps its own slice, so
             // a sharded run covers exactly the cases of an unsharded one.

@@ -41,7 +41,9 @@ public static class Shrinker
         c.Mapped.All(r => r.Length > 0 && r.Length <= 1 << 20 && r.Start + r.Length - 1 >= r.Start)
         && c.Umem.All(m => m.Size > 0 && m.Start + m.Size - 1 >= m.Start && m.Addr + m.Size - 1 >= m.Addr)
         && (c.Function != Function.log_write_hva || NoWrap(c.Address, c.Length))
-        && (c.Function != Function.vhost_log_write || !c.Iotlb || c.Iov.All(v => NoWrap(v.Base, v.Len)));
+        && (c.Function != Function.vhost_log_write || !c.Iotlb || c.Iov.All(v => NoWrap(v.Base, v.Len)))
+        && (c.Function != Function.vhost_scsi_copy_cmd_log
+            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length <= c.IovLimit && c.PriorLog >= 0 && c.PriorLog <= c.IovLimit));
 
     static bool NoWrap(ulong start, ulong length) => length == 0 || start + length - 1 >= start;
 
@@ -57,8 +59,20 @@ public static class Shrinker
             yield return c with { Mapped = c.Mapped.RemoveAt(i) };
         if (c.LogCtx)
             yield return c with { LogCtx = false };
-        if (c.Iotlb && c.Function == Function.vhost_log_write)
+        if (c.Iotlb && c.Function is Function.vhost_log_write or Function.vhost_scsi_log_write)
             yield return c with { Iotlb = false };
+        if (c.NullLog)
+            yield return c with { NullLog = false };
+        if (c.PriorLog > 0)
+            yield return c with { PriorLog = 0 };
+        if (c.PriorLog > 1)
+            yield return c with { PriorLog = 1 };
+        if (c.AllocationsBeforeFailure >= 0)
+            yield return c with { AllocationsBeforeFailure = -1 };
+        if (c.Function == Function.vhost_scsi_copy_cmd_log && c.IovLimit > Math.Max(1, Math.Max(c.Log.Length, c.PriorLog)))
+            yield return c with { IovLimit = Math.Max(1, Math.Max(c.Log.Length, c.PriorLog)) };
+        if ((c.Features & ~(1UL << CaseGenerator.VhostFLogAll)) != 0)
+            yield return c with { Features = c.Features & (1UL << CaseGenerator.VhostFLogAll) };
         foreach (var v in Simpler(c.Length))
             yield return c with { Length = v };
         foreach (var v in Simpler(c.Address))

@@ -22,7 +22,7 @@ internal static class NativeProtocol
         var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
 
         // Upper bound: 17 bytes per number.
-        int numbers = 9 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length;
+        int numbers = 14 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length;
         var span = buffer.GetSpan(2 + 17 * numbers + 1);
         int p = 0;
         span[p++] = (byte)'C';
@@ -57,6 +57,11 @@ internal static class NativeProtocol
             Hex(span, ref p, v.Base);
             Hex(span, ref p, v.Len);
         }
+        Hex(span, ref p, c.Features);
+        Hex(span, ref p, (ulong)c.IovLimit);
+        Hex(span, ref p, (ulong)c.PriorLog);
+        Hex(span, ref p, unchecked((ulong)(long)c.AllocationsBeforeFailure));
+        Hex(span, ref p, c.NullLog ? 1UL : 0UL);
         span[p++] = (byte)'\n';
         buffer.Advance(p);
     }
@@ -97,7 +102,25 @@ internal static class NativeProtocol
         }
         if (!ReadHex(line, ref p, out ulong ret) || ret > uint.MaxValue
             || !Space(line, ref p) || !ReadHex(line, ref p, out ulong signals) || signals > int.MaxValue
-            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong nbytes)
+            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong warnings) || warnings > int.MaxValue
+            || !Space(line, ref p) || !ReadHex(line, ref p, out ulong nstate) || nstate > (ulong)(line.Length - p) / 2)
+        {
+            return null;
+        }
+        var state = ImmutableArray<ulong>.Empty;
+        if (nstate > 0)
+        {
+            var values = new ulong[nstate];
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!Space(line, ref p) || !ReadHex(line, ref p, out values[i]))
+                {
+                    return null;
+                }
+            }
+            state = ImmutableCollectionsMarshal.AsImmutableArray(values);
+        }
+        if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong nbytes)
             || nbytes > (ulong)(line.Length - p) / 4)
         {
             return null;
@@ -121,7 +144,7 @@ internal static class NativeProtocol
         {
             return null;
         }
-        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, bytes, "");
+        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, bytes, "", (int)warnings, state);
     }
 
     /// <summary>Parses a <c>D case signal</c> line.</summary>

@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
 using System.Text;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Native;
 using VhostLog.KernelTree;
 using VhostLog.KernelTree.Clang;
 using VhostLog.Translator;
@@ -9,41 +12,115 @@ namespace VhostLog.Harness.Variants;
 /// The C a native variant is built from: the functions under test, taken
 /// unchanged from a tree by their libclang extents, or generated from a model
 /// state; plus the tree whose vhost.h and vhost_iotlb.h they compile against.
+/// <see cref="Functions"/> lists the functions the text defines: every variant
+/// has the vhost.c ones, the scsi.c ones come with patch 6 of the series.
 /// </summary>
-public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC);
+public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions);
+
+/// <summary>A function the native harness runs, and the file of drivers/vhost it belongs to.</summary>
+public sealed record HarnessFunction(Function Id, string File)
+{
+    public string Name => Id.ToString();
+
+    /// <summary>Every tree has it (vhost.c); the scsi.c ones are new in the series.</summary>
+    public bool Required => File == "vhost.c";
+}
 
 public static class FunctionSources
 {
-    /// <summary>The vhost.c functions the harness covers, callees first.</summary>
-    public static IReadOnlyList<string> Functions { get; } = ["log_write", "log_write_hva", "vhost_log_write"];
+    /// <summary>The functions the harness covers, callees first.</summary>
+    public static IReadOnlyList<HarnessFunction> Catalogue { get; } =
+    [
+        new(Function.log_write, "vhost.c"),
+        new(Function.log_write_hva, "vhost.c"),
+        new(Function.vhost_log_write, "vhost.c"),
+        new(Function.vhost_scsi_log_write, "scsi.c"),
+        new(Function.vhost_scsi_copy_cmd_log, "scsi.c"),
+    ];
+
+    public static IReadOnlyList<string> Functions { get; } = Catalogue.Select(f => f.Name).ToList();
+
+    /// <summary>The struct whose members the scsi.c functions use; its copied facts are in harness/shim/scsi_env.h.</summary>
+    const string ScsiStruct = "vhost_scsi_cmd";
 
     public static VariantSource FromTree(string name, string treeDir, string headersDir)
     {
-        var path = Path.Combine(treeDir, "drivers", "vhost", "vhost.c");
-        if (!File.Exists(path))
-            throw new UsageException($"{treeDir}: drivers/vhost/vhost.c not found");
-        var bytes = File.ReadAllBytes(path);
-        var extents = CFile.FunctionDefinitions(path, CParseOptions.ForKernelTree(treeDir, headersDir));
         var text = new StringBuilder();
-        foreach (var f in Functions)
+        var present = ImmutableArray.CreateBuilder<Function>();
+        foreach (var file in Catalogue.Select(f => f.File).Distinct())
         {
-            var e = extents.FirstOrDefault(x => x.Name == f)
-                ?? throw new UsageException($"{path}: function {f}() not found; the harness needs {string.Join(", ", Functions)}");
-            text.Append($"/* {f}: drivers/vhost/vhost.c lines {e.StartLine}-{e.EndLine} of {treeDir} */\n");
-            text.Append(Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset)).Append("\n\n");
+            var path = Path.Combine(treeDir, "drivers", "vhost", file);
+            if (!File.Exists(path))
+                throw new UsageException($"{treeDir}: drivers/vhost/{file} not found; is this a kernel source tree?");
+            var bytes = File.ReadAllBytes(path);
+            var wanted = Catalogue.Where(f => f.File == file).ToList();
+            var parse = CFile.Parse(path, CParseOptions.ForKernelTree(treeDir, headersDir),
+                file == "scsi.c" ? [ScsiStruct] : null, bytes);
+            foreach (var f in wanted)
+            {
+                var e = parse.Functions.FirstOrDefault(x => x.Name == f.Name);
+                if (e is null)
+                {
+                    if (f.Required)
+                        throw new UsageException($"{path}: function {f.Name}() not found; the harness needs " +
+                            string.Join(", ", Catalogue.Where(c => c.Required).Select(c => c.Name)));
+                    continue;
+                }
+                if (!f.Required)
+                    text.Append($"#define VL_HAVE_{f.Name} 1\n");
+                text.Append($"/* {f.Name}: drivers/vhost/{file} lines {e.StartLine}-{e.EndLine} of {treeDir} */\n");
+                text.Append(Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset)).Append("\n\n");
+                present.Add(f.Id);
+            }
+            if (file == "scsi.c" && wanted.Any(f => present.Contains(f.Id)))
+                CheckCopiedFacts(path, parse.StructFields.GetValueOrDefault(ScsiStruct) ?? []);
         }
-        return new VariantSource(name, treeDir, text.ToString());
+        return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable());
     }
 
     public static VariantSource Generated(string name, Translation translation, string state, string headerTree)
     {
         var functions = translation.Translate(state).Where(f => Functions.Contains(f.Name)).ToList();
-        var missing = Functions.Except(functions.Select(f => f.Name)).ToList();
+        var missing = Catalogue.Where(c => c.Required).Select(c => c.Name).Except(functions.Select(f => f.Name)).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException($"model state {state} lacks {string.Join(", ", missing)}");
         var text = new StringBuilder();
-        foreach (var f in functions)
+        var present = ImmutableArray.CreateBuilder<Function>();
+        // Callees first, as in the catalogue.
+        foreach (var c in Catalogue)
+        {
+            if (functions.FirstOrDefault(f => f.Name == c.Name) is not { } f)
+                continue;
+            if (!c.Required)
+                text.Append($"#define VL_HAVE_{f.Name} 1\n");
             text.Append($"/* {f.Name}: generated from model state {state} */\n").Append(f.Text).Append('\n');
-        return new VariantSource(name, headerTree, text.ToString());
+            present.Add(c.Id);
+        }
+        return new VariantSource(name, headerTree, text.ToString(), present.ToImmutable());
+    }
+
+    /// <summary>
+    /// The shim's struct vhost_scsi_cmd holds copied facts: every member it
+    /// declares must be in the tree's definition, with the same type, or the
+    /// functions under test would be compiled against a struct the tree does
+    /// not have.
+    /// </summary>
+    static void CheckCopiedFacts(string scsiC, IReadOnlyList<CField> treeFields)
+    {
+        var shimHeader = Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", "scsi_env.h");
+        var shimFields = CFile.Parse(shimHeader, CParseOptions.Default, [ScsiStruct]).StructFields.GetValueOrDefault(ScsiStruct)
+            ?? throw new InvalidOperationException($"{shimHeader} defines no struct {ScsiStruct}");
+        if (treeFields.Count == 0)
+            throw new UsageException($"{scsiC}: no definition of struct {ScsiStruct} found; the harness needs it to check {shimHeader}");
+        foreach (var f in shimFields)
+        {
+            var inTree = treeFields.FirstOrDefault(t => t.Name == f.Name);
+            if (inTree is null)
+                throw new UsageException($"{shimHeader}: struct {ScsiStruct} member {f.Name} is not in {scsiC}; " +
+                    "the shim's copied facts must match the tree: remove or rename it there");
+            if (inTree.Type != f.Type)
+                throw new UsageException($"{shimHeader}: struct {ScsiStruct} member {f.Name} is '{f.Type}' in the shim " +
+                    $"but '{inTree.Type}' in {scsiC}; correct the copied facts");
+        }
     }
 }

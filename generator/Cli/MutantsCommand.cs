@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Equivalence;
+using VhostLog.Harness.Mutation;
+using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Cli;
+
+/// <summary>vhostlog mutants: the mutation score of the differential harness (make mutants).</summary>
+public static class MutantsCommand
+{
+    /// <summary>Cases per function CI runs each mutant with; every mutant must be killed at this count.</summary>
+    public const int CiCases = 3000;
+
+    /// <summary>The seed CI uses.</summary>
+    public const ulong CiSeed = 20261122;
+
+    public static Command Create()
+    {
+        var dir = new Option<string?>("--dir") { Description = "folder of mutant patches (default: tests/Equivalence/mutants)" };
+        var cases = new Option<int>("--cases") { Description = "cases per function for each mutant", DefaultValueFactory = _ => CiCases };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => CiSeed };
+        var cmd = new Command("mutants", "run every mutant of the corpus through the harness and print the kill rate") { dir, cases, seed };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(cases) < 1)
+                throw new UsageException("--cases must be at least 1");
+            var repo = RepoRoot.Find();
+            var corpus = Mutants.InFolder(r.GetValue(dir) ?? Path.Combine(repo, "tests", "Equivalence", "mutants"));
+            if (corpus.Count == 0)
+                throw new UsageException("the mutant folder holds no *.patch");
+            var table = new Table().AddColumns("mutant", "verdict", "first divergence (minimised)");
+            var killed = 0;
+            foreach (var m in corpus)
+            {
+                Console.Error.WriteLine($"  {m.Name}...");
+                var r1 = Run(repo, m, r.GetValue(cases), r.GetValue(seed));
+                var d = r1.Divergences.FirstOrDefault();
+                if (!r1.Equivalent)
+                    killed++;
+                table.AddRow(Markup.Escape(m.Name), r1.Equivalent ? "SURVIVED" : "killed",
+                    Markup.Escape(d is null ? "" : $"{d.Function}: {CaseJson.Describe(d.Minimised)}; model {CaseJson.Describe(d.Model)}; mutant {CaseJson.Describe(d.Native)}"));
+            }
+            AnsiConsole.Write(table);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"kill rate: {killed}/{corpus.Count} mutants ({100.0 * killed / corpus.Count:F0}%) at {r.GetValue(cases)} cases per function, seed {r.GetValue(seed)}"));
+            return killed == corpus.Count ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    /// <summary>One mutant of the generated C of the last model state against that state.</summary>
+    public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed)
+    {
+        var engine = ManagedEngine.For("after");
+        var generated = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State,
+            Targets.Resolve(repo, null).Dir);
+        var mutated = Mutants.Apply(generated, mutant, Targets.WorkRoot(repo));
+        return EquivCommand.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed), sanitize: false);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Variants;
+
+namespace VhostLog.Harness.Reproducers;
+
+/// <summary>
+/// A minimised case as a standalone C program: the variant's functions, the
+/// case's inputs as C initialisers, one call, and the model's expectation.
+/// It compiles against harness/shim with the Makefile written beside it
+/// (ASan and UBSan on) and exits 0 when the C behaves like the model, 1 when
+/// it does not: a reproducer a kernel developer can step through in gdb.
+/// </summary>
+public static class CReproducer
+{
+    /// <summary>Writes repro.c, functions.c, include/linux/vhost_iotlb.h and Makefile into <paramref name="dir"/>.</summary>
+    public static string Write(string dir, VariantSource variant, LogCase c, Observation model, string modelState, string shimDir)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "include", "linux"));
+        File.WriteAllText(Path.Combine(dir, "functions.c"), variant.FunctionsC);
+        File.Copy(Path.Combine(variant.HeaderTree, "include", "linux", "vhost_iotlb.h"),
+            Path.Combine(dir, "include", "linux", "vhost_iotlb.h"), overwrite: true);
+        File.WriteAllText(Path.Combine(dir, "Makefile"), Makefile(Path.GetFullPath(shimDir), Path.GetFullPath(variant.HeaderTree)));
+        var path = Path.Combine(dir, "repro.c");
+        File.WriteAllText(path, Program(variant, c, model, modelState));
+        return path;
+    }
+
+    static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture) + "ULL";
+
+    static string Makefile(string shim, string tree) =>
+        "# Builds the reproducer against the harness shim and the tree's vhost.h.\n" +
+        $"SHIM ?= {shim}\nTREE ?= {tree}\nCC ?= gcc\n\n" +
+        "CFLAGS_VL := -std=gnu11 -Wall -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \\\n" +
+        "\t-fno-strict-overflow -fno-strict-aliasing -fno-delete-null-pointer-checks \\\n" +
+        "\t-I$(SHIM) -Iinclude -I$(TREE)/drivers/vhost\n\n" +
+        "repro: repro.c functions.c\n" +
+        "\t$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='\"functions.c\"' -o $@ repro.c $(SHIM)/shim.c\n";
+
+    static string Program(VariantSource variant, LogCase c, Observation model, string modelState)
+    {
+        var s = new StringBuilder();
+        s.Append("/*\n * Reproducer written by vhostlog from a minimised case.\n");
+        s.Append($" * Variant: {variant.Name}; model state: {modelState}.\n");
+        foreach (var line in Wrap(CaseJson.Describe(c)))
+            s.Append($" * {line}\n");
+        s.Append(" *\n * make && ./repro   (exit 0: behaves like the model, 1: does not)\n */\n");
+        s.Append("#include <setjmp.h>\n#include <stdio.h>\n\n#include \"scsi_env.h\"\n#include \"vl_shim.h\"\n\n#include VL_FUNCTIONS\n\n");
+        s.Append("static const struct { u64 addr; unsigned char value; } expected_bytes[] = {\n");
+        foreach (var (addr, value) in model.Bytes)
+            s.Append($"\t{{ {Hex(addr)}, 0x{value:x2} }},\n");
+        s.Append("\t{ 0, 0 }\n};\n\n");
+        s.Append("int main(void)\n{\n");
+        s.Append($"\tstatic struct vhost_log log[{Math.Max(1, Math.Max(c.Log.Length, c.Function == Function.vhost_scsi_copy_cmd_log ? c.IovLimit : 0))}] = {{\n");
+        foreach (var e in c.Log)
+            s.Append($"\t\t{{ .addr = {Hex(e.Addr)}, .len = {Hex(e.Len)} }},\n");
+        s.Append("\t};\n");
+        s.Append($"\tstatic struct iovec iov[{Math.Max(1, c.Iov.Length)}] = {{\n");
+        foreach (var v in c.Iov)
+            s.Append($"\t\t{{ .iov_base = (void *)(uintptr_t){Hex(v.Base)}, .iov_len = {Hex(v.Len)} }},\n");
+        s.Append("\t};\n");
+        s.Append($"\tstatic struct vhost_iotlb_map maps[{Math.Max(1, c.Umem.Length)}] = {{\n");
+        foreach (var m in c.Umem)
+            s.Append($"\t\t{{ .start = {Hex(m.Start)}, .size = {Hex(m.Size)}, .last = {Hex(m.Start + m.Size - 1)}, .addr = {Hex(m.Addr)}, .perm = VHOST_MAP_RW }},\n");
+        s.Append("\t};\n");
+        s.Append("\tstatic struct vhost_virtqueue vq;\n\tstatic struct vhost_dev dev;\n\tstatic struct vhost_iotlb umem, device_iotlb;\n");
+        s.Append("\tstatic struct vhost_scsi_cmd cmd;\n\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
+        s.Append("\tjmp_buf bug;\n\tint ret = 0, differs = 0;\n\tu64 off;\n\n");
+        s.Append("\tvl_user_reset();\n");
+        foreach (var r in c.Mapped)
+            s.Append($"\tvl_user_add({Hex(r.Start)}, {Hex(r.Length)});\n");
+        s.Append("\tvl_user_commit();\n");
+        s.Append("\tINIT_LIST_HEAD(&umem.list);\n\tINIT_LIST_HEAD(&device_iotlb.list);\n");
+        s.Append($"\tfor (i = 0; i < {c.Umem.Length}; i++)\n\t\tlist_add_tail(&maps[i].link, &umem.list);\n");
+        s.Append($"\tvq.log_base = (void __user *)(uintptr_t){Hex(c.LogBase)};\n");
+        s.Append($"\tvq.log_ctx = {(c.LogCtx ? "vl_log_eventfd()" : "NULL")};\n");
+        s.Append("\tvq.umem = &umem;\n");
+        s.Append($"\tvq.iotlb = {(c.Iotlb ? "&device_iotlb" : "NULL")};\n");
+        s.Append($"\tvq.acked_features = {Hex(c.Features)};\n");
+        s.Append($"\tdev.iov_limit = {c.IovLimit};\n\tvq.dev = &dev;\n");
+        if (c.PriorLog > 0)
+        {
+            s.Append($"\tcmd.tvc_log = calloc({c.IovLimit}, sizeof(*cmd.tvc_log));\n");
+            s.Append($"\tfor (i = 0; i < {c.PriorLog}; i++) {{\n\t\tcmd.tvc_log[i].addr = 0xdead00000000ULL + ((u64)i << 12);\n\t\tcmd.tvc_log[i].len = i + 1;\n\t}}\n");
+            s.Append($"\tcmd.tvc_log_num = {c.PriorLog};\n");
+        }
+        s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
+        s.Append("\tvl_bug_target = &bug;\n\tif (setjmp(bug)) {\n\t\tprintf(\"reached BUG()\\n\");\n");
+        s.Append($"\t\treturn {(model.Outcome == Outcome.Bug ? 0 : 1)};\n\t}}\n");
+        s.Append('\t').Append(Call(c)).Append('\n');
+        s.Append("\tvl_bug_target = NULL;\n\n");
+        s.Append("\tprintf(\"returned %d, %lu signal(s), %lu warning(s)\\n\", ret, vl_signal_count, vl_warn_count);\n");
+        if (model.Outcome == Outcome.Bug)
+            s.Append("\tprintf(\"the model reaches BUG() here\\n\");\n\tdiffers = 1;\n");
+        else
+        {
+            s.Append($"\tif (ret != {model.Return} || vl_signal_count != {model.Signals} || vl_warn_count != {model.Warnings}) {{\n");
+            s.Append($"\t\tprintf(\"the model returns {model.Return} with {model.Signals} signal(s) and {model.Warnings} warning(s)\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+        }
+        if (c.Function == Function.vhost_scsi_copy_cmd_log && model.StateOrEmpty.Length >= 4)
+        {
+            var st = model.StateOrEmpty;
+            s.Append("\tprintf(\"command: %lu allocation(s), tvc_log_num %u, tvc_log %s\\n\", vl_alloc_count, cmd.tvc_log_num, cmd.tvc_log ? \"set\" : \"NULL\");\n");
+            s.Append($"\tif (vl_alloc_count != {st[0]} || cmd.tvc_log_num != {st[2]} || !!cmd.tvc_log != {st[3]}) {{\n");
+            s.Append($"\t\tprintf(\"the model: {st[0]} allocation(s), tvc_log_num {st[2]}, tvc_log {(st[3] != 0 ? "set" : "NULL")}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            for (var i = 0; i + 4 < st.Length; i += 2)
+                s.Append($"\tif (cmd.tvc_log && (cmd.tvc_log[{i / 2}].addr != {Hex(st[4 + i])} || cmd.tvc_log[{i / 2}].len != {Hex(st[5 + i])})) {{\n" +
+                         $"\t\tprintf(\"tvc_log[{i / 2}] differs from the model's {{ {Hex(st[4 + i])}, {Hex(st[5 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+        }
+        s.Append("\t/* Every non-zero byte of user memory against the model's. */\n");
+        s.Append("\tranges = vl_user_ranges(&nranges);\n\tk = 0;\n");
+        s.Append("\tfor (i = 0; i < nranges; i++)\n\t\tfor (off = 0; off < ranges[i].len; off++) {\n");
+        s.Append("\t\t\tunsigned char b = ranges[i].bytes[off];\n\n\t\t\tif (!b)\n\t\t\t\tcontinue;\n");
+        s.Append("\t\t\tprintf(\"bitmap byte 0x%llx = 0x%02x\\n\", (unsigned long long)(ranges[i].start + off), b);\n");
+        s.Append("\t\t\tif (expected_bytes[k].addr != ranges[i].start + off || expected_bytes[k].value != b)\n\t\t\t\tdiffers = 1;\n");
+        s.Append("\t\t\tif (expected_bytes[k].addr || expected_bytes[k].value)\n\t\t\t\tk++;\n\t\t}\n");
+        s.Append($"\tif (k != {model.Bytes.Length})\n\t\tdiffers = 1;\n");
+        s.Append($"\tprintf(\"%s\\n\", differs ? \"DIFFERS from the model ({modelState})\" : \"behaves like the model ({modelState})\");\n");
+        s.Append("\treturn differs;\n}\n");
+        return s.ToString();
+    }
+
+    static string Call(LogCase c) => c.Function switch
+    {
+        Function.log_write => $"ret = log_write(vq.log_base, {Hex(c.Address)}, {Hex(c.Length)});",
+        Function.log_write_hva => $"ret = log_write_hva(&vq, {Hex(c.Address)}, {Hex(c.Length)});",
+        Function.vhost_log_write => $"ret = vhost_log_write(&vq, log, {c.Log.Length}, {Hex(c.Length)}, iov, {c.Iov.Length});",
+        Function.vhost_scsi_log_write => $"vhost_scsi_log_write(&vq, {(c.NullLog ? "NULL" : "log")}, {c.Log.Length});",
+        Function.vhost_scsi_copy_cmd_log => $"ret = vhost_scsi_copy_cmd_log(&vq, &cmd, log, {c.Log.Length});",
+        _ => throw new ArgumentOutOfRangeException(nameof(c)),
+    };
+
+    static IEnumerable<string> Wrap(string text)
+    {
+        var line = new StringBuilder();
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length + word.Length + 1 > 74 && line.Length > 0)
+            {
+                yield return line.ToString();
+                line.Clear();
+            }
+            if (line.Length > 0)
+                line.Append(' ');
+            line.Append(word);
+        }
+        if (line.Length > 0)
+            yield return line.ToString();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Mutation;
+using VhostLog.Harness.Reproducers;
+using VhostLog.Harness.Variants;
+
+namespace VhostLog.Tests.Cli;
+
+/// <summary>Minimised failures as standalone C reproducers, and their replay with `run --scenario`.</summary>
+public sealed class ReproducerTests
+{
+    static (int Code, string Output) Sh(string dir, string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output + err.GetAwaiter().GetResult());
+    }
+
+    static (int Code, string Output) BuildAndRun(string repro)
+    {
+        var dir = Path.GetDirectoryName(repro)!;
+        var make = Sh(dir, "make", "-s");
+        Assert.That(make.Code, Is.EqualTo(0), make.Output);
+        return Sh(dir, Path.Combine(dir, "repro"));
+    }
+
+    [Test]
+    public void EquivSavesACReproducerThatFailsAndAScenarioThatReplays()
+    {
+        var dir = Repo.TempDir("repro-cli");
+        var code = Commands.Run(["equiv", "--semantics", "after", "--function", "vhost_log_write", "--cases", "300", "--save-dir", dir]);
+        Assert.That(code, Is.EqualTo(1));
+        var json = Directory.GetFiles(dir, "*.json").Single();
+        var repro = Path.Combine(Path.ChangeExtension(json, null), "repro.c");
+        Assert.That(File.Exists(repro), $"no C reproducer beside {json}");
+        var run = BuildAndRun(repro);
+        Assert.That(run.Code, Is.EqualTo(1), run.Output);
+        Assert.That(run.Output, Does.Contain("reached BUG()"));
+        // Every engine held to its own state agrees: the tree with before, the generated C with after.
+        Assert.That(Commands.Run(["run", "--scenario", json]), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void ReproducerOfTheModelsOwnCodePasses()
+    {
+        var engine = ManagedEngine.For("after");
+        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir);
+        var c = CaseGenerator.Sample(Function.vhost_scsi_copy_cmd_log, 50, 7).First(x => x.PriorLog > 0 && x.Log.Length > 1);
+        var repro = CReproducer.Write(Repo.TempDir("repro-ok"), generated, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim"));
+        var run = BuildAndRun(repro);
+        Assert.That(run.Code, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Contain("behaves like the model"));
+    }
+
+    [Test]
+    public void ReproducerOfAMutantFails()
+    {
+        var engine = ManagedEngine.For("after");
+        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir);
+        var mutant = Mutants.Apply(generated, new Mutant("14-cmd-log-wrong-memcpy-size",
+            Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", "14-cmd-log-wrong-memcpy-size.patch")), Repo.TempDir("mutant"));
+        var c = CaseGenerator.Sample(Function.vhost_scsi_copy_cmd_log, 50, 7).First(x => x.Log.Length > 1 && x.AllocationsBeforeFailure < 0);
+        var repro = CReproducer.Write(Repo.TempDir("repro-bad"), mutant, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim"));
+        var run = BuildAndRun(repro);
+        Assert.That(run.Code, Is.EqualTo(1), run.Output);
+        Assert.That(run.Output, Does.Contain("differs from the model's"));
+    }
+
+    [Test]
+    public void ScenarioThatIsNotACaseIsTwo()
+    {
+        var file = Path.Combine(Repo.TempDir("scenario"), "bad.json");
+        File.WriteAllText(file, "{\"function\": \"no_such_function\"}");
+        Assert.That(Commands.Run(["run", "--scenario", file]), Is.EqualTo(2));
+        Assert.That(Commands.Run(["run", "--scenario", file + ".missing"]), Is.EqualTo(2));
+    }
+}
