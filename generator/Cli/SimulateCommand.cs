@@ -130,6 +130,10 @@ public static class SimulateCommand
         public void Report(SimulationProgress value) => report(value);
     }
 
+    /// <summary>The check simulate makes: "after" (the series applied) loses no page; "before" losing pages is only reported.</summary>
+    public static bool AsPredicted(IEnumerable<SimulationResult> results) =>
+        results.All(r => r.Semantics != "after" || r.Lost.IsEmpty);
+
     /// <summary>Prints a table per semantics and a summary; true when "after" lost nothing.</summary>
     static bool Print(ImmutableArray<Run> runs, int showLost)
     {
@@ -154,17 +158,16 @@ public static class SimulateCommand
                 Console.WriteLine($"  ... and {N(result.Lost.Length - showLost)} more (--json lists them all)");
         }
         var summary = new Table().AddColumns("semantics", "state", "rounds", "reqs", "sent", "dev wrote", "lost", "check");
-        var asPredicted = true;
         foreach (var (result, _) in runs)
         {
-            var ok = result.Semantics != "after" || result.Lost.IsEmpty;
-            asPredicted &= ok;
+            var ok = AsPredicted([result]);
             summary.AddRow(result.Semantics, result.State, N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
                 N(result.PagesWrittenByDevice), N(result.Lost.Length),
                 result.Semantics == "after" ? (ok ? "0 lost: ok" : "FAILED") : "reported");
         }
         AnsiConsole.Write(new Rule("summary").LeftJustified());
         AnsiConsole.Write(summary);
+        var asPredicted = AsPredicted(runs.Select(r => r.Result));
         if (!asPredicted)
             Console.WriteLine("CHECK FAILED: the series applied (after) still loses pages");
         return asPredicted;
