@@ -163,7 +163,7 @@ public static class SimulateCommand
             var ok = AsPredicted([result]);
             summary.AddRow(result.Semantics, result.State, N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
                 N(result.PagesWrittenByDevice), N(result.Lost.Length),
-                result.Semantics == "after" ? (ok ? "0 lost: ok" : "FAILED") : "reported");
+                result.Semantics == "after" ? (ok ? "ok" : "FAILED") : "reported");
         }
         AnsiConsole.Write(new Rule("summary").LeftJustified());
         AnsiConsole.Write(summary);
