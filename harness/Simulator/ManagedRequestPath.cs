@@ -26,16 +26,15 @@ public sealed class ManagedRequestPath : IRequestPath
                            ref uint out_num, ref uint in_num,
                            vhost_log[]? log, Ptr<uint>? log_num);
 
-    sealed record InFlightCommand(int Head, ImmutableArray<GuestWrite> InBuffers);
-
-    sealed record PendingTmf(vhost_scsi_tmf Tmf, int Head, ImmutableArray<GuestWrite> InBuffers);
+    sealed record PendingTmf(vhost_scsi_tmf Tmf, ImmutableArray<GuestWrite> InBuffers);
 
     readonly Baseline model;
     // vhost_do_evt_work calls vhost_get_vq_desc() itself; the managed
     // runtime keeps that extern protected so that only models call it, hence
     // the one bound delegate.
     readonly GetVqDesc vhostGetVqDesc;
-    readonly Dictionary<int, InFlightCommand> commands = [];
+    // The device-writable buffers of each command in flight, by tag.
+    readonly Dictionary<int, ImmutableArray<GuestWrite>> commands = [];
     readonly SortedSet<int> freeTags = [];
     readonly Dictionary<int, PendingTmf> tmfs = [];
     readonly ushort[] usedIdx = new ushort[3];
@@ -102,23 +101,23 @@ public sealed class ManagedRequestPath : IRequestPath
         if (model is IoQueueLog io && vqLog is not null && logNum.Value != 0 &&
             io.vhost_scsi_copy_cmd_log(vq, cmd, vqLog, logNum.Value) != 0)
             throw new InvalidOperationException("vhost_scsi_copy_cmd_log() failed: the simulator injects no allocation failures");
-        commands[tag] = new InFlightCommand(vc.head, InBuffers(vq, vc));
+        commands[tag] = InBuffers(vq, vc);
         return tag;
     }
 
     public ImmutableArray<GuestWrite> CompleteIo(int tag)
     {
-        if (!commands.Remove(tag, out var command))
+        if (!commands.Remove(tag, out var inBuffers))
             throw new InvalidOperationException($"command {tag} is not in flight");
         var vq = Vq(VirtQueue.Io);
         var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
         // The backend wrote the data-in buffers, copy_to_iter() the response,
         // then vhost_add_used() and (patch 6) the command's log.
-        var used = AddUsed(VirtQueue.Io, command.Head);
+        var used = AddUsed(VirtQueue.Io);
         if (model is IoQueueLog io)
             io.vhost_scsi_log_write(cmd.tvc_vq!, cmd.tvc_log, cmd.tvc_log_num);
         freeTags.Add(tag);
-        return command.InBuffers.AddRange(used);
+        return inBuffers.AddRange(used);
     }
 
     public ControlOutcome HandleControl(ControlRequest request)
@@ -130,17 +129,18 @@ public sealed class ManagedRequestPath : IRequestPath
         if (request == ControlRequest.LunReset)
         {
             var tmf = new vhost_scsi_tmf();
-            if (!(logged && vqLog is not null && logNum.Value != 0 &&
-                  ((CtlQueueLog)model).vhost_scsi_copy_tmf_log(tmf, vqLog, logNum.Value) != 0))
+            var copyFailed = logged && vqLog is not null && logNum.Value != 0 &&
+                             ((CtlQueueLog)model).vhost_scsi_copy_tmf_log(tmf, vqLog, logNum.Value) != 0;
+            if (!copyFailed)
             {
                 var id = nextTmf++;
-                tmfs[id] = new PendingTmf(tmf, vc.head, inBuffers);
+                tmfs[id] = new PendingTmf(tmf, inBuffers);
                 return new ControlOutcome([], id);
             }
-            // The copy failed: the glue rejects the TMF, as below.
+            // The glue rejects a TMF whose log cannot be kept, as below.
         }
         // A rejected TMF or an AN request: answered at once, then logged (patch 7).
-        var used = AddUsed(VirtQueue.Control, vc.head);
+        var used = AddUsed(VirtQueue.Control);
         if (logged)
             ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum.Value);
         return new ControlOutcome(inBuffers.AddRange(used), null);
@@ -150,7 +150,7 @@ public sealed class ManagedRequestPath : IRequestPath
     {
         if (!tmfs.Remove(pending, out var p))
             throw new InvalidOperationException($"TMF {pending} is not pending");
-        var used = AddUsed(VirtQueue.Control, p.Head);
+        var used = AddUsed(VirtQueue.Control);
         if (model is CtlQueueLog ctl)
             ctl.vhost_scsi_log_write(Vq(VirtQueue.Control), p.Tmf.tmf_log, p.Tmf.tmf_log_num);
         return p.InBuffers.AddRange(used);
@@ -170,7 +170,7 @@ public sealed class ManagedRequestPath : IRequestPath
             return []; // no buffer: the kernel notes vs_events_missed
         var inBuffers = Enumerable.Range((int)outNum, (int)inNum)
             .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
-        var used = AddUsed(VirtQueue.Event, head);
+        var used = AddUsed(VirtQueue.Event);
         if (logged)
             ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum!.Value);
         return inBuffers.AddRange(used);
@@ -234,14 +234,14 @@ public sealed class ManagedRequestPath : IRequestPath
             .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
 
     /// <summary>
-    /// vhost_add_used(): the used element, then the index, each logged by
+    /// vhost_add_used(): the used element (its head and length do not matter
+    /// to the log), then the index, each logged by
     /// log_used() (log_write() at the used ring's guest-physical address;
     /// QEMU sets VHOST_VRING_F_LOG together with VHOST_F_LOG_ALL). Before and
     /// after the series alike.
     /// </summary>
-    ImmutableArray<GuestWrite> AddUsed(VirtQueue q, int head)
+    ImmutableArray<GuestWrite> AddUsed(VirtQueue q)
     {
-        _ = head; // the element's content does not matter to the log
         var vq = Vq(q);
         var ring = Layout.Queue(q);
         var elem = new GuestWrite(ring.UsedRingGpa + UsedRingOffset + UsedElemSize * (usedIdx[(int)q] % ring.Num), UsedElemSize);

@@ -86,6 +86,7 @@ public static class MigrationSimulator
             for (var i = 0; i < GuestLayout.EventBuffers; i++)
                 PostEventBuffer(i);
 
+            StartRound();
             SendRound(Phase.Bulk, [.. Enumerable.Range(0, (int)layout.Pages).Select(p => (ulong)p)], 0, 0, workloadRuns: true);
             var converged = false;
             ImmutableArray<ulong> pending, pendingVhost, pendingKvm;
@@ -99,6 +100,7 @@ public static class MigrationSimulator
                     (pending, pendingVhost, pendingKvm) = (dirty, vhost, kvm);
                     break;
                 }
+                StartRound();
                 SendRound(Phase.Iterate, dirty, vhost.Length, kvm.Length, workloadRuns: true);
             }
 
@@ -113,7 +115,7 @@ public static class MigrationSimulator
             var (finalVhost, finalKvm, finalDirty) = Sync();
             var last = pending.Union(finalDirty).Order().ToImmutableArray();
             SendRound(Phase.StopAndCopy, last, pendingVhost.Union(finalVhost).Count(), pendingKvm.Union(finalKvm).Count(),
-                workloadRuns: false, started: true);
+                workloadRuns: false);
             return Result(converged);
         }
 
@@ -127,10 +129,8 @@ public static class MigrationSimulator
         }
 
         /// <summary>Sends the pages in order while the guest issues its requests, spread evenly over the round.</summary>
-        void SendRound(Phase phase, ImmutableArray<ulong> pages, int loggedByVhost, int loggedByKvm, bool workloadRuns, bool started = false)
+        void SendRound(Phase phase, ImmutableArray<ulong> pages, int loggedByVhost, int loggedByKvm, bool workloadRuns)
         {
-            if (!started)
-                StartRound();
             var steps = workloadRuns ? (long)options.RequestsPerRound : 0;
             long done = 0;
             for (var i = 0; i < pages.Length; i++)
