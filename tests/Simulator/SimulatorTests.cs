@@ -153,6 +153,30 @@ public sealed class SimulatorTests
     }
 
     [Test]
+    public void PlotWithoutGnuplotIsTwoNamingThePackageAndWritesNothing()
+    {
+        var dir = Repo.TempDir("simulate-nognuplot");
+        var png = Path.Combine(dir, "x.png");
+        var error = new StringWriter();
+        var (savedPath, savedError) = (Environment.GetEnvironmentVariable("PATH"), Console.Error);
+        Environment.SetEnvironmentVariable("PATH", dir); // a folder without gnuplot
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = Commands.Run(["simulate", "--guest-mib", "1", "--requests", "10", "--plot", png]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", savedPath);
+            Console.SetError(savedError);
+        }
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.Contain("gnuplot-nox"));
+        Assert.That(Directory.GetFiles(dir), Is.Empty);
+    }
+
+    [Test]
     public void HelpIsZero() =>
         Assert.That(Commands.Run(["simulate", "--help"]), Is.EqualTo(0));
 }
