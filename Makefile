@@ -6,7 +6,7 @@ SIGNOFF ?= VhostLog Generator <generator@vhostlog.example>
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_KERNEL := 6.12.117
 PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd64
-TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev
+TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox
 TEST_FILTER ?=
 
 .PHONY: all deps build generate verify check test mutants golden-accept clean

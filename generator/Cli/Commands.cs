@@ -17,12 +17,13 @@ public static class Commands
                 ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
                 Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
             });
-        var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks)");
+        var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks, migration simulation)");
         root.Subcommands.Add(GenerateCommand());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EquivCommand.Create());
         root.Subcommands.Add(MutantsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(TranslateCommand());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

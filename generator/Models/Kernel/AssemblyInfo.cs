@@ -3,3 +3,6 @@ using System.Runtime.CompilerServices;
 // The harness calls the models' static (file-local in C) functions directly.
 [assembly: InternalsVisibleTo("VhostLog.Harness")]
 [assembly: InternalsVisibleTo("VhostLog.Tests")]
+
+// The migration simulator drives the request path through the model functions.
+[assembly: InternalsVisibleTo("VhostLog.Simulator")]

@@ -1,0 +1,263 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using VhostLog.Models;
+using VhostLog.Models.Kernel;
+
+namespace VhostLog.Simulator;
+
+/// <summary>
+/// The request path run on a model state in .NET. The model functions decide
+/// what is logged; around them this class is the glue of the series
+/// (templates/glue/*.cocci), applied as far as the state's patch reaches: a
+/// state at least IoQueueLog has patch 6's glue, and so on.
+/// </summary>
+public sealed class ManagedRequestPath : IRequestPath
+{
+    // VHOST_F_LOG_ALL (the models' constant is protected to them).
+    const int LogAllFeature = 26;
+
+    // struct vring_used: __virtio16 flags; __virtio16 idx; struct vring_used_elem ring[];
+    const ulong UsedIdxOffset = 2;
+    const ulong UsedRingOffset = 4;
+    const ulong UsedElemSize = 8;
+    const ulong UsedIdxSize = 2;
+
+    delegate int GetVqDesc(vhost_virtqueue vq, iovec[] iov, uint iov_size,
+                           ref uint out_num, ref uint in_num,
+                           vhost_log[]? log, Ptr<uint>? log_num);
+
+    sealed record PendingTmf(vhost_scsi_tmf Tmf, ImmutableArray<GuestWrite> InBuffers);
+
+    readonly Baseline model;
+    // vhost_do_evt_work calls vhost_get_vq_desc() itself; the managed
+    // runtime keeps that extern protected so that only models call it, hence
+    // the one bound delegate.
+    readonly GetVqDesc vhostGetVqDesc;
+    // The device-writable buffers of each command in flight, by tag.
+    readonly Dictionary<int, ImmutableArray<GuestWrite>> commands = [];
+    readonly SortedSet<int> freeTags = [];
+    readonly Dictionary<int, PendingTmf> tmfs = [];
+    readonly ushort[] usedIdx = new ushort[3];
+    vhost_scsi vs = new();
+    DeviceLayout? layout;
+    int nextTmf;
+
+    public ManagedRequestPath(Baseline model, string state)
+    {
+        this.model = model;
+        State = state;
+        vhostGetVqDesc = typeof(KernelModel)
+            .GetMethod("vhost_get_vq_desc", BindingFlags.Instance | BindingFlags.NonPublic)!
+            .CreateDelegate<GetVqDesc>(model);
+    }
+
+    public string State { get; }
+
+    DeviceLayout Layout => layout ?? throw new InvalidOperationException("Start() the request path first");
+
+    vhost_virtqueue Vq(VirtQueue q) => vs.vqs[(int)q].vq;
+
+    public void Start(DeviceLayout deviceLayout)
+    {
+        layout = deviceLayout;
+        model.Reset();
+        // A migration makes far more kernel API calls than one equivalence case.
+        model.StepLimit = long.MaxValue;
+        model.Memory.Map(deviceLayout.LogBase, deviceLayout.BitmapBytes);
+        vs = new vhost_scsi { vqs = [new(), new(), new()] };
+        vs.dev.nvqs = vs.vqs.Length;
+        foreach (var q in Enum.GetValues<VirtQueue>())
+        {
+            var vq = Vq(q);
+            vq.dev = vs.dev;
+            vq.num = deviceLayout.Queue(q).Num;
+            vq.acked_features = 1UL << LogAllFeature;
+            vq.log_base = new UserPtr(deviceLayout.LogBase);
+            vq.log_ctx = new eventfd_ctx();
+            vq.iotlb = null; // vhost-scsi has no IOTLB: the log takes guest-physical addresses
+        }
+        var io = vs.vqs[(int)VirtQueue.Io];
+        io.max_cmds = deviceLayout.CommandSlots;
+        io.scsi_cmds = Enumerable.Range(0, deviceLayout.CommandSlots).Select(_ => new vhost_scsi_cmd()).ToArray();
+        commands.Clear();
+        freeTags.Clear();
+        freeTags.UnionWith(Enumerable.Range(0, deviceLayout.CommandSlots));
+        tmfs.Clear();
+        Array.Clear(usedIdx);
+    }
+
+    public void Post(VirtQueue queue, DescriptorChain chain) => Vq(queue).avail.Enqueue(chain);
+
+    public int SubmitIo()
+    {
+        var vq = Vq(VirtQueue.Io);
+        var (vc, vqLog, logNum) = GetDesc(vq, logged: model is IoQueueLog);
+        var tag = freeTags.Count > 0 ? freeTags.Min : throw new InvalidOperationException("no free command: the guest posted more requests than the device has tags");
+        freeTags.Remove(tag);
+        // vhost_scsi_get_cmd(): memset() keeps tvc_log (patch 6 glue).
+        var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
+        cmd.tvc_vq = vq;
+        cmd.tvc_log_num = 0;
+        if (model is IoQueueLog io && vqLog is not null && logNum.Value != 0 &&
+            io.vhost_scsi_copy_cmd_log(vq, cmd, vqLog, logNum.Value) != 0)
+            throw new InvalidOperationException("vhost_scsi_copy_cmd_log() failed: the simulator injects no allocation failures");
+        commands[tag] = InBuffers(vq, vc);
+        return tag;
+    }
+
+    public ImmutableArray<GuestWrite> CompleteIo(int tag)
+    {
+        if (!commands.Remove(tag, out var inBuffers))
+            throw new InvalidOperationException($"command {tag} is not in flight");
+        var vq = Vq(VirtQueue.Io);
+        var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
+        // The backend wrote the data-in buffers, copy_to_iter() the response,
+        // then vhost_add_used() and (patch 6) the command's log.
+        var used = AddUsed(VirtQueue.Io);
+        if (model is IoQueueLog io)
+            io.vhost_scsi_log_write(cmd.tvc_vq!, cmd.tvc_log, cmd.tvc_log_num);
+        freeTags.Add(tag);
+        return inBuffers.AddRange(used);
+    }
+
+    public ControlOutcome HandleControl(ControlRequest request)
+    {
+        var vq = Vq(VirtQueue.Control);
+        var logged = model is CtlQueueLog;
+        var (vc, vqLog, logNum) = GetDesc(vq, logged);
+        var inBuffers = InBuffers(vq, vc);
+        if (request == ControlRequest.LunReset)
+        {
+            var tmf = new vhost_scsi_tmf();
+            var copyFailed = logged && vqLog is not null && logNum.Value != 0 &&
+                             ((CtlQueueLog)model).vhost_scsi_copy_tmf_log(tmf, vqLog, logNum.Value) != 0;
+            if (!copyFailed)
+            {
+                var id = nextTmf++;
+                tmfs[id] = new PendingTmf(tmf, inBuffers);
+                return new ControlOutcome([], id);
+            }
+            // The glue rejects a TMF whose log cannot be kept, as below.
+        }
+        // A rejected TMF or an AN request: answered at once, then logged (patch 7).
+        var used = AddUsed(VirtQueue.Control);
+        if (logged)
+            ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum.Value);
+        return new ControlOutcome(inBuffers.AddRange(used), null);
+    }
+
+    public ImmutableArray<GuestWrite> CompleteTmf(int pending)
+    {
+        if (!tmfs.Remove(pending, out var p))
+            throw new InvalidOperationException($"TMF {pending} is not pending");
+        var used = AddUsed(VirtQueue.Control);
+        if (model is CtlQueueLog ctl)
+            ctl.vhost_scsi_log_write(Vq(VirtQueue.Control), p.Tmf.tmf_log, p.Tmf.tmf_log_num);
+        return p.InBuffers.AddRange(used);
+    }
+
+    public ImmutableArray<GuestWrite> SendEvent()
+    {
+        var vq = Vq(VirtQueue.Event);
+        var logged = model is EvtQueueLog;
+        var vqLog = logged && LogAll(vq) ? vq.log : null;
+        var logNum = logged ? new Ptr<uint>(0) : null;
+        uint outNum = 0, inNum = 0;
+        var head = vhostGetVqDesc(vq, vq.iov, (uint)vq.iov.Length, ref outNum, ref inNum, vqLog, logNum);
+        if (head < 0)
+            throw new InvalidOperationException($"vhost_get_vq_desc() on the event queue: {head}");
+        if (head == vq.num)
+            return []; // no buffer: the kernel notes vs_events_missed
+        var inBuffers = Enumerable.Range((int)outNum, (int)inNum)
+            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
+        var used = AddUsed(VirtQueue.Event);
+        if (logged)
+            ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum!.Value);
+        return inBuffers.AddRange(used);
+    }
+
+    public ImmutableArray<ulong> CollectDirtyPages()
+    {
+        var l = Layout;
+        if (!model.Memory.TryLocate(l.LogBase, out var bytes, out var offset))
+            throw new InvalidOperationException("the dirty bitmap is not mapped");
+        var bitmap = bytes.AsSpan(offset, (int)l.BitmapBytes);
+        var pages = ImmutableArray.CreateBuilder<ulong>();
+        var at = 0;
+        int next;
+        while (at < bitmap.Length && (next = bitmap[at..].IndexOfAnyExcept((byte)0)) >= 0)
+        {
+            at += next;
+            for (var bit = 0; bit < 8; bit++)
+                if ((bitmap[at] & (1 << bit)) != 0)
+                    pages.Add((ulong)at * 8 + (ulong)bit);
+            bitmap[at] = 0;
+            at++;
+        }
+        return pages.ToImmutable();
+    }
+
+    static bool LogAll(vhost_virtqueue vq) => ((vq.acked_features >> LogAllFeature) & 1) != 0;
+
+    /// <summary>
+    /// vhost_scsi_get_desc() as the state's callers call it: three arguments
+    /// before patch 5, NULL logs from patch 5 on, and vq->log while
+    /// VHOST_F_LOG_ALL is set once the queue's own patch wires it in.
+    /// </summary>
+    (vhost_scsi_ctx Vc, vhost_log[]? VqLog, Ptr<uint> LogNum) GetDesc(vhost_virtqueue vq, bool logged)
+    {
+        var vc = new vhost_scsi_ctx();
+        var logNum = new Ptr<uint>(0);
+        vhost_log[]? vqLog = null;
+        int ret;
+        if (logged)
+        {
+            vqLog = LogAll(vq) ? vq.log : null;
+            ret = ((GetDescLog)model).vhost_scsi_get_desc(vs, vq, vc, vqLog, logNum);
+        }
+        else if (model is GetDescLog withLog)
+        {
+            ret = withLog.vhost_scsi_get_desc(vs, vq, vc, null, null);
+        }
+        else
+        {
+            ret = model.vhost_scsi_get_desc(vs, vq, vc);
+        }
+        if (ret != 0)
+            throw new InvalidOperationException($"vhost_scsi_get_desc() returned {ret}: the guest posted no valid request");
+        return (vc, vqLog, logNum);
+    }
+
+    /// <summary>The chain's device-writable buffers (response and data-in), as the command keeps them.</summary>
+    static ImmutableArray<GuestWrite> InBuffers(vhost_virtqueue vq, vhost_scsi_ctx vc) =>
+        Enumerable.Range((int)vc.@out, (int)vc.@in)
+            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
+
+    /// <summary>
+    /// vhost_add_used(): the used element (its head and length do not matter
+    /// to the log), then the index, each logged by
+    /// log_used() (log_write() at the used ring's guest-physical address;
+    /// QEMU sets VHOST_VRING_F_LOG together with VHOST_F_LOG_ALL). Before and
+    /// after the series alike.
+    /// </summary>
+    ImmutableArray<GuestWrite> AddUsed(VirtQueue q)
+    {
+        var vq = Vq(q);
+        var ring = Layout.Queue(q);
+        var elem = new GuestWrite(ring.UsedRingGpa + UsedRingOffset + UsedElemSize * (usedIdx[(int)q] % ring.Num), UsedElemSize);
+        var idx = new GuestWrite(ring.UsedRingGpa + UsedIdxOffset, UsedIdxSize);
+        usedIdx[(int)q]++;
+        if (LogAll(vq))
+        {
+            foreach (var w in new[] { elem, idx })
+            {
+                var r = model.log_write(vq.log_base, w.Gpa, w.Length);
+                if (r < 0)
+                    throw new InvalidOperationException($"log_used() failed with {r}: the bitmap does not cover 0x{w.Gpa:x}");
+            }
+            if (vq.log_ctx is not null)
+                vq.log_ctx.signals++;
+        }
+        return [elem, idx];
+    }
+}

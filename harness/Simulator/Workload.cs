@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+
+namespace VhostLog.Simulator;
+
+/// <summary>The guest's activity during the migration.</summary>
+public enum WorkloadKind
+{
+    /// <summary>Swap-in: SCSI READs of page clusters into scattered guest pages (seed 000's systemd scenario).</summary>
+    Swapin,
+
+    /// <summary>READs and WRITEs, with the guest's own CPU writing data pages too.</summary>
+    Mixed,
+
+    /// <summary>Control-queue TMF and AN requests and event-queue events only.</summary>
+    CtlEvt,
+}
+
+/// <summary>One thing the guest (or the target, for events) does.</summary>
+public abstract record GuestOp;
+
+/// <summary>A SCSI READ: the device writes Pages (one data-in descriptor each).</summary>
+public sealed record IoRead(ImmutableArray<ulong> Pages) : GuestOp;
+
+/// <summary>A SCSI WRITE: the device reads Pages (data-out descriptors) and writes only the response.</summary>
+public sealed record IoWrite(ImmutableArray<ulong> Pages) : GuestOp;
+
+public sealed record Control(ControlRequest Request) : GuestOp;
+
+/// <summary>The target raises an event (a LUN hot-plug or rescan) that vhost-scsi sends on the event queue.</summary>
+public sealed record Event : GuestOp;
+
+/// <summary>The guest's CPU writes a page (tracked by KVM's dirty log, not vhost's).</summary>
+public sealed record CpuWrite(ulong Page) : GuestOp;
+
+/// <summary>The names --workload accepts.</summary>
+public static class Workloads
+{
+    public static readonly ImmutableArray<(string Name, WorkloadKind Kind)> Names =
+        [("swapin", WorkloadKind.Swapin), ("mixed", WorkloadKind.Mixed), ("ctl-evt", WorkloadKind.CtlEvt)];
+
+    public static string Name(WorkloadKind kind) => Names.First(n => n.Kind == kind).Name;
+
+    public static WorkloadKind? Parse(string name) =>
+        Names.Where(n => n.Name == name).Select(n => (WorkloadKind?)n.Kind).FirstOrDefault();
+}
+
+/// <summary>
+/// The seeded sequence of guest operations of one workload: the same seed
+/// gives the same requests whatever the request path does with them, so
+/// before and after see the same guest.
+/// </summary>
+public sealed class Workload(WorkloadKind kind, GuestLayout layout, Random random)
+{
+    // Linux swaps in clusters of 2^page-cluster pages (default 3).
+    const int SwapCluster = 8;
+
+    /// <summary>The operations of one guest request (a request and, for mixed, the CPU writes around it).</summary>
+    public ImmutableArray<GuestOp> Next() => kind switch
+    {
+        WorkloadKind.Swapin => [new IoRead(DataPages(ClusterSize()))],
+        WorkloadKind.Mixed => [
+            random.Next(2) == 0 ? new IoRead(DataPages(ClusterSize())) : new IoWrite(DataPages(ClusterSize())),
+            new CpuWrite(DataPages(1)[0])],
+        _ => [random.Next(2) == 0
+            ? new Control((ControlRequest)random.Next(3))
+            : new Event()],
+    };
+
+    // Mostly full clusters; readahead is cut short near holes.
+    int ClusterSize() => random.Next(4) == 0 ? random.Next(1, SwapCluster) : SwapCluster;
+
+    /// <summary>Distinct data pages, scattered as freshly allocated pages are.</summary>
+    ImmutableArray<ulong> DataPages(int count)
+    {
+        var pages = ImmutableArray.CreateBuilder<ulong>(count);
+        while (pages.Count < count)
+        {
+            var page = GuestLayout.FirstDataPage + (ulong)random.NextInt64((long)layout.DataPages);
+            if (!pages.Contains(page))
+                pages.Add(page);
+        }
+        return pages.MoveToImmutable();
+    }
+}

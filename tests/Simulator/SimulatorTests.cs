@@ -1,0 +1,182 @@
+using System.Text.Json;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.Models;
+using VhostLog.Models.Kernel;
+using VhostLog.Simulator;
+
+namespace VhostLog.Tests.Simulator;
+
+/// <summary>
+/// The live-migration simulator: the tree as shipped loses the pages the
+/// device writes, the series applied loses none, and a request path that
+/// fails to log is caught.
+/// </summary>
+public sealed class SimulatorTests
+{
+    // Small enough for a fraction of a second, long enough for several rounds.
+    static SimulationOptions Small(WorkloadKind workload = WorkloadKind.Swapin, int seed = 7) =>
+        new(workload, seed, GuestMiB: 16, Requests: 1200, RequestsPerRound: 200);
+
+    static SimulationResult Simulate(string semantics, SimulationOptions options) =>
+        MigrationSimulator.Run(RequestPaths.Managed(semantics), semantics, options);
+
+    static SimulationResult Simulate(Baseline model, SimulationOptions options) =>
+        MigrationSimulator.Run(new ManagedRequestPath(model, model.GetType().Name), "after", options);
+
+    [Test]
+    public void SwapinBeforeLosesPagesAndNamesTheReadsThatWroteThem()
+    {
+        var result = Simulate("before", Small());
+        Assert.That(result.State, Is.EqualTo(nameof(Baseline)));
+        Assert.That(result.Lost, Is.Not.Empty);
+        Assert.Multiple(() =>
+        {
+            foreach (var lost in result.Lost)
+            {
+                Assert.That(lost.Gpa % GuestLayout.PageSize, Is.Zero);
+                Assert.That(lost.Request, Is.GreaterThanOrEqualTo(0), $"0x{lost.Gpa:x} is lost but no request wrote it");
+                Assert.That(lost.WrittenBy, Does.Contain("READ into").Or.Contain("response"), $"0x{lost.Gpa:x}");
+            }
+        });
+        Assert.That(result.Rounds.Sum(r => r.Lost), Is.EqualTo(result.Lost.Length));
+    }
+
+    [TestCase(WorkloadKind.Swapin)]
+    [TestCase(WorkloadKind.Mixed)]
+    [TestCase(WorkloadKind.CtlEvt)]
+    public void AfterLosesNothing(WorkloadKind workload)
+    {
+        var result = Simulate("after", Small(workload));
+        Assert.That(result.PagesWrittenByDevice, Is.GreaterThan(0), "the workload must make the device write");
+        Assert.That(result.Lost.Select(l => $"0x{l.Gpa:x} {l.WrittenBy}"), Is.Empty);
+    }
+
+    [Test]
+    public void AfterSeesTheDeviceWritesThatBeforeMisses()
+    {
+        var before = Simulate("before", Small());
+        var after = Simulate("after", Small());
+        // The round 0 data pages the device wrote are in the first sync after the series, not before it.
+        Assert.That(after.Rounds[1].LoggedByVhost, Is.GreaterThanOrEqualTo(after.Rounds[0].WrittenByDevice - 2));
+        Assert.That(before.Rounds[1].LoggedByVhost, Is.LessThan(before.Rounds[0].WrittenByDevice / 10));
+        Assert.That(after.Rounds.Length, Is.GreaterThan(before.Rounds.Length), "the unfixed device hides its writes, so migration ends early");
+    }
+
+    [Test]
+    public void MixedBeforeLosesPagesToo() =>
+        Assert.That(Simulate("before", Small(WorkloadKind.Mixed)).Lost, Is.Not.Empty);
+
+    [Test]
+    public void TheSameSeedGivesTheSameMigration()
+    {
+        var a = Simulate("before", Small(seed: 11));
+        var b = Simulate("before", Small(seed: 11));
+        var c = Simulate("before", Small(seed: 12));
+        Assert.That(b.Rounds, Is.EqualTo(a.Rounds));
+        Assert.That(b.Lost, Is.EqualTo(a.Lost));
+        Assert.That(c.Lost, Is.Not.EqualTo(a.Lost), "a different seed must give a different workload");
+    }
+
+    /// <summary>The series applied, except that the I/O queue's helper forgets to log.</summary>
+    sealed class LogWriteForgotten : LogNumWarn
+    {
+        protected internal override void vhost_scsi_log_write(vhost_virtqueue vq, vhost_log[]? log, uint log_num)
+        {
+        }
+    }
+
+    [Test]
+    public void AnAfterThatDoesNotLogLosesPages()
+    {
+        Assert.That(RequestPaths.Managed("after").State, Is.EqualTo(nameof(LogNumWarn)),
+            "LogWriteForgotten must derive from the state 'after' runs: update it");
+        var result = Simulate(new LogWriteForgotten(), Small());
+        Assert.That(result.Lost, Is.Not.Empty);
+        Assert.That(SimulateCommand.AsPredicted([result]), Is.False, "simulate must fail its check (exit 1)");
+    }
+
+    [Test]
+    public void GetDescLogAloneDoesNotFixSwapinButIoQueueLogDoes()
+    {
+        Assert.That(Simulate(new GetDescLog(), Small()).Lost, Is.Not.Empty, "patches 4-5 collect the log but nothing writes it");
+        Assert.That(Simulate(new IoQueueLog(), Small()).Lost, Is.Empty, "patch 6 logs the I/O queue's write descriptors");
+    }
+
+    [Test]
+    public void PlotAndJsonAreWritten()
+    {
+        var dir = Repo.TempDir("simulate");
+        var png = Path.Combine(dir, "x.png");
+        var json = Path.Combine(dir, "x.json");
+        var code = Commands.Run(["simulate", "--guest-mib", "16", "--requests", "600", "--per-round", "200", "--seed", "3",
+            "--plot", png, "--json", json]);
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(File.ReadAllBytes(png).Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a }));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var runs = doc.RootElement.GetProperty("runs");
+        Assert.That(runs.GetArrayLength(), Is.EqualTo(2));
+        var before = runs[0].GetProperty("result");
+        var after = runs[1].GetProperty("result");
+        Assert.That(before.GetProperty("semantics").GetString(), Is.EqualTo("before"));
+        Assert.That(before.GetProperty("lost").GetArrayLength(), Is.GreaterThan(0));
+        Assert.That(before.GetProperty("lost")[0].GetProperty("written_by").GetString(), Is.Not.Empty);
+        Assert.That(after.GetProperty("lost").GetArrayLength(), Is.Zero);
+        Assert.That(after.GetProperty("rounds")[0].GetProperty("phase").GetString(), Is.EqualTo("bulk"));
+        Assert.That(doc.RootElement.GetProperty("as_predicted").GetBoolean(), Is.True);
+        Assert.That(Directory.GetFiles(dir), Has.Length.EqualTo(2), "no temporary files left beside the outputs");
+    }
+
+    [TestCase("--guest-mib", "0", "--guest-mib")]
+    [TestCase("--workload", "nope", "nope")]
+    [TestCase("--semantics", "sideways", "sideways")]
+    [TestCase("--engine", "native", "not available yet")]
+    [TestCase("--requests", "-1", "--requests")]
+    [TestCase("--queue-depth", "0", "--queue-depth")]
+    [TestCase("--json", "/nonexistent/dir/x.json", "does not exist")]
+    public void BadInputIsTwoWithAMessage(string option, string value, string message)
+    {
+        var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = Commands.Run(["simulate", option, value]);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.Contain(message));
+    }
+
+    [Test]
+    public void PlotWithoutGnuplotIsTwoNamingThePackageAndWritesNothing()
+    {
+        var dir = Repo.TempDir("simulate-nognuplot");
+        var png = Path.Combine(dir, "x.png");
+        var error = new StringWriter();
+        var (savedPath, savedError) = (Environment.GetEnvironmentVariable("PATH"), Console.Error);
+        Environment.SetEnvironmentVariable("PATH", dir); // a folder without gnuplot
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = Commands.Run(["simulate", "--guest-mib", "1", "--requests", "10", "--plot", png]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", savedPath);
+            Console.SetError(savedError);
+        }
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.Contain("gnuplot-nox"));
+        Assert.That(Directory.GetFiles(dir), Is.Empty);
+    }
+
+    [Test]
+    public void HelpIsZero() =>
+        Assert.That(Commands.Run(["simulate", "--help"]), Is.EqualTo(0));
+}
