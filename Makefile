@@ -55,6 +55,14 @@ golden-accept:
 bench: deps build
 	dotnet run --project harness/Bench/VhostLog.Bench.csproj -c Release --no-build -- $(BENCH_ARGS)
 
+# The CLI as a .NET tool: packed to build/pkg, installed to build/tool
+# (run build/tool/vhostlog inside the repository or with VHOSTLOG_ROOT set).
+tool: build
+	rm -rf build/pkg build/tool
+	dotnet pack generator/Cli/VhostLog.Cli.csproj -c Release -o build/pkg -nologo -v q
+	dotnet tool install --tool-path build/tool --add-source build/pkg VhostLog.Cli
+	build/tool/vhostlog --help >/dev/null
+
 clean:
 	rm -rf build .cache/work
 	dotnet clean VhostLog.slnx -nologo -v q
