@@ -57,17 +57,25 @@ ManualConfig ManagedConfig(string workload) => ManualConfig.CreateEmpty()
     .WithArtifactsPath(Path.Combine(scratch, "BenchmarkDotNet.Artifacts"))
     .AddFilter(new SimpleFilter(b => (string)b.Parameters[nameof(ManagedLogBenchmarks.Workload)]! == workload));
 
-// Native and managed of one workload run back to back, so that a change in
-// the machine's load between workloads moves both sides alike.
+// Native and managed of one workload run back to back, twice, keeping each
+// side's fastest: a burst of load from other processes then has to hit both
+// rounds of a side to move its number.
+const int Pairs = 2;
 var native = new Dictionary<string, NativeTiming>();
 var managed = new Dictionary<string, (double Median, double Min)>();
 foreach (var w in BenchWorkload.All)
 {
-    native[w.Name] = driver.Time(w, nativeSeconds);
-    Console.Error.WriteLine($"bench: native {w.Name}: {native[w.Name].MinNanosecondsPerCall:F1} ns/call (fastest round)");
-    var summary = BenchmarkRunner.Run<ManagedLogBenchmarks>(ManagedConfig(w.Name));
-    if (summary.Reports.SingleOrDefault()?.ResultStatistics is { } stats)
-        managed[w.Name] = (stats.Median, stats.Min);
+    for (var pair = 0; pair < Pairs; pair++)
+    {
+        var n = driver.Time(w, nativeSeconds);
+        if (!native.TryGetValue(w.Name, out var best) || n.MinNanosecondsPerCall < best.MinNanosecondsPerCall)
+            native[w.Name] = n;
+        Console.Error.WriteLine($"bench: native {w.Name}: {n.MinNanosecondsPerCall:F1} ns/call (fastest round)");
+        var summary = BenchmarkRunner.Run<ManagedLogBenchmarks>(ManagedConfig(w.Name));
+        if (summary.Reports.SingleOrDefault()?.ResultStatistics is { } stats
+            && (!managed.TryGetValue(w.Name, out var m) || stats.Min < m.Min))
+            managed[w.Name] = (stats.Median, stats.Min);
+    }
 }
 
 // 2. set_bit_to_user() calls, counted on one call of each side.
@@ -95,7 +103,7 @@ static string Rate(double perSecond) => perSecond >= 1e6
 static string F(double v, string format = "F2") => v.ToString(format, CultureInfo.InvariantCulture);
 
 AnsiConsole.WriteLine();
-AnsiConsole.Write(new Rule($"make bench: model state {state}, managed (.NET, BenchmarkDotNet in-process) vs generated C (gcc -O2), fastest of 9 rounds each").LeftJustified());
+AnsiConsole.Write(new Rule($"make bench: model state {state}, managed (.NET, BenchmarkDotNet in-process) vs generated C (gcc -O2), fastest of 2 x 9 rounds each").LeftJustified());
 var pages = new Table().AddColumns("function", "workload", "pages/call", "managed pages/s", "native pages/s", "native/managed", $"managed within {F(ManagedFloor, "F0")}x");
 var worst = 0.0;
 foreach (var w in BenchWorkload.All)
