@@ -9,7 +9,7 @@ PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd6
 TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox
 TEST_FILTER ?=
 
-.PHONY: all deps build generate verify check test mutants golden-accept clean
+.PHONY: all deps build generate verify check test mutants golden-accept bench tool clean
 
 all: deps build generate verify
 
@@ -53,6 +53,20 @@ mutants: build
 # Accept new translator output as the golden files (review the diff, then commit).
 golden-accept:
 	VHOSTLOG_ACCEPT_GOLDEN=1 dotnet test tests/VhostLog.Tests.csproj -c Release --filter "FullyQualifiedName~Golden" -nologo -v q
+
+# Benchmarks (not part of check): managed model vs generated C in pages/s,
+# set_bit_to_user calls per MiB, generate/verify latency, equiv cases/s.
+# Prints ratios measured in the same run; takes about 5-10 minutes.
+bench: deps build
+	dotnet run --project harness/Bench/VhostLog.Bench.csproj -c Release --no-build -- $(BENCH_ARGS)
+
+# The CLI as a .NET tool: packed to build/pkg, installed to build/tool
+# (run build/tool/vhostlog inside the repository or with VHOSTLOG_ROOT set).
+tool: build
+	rm -rf build/pkg build/tool
+	dotnet pack generator/Cli/VhostLog.Cli.csproj -c Release -o build/pkg -nologo -v q
+	dotnet tool install --tool-path build/tool --add-source build/pkg VhostLog.Cli
+	build/tool/vhostlog --help >/dev/null
 
 clean:
 	rm -rf build .cache/work

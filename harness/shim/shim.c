@@ -16,6 +16,7 @@ unsigned long vl_signal_count;
 unsigned long vl_warn_count;
 long vl_allocs_left = -1;
 unsigned long vl_alloc_count;
+unsigned long vl_set_bit_count;
 jmp_buf *vl_bug_target;
 
 /* ---- user memory ------------------------------------------------------ */
@@ -171,6 +172,7 @@ int set_bit_to_user(int nr, void __user *addr)
 	struct vl_user_range *r = vl_user_find(byte);
 	u64 off;
 
+	vl_set_bit_count++;
 	if (!r)
 		return -EFAULT;
 	off = byte - r->start;

@@ -38,6 +38,8 @@ struct eventfd_ctx *vl_log_eventfd(void);
 /* Counters of the current case; the worker zeroes them at case start. */
 extern unsigned long vl_signal_count;
 extern unsigned long vl_warn_count;
+/* set_bit_to_user() calls since start (the bench driver reads and zeroes it). */
+extern unsigned long vl_set_bit_count;
 
 /* Where BUG() longjmps (with value 1); NULL outside a call: abort. */
 extern jmp_buf *vl_bug_target;

@@ -6,3 +6,4 @@ using System.Runtime.CompilerServices;
 
 // The migration simulator drives the request path through the model functions.
 [assembly: InternalsVisibleTo("VhostLog.Simulator")]
+[assembly: InternalsVisibleTo("VhostLog.Bench")]

@@ -30,6 +30,12 @@ public abstract class KernelModel
     /// </summary>
     public long StepLimit { get; set; } = 50_000_000;
 
+    /// <summary>
+    /// set_bit_to_user() calls since the last Reset(), faulting ones included:
+    /// each one is a page pin in the kernel, the cost the benchmarks count.
+    /// </summary>
+    public long SetBitToUserCalls { get; private set; }
+
     long steps;
 
     /// <summary>Forgets all state of the previous run.</summary>
@@ -40,6 +46,7 @@ public abstract class KernelModel
         steps = 0;
         VqErrors.Clear();
         LiveAllocations = 0;
+        SetBitToUserCalls = 0;
     }
 
     void Step()
@@ -67,6 +74,7 @@ public abstract class KernelModel
     protected int set_bit_to_user(int nr, UserPtr addr)
     {
         Step();
+        SetBitToUserCalls++;
         var target = (ulong)addr + (ulong)(nr >> 3);
         if (!Memory.TryLocate((ulong)addr, out _, out _) || !Memory.TryLocate(target, out var bytes, out var offset))
             return -EFAULT;

@@ -29,7 +29,7 @@ public sealed class ManagedEngine
     static ManagedEngine Create(Type state) => new((Baseline)Activator.CreateInstance(state)!, state.Name);
 
     /// <summary>The most derived model state: every patch of the series applied.</summary>
-    static Type LastState() =>
+    public static Type LastState() =>
         typeof(Baseline).Assembly.GetTypes()
             .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(Baseline).IsAssignableFrom(t))
             .MaxBy(Depth)!;
