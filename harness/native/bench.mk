@@ -7,41 +7,12 @@
 # worker's -O2 build (Makefile), so that the timed code is the code the
 # harness compares; only the main program differs.
 
-ifeq ($(origin CC),default)
-CC := gcc
-endif
+OPT := -O2 -g
 
-NATIVE := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-SHIM := $(abspath $(NATIVE)/../shim)
-
-ifeq ($(strip $(TREE)),)
-$(error TREE is not set)
-endif
-ifeq ($(strip $(FUNCS)),)
-$(error FUNCS is not set)
-endif
-ifeq ($(strip $(OUT)),)
-$(error OUT is not set)
-endif
-
-BUILD ?= $(patsubst %/,%,$(dir $(OUT)))
-STAGE := $(BUILD)/include
-
-CFLAGS_VL := -std=gnu11 -Wall -O2 -g \
-	-fno-strict-overflow -fno-strict-aliasing -fno-delete-null-pointer-checks \
-	-I$(SHIM) -I$(STAGE) -I$(abspath $(TREE))/drivers/vhost $(EXTRA_CFLAGS)
-
-SHIM_HEADERS := $(wildcard $(SHIM)/*.h $(SHIM)/linux/*.h $(SHIM)/asm/*.h)
-
-.PHONY: all
-all: $(OUT)
-
-$(STAGE)/linux/vhost_iotlb.h: $(TREE)/include/linux/vhost_iotlb.h
-	mkdir -p $(dir $@)
-	cp $< $@
+include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 
 $(OUT): $(NATIVE)/bench.c $(SHIM)/shim.c $(STAGE)/linux/vhost_iotlb.h \
-	$(TREE)/drivers/vhost/vhost.h $(FUNCS) $(SHIM_HEADERS) $(NATIVE)/bench.mk
+	$(TREE)/drivers/vhost/vhost.h $(FUNCS) $(SHIM_HEADERS) $(NATIVE)/bench.mk $(NATIVE)/common.mk
 	mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='"$(abspath $(FUNCS))"' \
 		-o $@ $(NATIVE)/bench.c $(SHIM)/shim.c
