@@ -65,19 +65,23 @@ public static class EquivCommand
         return cmd;
     }
 
-    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
+    /// <summary>The variant's worker (cached by its inputs); C that does not compile is bad input (exit 2).</summary>
+    public static NativeBuildResult BuildWorker(string repo, VariantSource source, bool sanitize)
     {
         var build = new NativeBuild(Path.Combine(repo, "harness"), Path.Combine(TreeCache.CacheRoot(repo), "native"));
-        NativeBuildResult worker;
         try
         {
-            worker = build.Build(source.Name, source.HeaderTree, source.FunctionsC, sanitize);
+            return build.Build(source.Name, source.HeaderTree, source.FunctionsC, sanitize);
         }
         catch (NativeBuildException e)
         {
             throw new UsageException($"the C of {source.Name} does not compile against the shim:\n{e.CompilerOutput}");
         }
-        using var native = new NativeWorker(worker);
+    }
+
+    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
+    {
+        using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
         var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions);
         var interactive = !Console.IsErrorRedirected;
         return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>

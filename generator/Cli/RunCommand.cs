@@ -93,7 +93,6 @@ public static class RunCommand
             var target = Targets.Resolve(repo, tree);
             variants.Add((FunctionSources.FromTree($"tree-{target.Name}", target.Dir, target.HeadersDir), treeSemantics));
         }
-        var build = new NativeBuild(Path.Combine(repo, "harness"), Path.Combine(TreeCache.CacheRoot(repo), "native"));
         foreach (var (source, sem) in variants)
         {
             foreach (var sanitize in new[] { false, true })
@@ -104,16 +103,7 @@ public static class RunCommand
                     runs.Add(new EngineRun(name, sem, null, $"{source.Name} has no {c.Function}"));
                     break;
                 }
-                NativeBuildResult worker;
-                try
-                {
-                    worker = build.Build(source.Name, source.HeaderTree, source.FunctionsC, sanitize);
-                }
-                catch (NativeBuildException e)
-                {
-                    throw new UsageException($"the C of {source.Name} does not compile against the shim:\n{e.CompilerOutput}");
-                }
-                using var native = new NativeWorker(worker);
+                using var native = new NativeWorker(EquivCommand.BuildWorker(repo, source, sanitize));
                 runs.Add(new EngineRun(name, sem, native.Run([c])[0], null));
             }
         }

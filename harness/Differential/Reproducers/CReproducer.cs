@@ -82,7 +82,8 @@ public static class CReproducer
         if (c.PriorLog > 0)
         {
             s.Append($"\tcmd.tvc_log = calloc({c.IovLimit}, sizeof(*cmd.tvc_log));\n");
-            s.Append($"\tfor (i = 0; i < {c.PriorLog}; i++) {{\n\t\tcmd.tvc_log[i].addr = 0xdead00000000ULL + ((u64)i << 12);\n\t\tcmd.tvc_log[i].len = i + 1;\n\t}}\n");
+            for (var i = 0; i < c.PriorLog; i++)
+                s.Append($"\tcmd.tvc_log[{i}] = (struct vhost_log){{ {Hex(LogCase.PriorEntry(i).Addr)}, {Hex(LogCase.PriorEntry(i).Len)} }};\n");
             s.Append($"\tcmd.tvc_log_num = {c.PriorLog};\n");
         }
         s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
