@@ -28,11 +28,13 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     readonly StringBuilder stderr = new();
     readonly RequestPathSource source;
     readonly string driver;
+    readonly bool indirect;
 
-    NativeRequestPath(string driver, RequestPathSource source, string label)
+    NativeRequestPath(string driver, RequestPathSource source, string label, bool indirect)
     {
         this.driver = driver;
         this.source = source;
+        this.indirect = indirect;
         State = $"{source.State}: C of {label}";
         var psi = new ProcessStartInfo(driver)
         {
@@ -63,11 +65,13 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     /// driver (into <paramref name="buildRoot"/>, reused while its inputs are
     /// unchanged) and starts it.
     /// </summary>
+    /// <param name="indirect">post chains of several descriptors through indirect tables (get_indirect()), as a Linux guest does</param>
     /// <exception cref="UsageException">the tree lacks what the request path needs, or its C does not compile against the shim</exception>
-    public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label)
+    public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label,
+                                          bool indirect = true)
     {
         var source = RequestPathSources.FromTree(treeDir, headersDir);
-        return new NativeRequestPath(Build(harnessDirectory, source, buildRoot), source, label);
+        return new NativeRequestPath(Build(harnessDirectory, source, buildRoot), source, label, indirect);
     }
 
     /// <summary>Builds sim.c around the source with make (sim.mk); the folder is named by a hash of the functions and the tree.</summary>
@@ -94,7 +98,10 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
         var q = new[] { VirtQueue.Control, VirtQueue.Event, VirtQueue.Io }.Select(v =>
             $"{GuestLayout.DescTable(v):x} {GuestLayout.AvailRing(v):x} {layout.Queue(v).UsedRingGpa:x} {layout.Queue(v).Num:x}");
         var answer = Ask($"start {layout.LogBase:x} {layout.GuestPages:x} {Math.Min(GuestLayout.FirstDataPage, layout.GuestPages):x} " +
-                         $"{layout.CommandSlots:x} {string.Join(' ', q)}");
+                         $"{layout.CommandSlots:x} {string.Join(' ', q)}" +
+                         (indirect && layout.GuestPages > GuestLayout.IndirectTablePage
+                             ? $" {GuestLayout.IndirectTablePage * GuestLayout.PageSize:x} {GuestLayout.PageSize:x}"
+                             : ""));
         if (answer != $"glue={source.Glue}")
             throw new NativeEngineException($"the native driver runs glue '{answer}', its source says {source.Glue}");
     }

@@ -60,6 +60,9 @@ struct vl_request {
 	struct vl_write *in;
 };
 
+/* Indirect tables of VL_TABLE_DESCS descriptors each, in the area start names. */
+#define VL_TABLE_DESCS		16
+
 struct vl_queue {
 	u64 desc_gpa, avail_gpa, used_gpa;
 	unsigned int num;
@@ -76,6 +79,10 @@ static struct vhost_iotlb_map guest_map;
 static struct vl_queue queues[VL_NQUEUES];
 static u64 log_base, guest_pages;
 static bool started;
+/* The guest's indirect tables (none when table_count is 0), shared by the queues. */
+static u64 table_gpa;
+static unsigned int table_count;
+static bool *table_busy;
 
 /* I/O commands by tag (struct vhost_scsi_cmd is the shim's copied facts). */
 static struct vhost_scsi_cmd *cmds;
@@ -252,7 +259,16 @@ static void cmd_start(char *args)
 		if (!vq->indirect || !vq->log)
 			fail("start: out of memory");
 	}
-	if (*args && *args != '\n')
+	if (parse_u64(&args, &v[0]) && parse_u64(&args, &v[1])) {
+		table_gpa = v[0];
+		table_count = (unsigned int)(v[1] / (VL_TABLE_DESCS * sizeof(struct vring_desc)));
+		table_busy = calloc(table_count ? table_count : 1, sizeof(*table_busy));
+		if (!table_busy)
+			fail("start: out of memory");
+	}
+	while (*args == ' ')
+		args++;
+	if (*args)
 		fail("start: trailing text: %s", args);
 	ncmds = (int)slots;
 	cmds = calloc(slots, sizeof(*cmds));
@@ -266,22 +282,44 @@ static void cmd_start(char *args)
 
 /* ---- the guest's side of a ring --------------------------------------- */
 
-/* post Q N ADDR LEN W ...: a chain of N descriptors made available. */
+/*
+ * post Q N ADDR LEN W ...: a chain of N descriptors made available.  Like
+ * Linux's virtio_ring with VIRTIO_RING_F_INDIRECT_DESC, a chain of more
+ * than one descriptor goes into an indirect table (one descriptor of the
+ * ring points at it) while a table is free; otherwise into the ring.
+ */
 static void cmd_post(char *args)
 {
-	u64 q, n, addr, len, w;
-	unsigned int i, slot[64];
+	u64 q, n, addr, len, w, base;
+	unsigned int i, slot[VL_TABLE_DESCS * 4], table = 0;
 	struct vl_queue *g;
+	bool indirect = false;
 	u16 idx;
 
-	if (!parse_u64(&args, &q) || q >= VL_NQUEUES || !parse_u64(&args, &n) || !n || n > 64)
-		fail("post: expected Q (0-2) N (1-64) and N x (ADDR LEN W)");
+	if (!parse_u64(&args, &q) || q >= VL_NQUEUES || !parse_u64(&args, &n) || !n ||
+	    n > ARRAY_SIZE(slot))
+		fail("post: expected Q (0-2) N (1-%zu) and N x (ADDR LEN W)", ARRAY_SIZE(slot));
 	g = &queues[q];
-	if (g->nfree < n)
+	if (n > 1 && n <= VL_TABLE_DESCS)
+		for (table = 0; table < table_count; table++)
+			if (!table_busy[table]) {
+				indirect = true;
+				break;
+			}
+	if (g->nfree < (indirect ? 1 : n))
 		fail("post: queue %llu has %u free descriptors, the chain needs %llu",
 		     (unsigned long long)q, g->nfree, (unsigned long long)n);
-	for (i = 0; i < n; i++)
-		slot[i] = g->free_desc[--g->nfree];
+	if (indirect) {
+		/* Descriptors of an indirect table are numbered from its start. */
+		table_busy[table] = true;
+		base = table_gpa + table * VL_TABLE_DESCS * sizeof(struct vring_desc);
+		for (i = 0; i < n; i++)
+			slot[i] = i;
+	} else {
+		base = g->desc_gpa;
+		for (i = 0; i < n; i++)
+			slot[i] = g->free_desc[--g->nfree];
+	}
 	for (i = 0; i < n; i++) {
 		struct vring_desc d;
 
@@ -291,7 +329,18 @@ static void cmd_post(char *args)
 		d.len = (u32)len;
 		d.flags = (w ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
 		d.next = i + 1 < n ? (u16)slot[i + 1] : 0;
-		if (guest_write(g->desc_gpa + slot[i] * sizeof(d), &d, sizeof(d)))
+		if (guest_write(base + slot[i] * sizeof(d), &d, sizeof(d)))
+			fail("post: descriptor table at 0x%llx is not mapped", (unsigned long long)base);
+	}
+	if (indirect) {
+		struct vring_desc d = {
+			.addr = base,
+			.len = (u32)(n * sizeof(d)),
+			.flags = VRING_DESC_F_INDIRECT,
+		};
+
+		slot[0] = g->free_desc[--g->nfree];
+		if (guest_write(g->desc_gpa + slot[0] * sizeof(d), &d, sizeof(d)))
 			fail("post: descriptor table of queue %llu is not mapped", (unsigned long long)q);
 	}
 	/* avail->ring[idx % num] = head; then avail->idx (the guest's barrier is implied). */
@@ -316,6 +365,8 @@ static void reclaim(int q, int head)
 			abort();
 		}
 		g->free_desc[g->nfree++] = i;
+		if (d.flags & VRING_DESC_F_INDIRECT)
+			table_busy[(d.addr - table_gpa) / (VL_TABLE_DESCS * sizeof(d))] = false;
 		i = d.next;
 	} while (d.flags & VRING_DESC_F_NEXT);
 }

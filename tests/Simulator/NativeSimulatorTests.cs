@@ -29,8 +29,8 @@ public sealed class NativeSimulatorTests
 
     static string BuildRoot => Builds.Value;
 
-    static NativeRequestPath Native(string tree, string label = "test") =>
-        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label);
+    static NativeRequestPath Native(string tree, string label = "test", bool indirect = true) =>
+        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label, indirect);
 
     static string TreeFor(string semantics) => semantics == "before" ? Repo.DefaultTreeDir : Patched.Value;
 
@@ -97,15 +97,17 @@ public sealed class NativeSimulatorTests
         Assert.That(after.Lost.Select(l => $"0x{l.Gpa:x} {l.WrittenBy}"), Is.Empty);
     }
 
-    [TestCase("before", WorkloadKind.Swapin)]
-    [TestCase("after", WorkloadKind.Swapin)]
-    [TestCase("before", WorkloadKind.Mixed)]
-    [TestCase("after", WorkloadKind.Mixed)]
-    [TestCase("before", WorkloadKind.CtlEvt)]
-    [TestCase("after", WorkloadKind.CtlEvt)]
-    public void NativeAndManagedAgreePageForPage(string semantics, WorkloadKind workload)
+    [TestCase("before", WorkloadKind.Swapin, true)]
+    [TestCase("after", WorkloadKind.Swapin, true)]
+    [TestCase("before", WorkloadKind.Swapin, false)]
+    [TestCase("after", WorkloadKind.Swapin, false)]
+    [TestCase("before", WorkloadKind.Mixed, true)]
+    [TestCase("after", WorkloadKind.Mixed, true)]
+    [TestCase("before", WorkloadKind.CtlEvt, true)]
+    [TestCase("after", WorkloadKind.CtlEvt, true)]
+    public void NativeAndManagedAgreePageForPage(string semantics, WorkloadKind workload, bool indirect)
     {
-        var (native, nativeSyncs) = Run(Native(TreeFor(semantics)), semantics, Small(workload));
+        var (native, nativeSyncs) = Run(Native(TreeFor(semantics), indirect: indirect), semantics, Small(workload));
         var (managed, managedSyncs) = Run(RequestPaths.Managed(semantics), semantics, Small(workload));
         Assert.That(native.PagesWrittenByDevice, Is.GreaterThan(0), "the workload must make the device write");
         Assert.That(nativeSyncs.Length, Is.EqualTo(managedSyncs.Length), "log syncs");
@@ -136,6 +138,22 @@ public sealed class NativeSimulatorTests
         Assert.That(broken.Lost, Is.Not.Empty, "vhost_scsi_log_write() made a no-op must lose the READs' pages");
         Assert.That(broken.Lost, Is.Not.EqualTo(managed.Lost), "and so disagree with the managed engine");
         Assert.That(brokenSyncs.Zip(managedSyncs).Any(s => !s.First.SequenceEqual(s.Second)));
+    }
+
+    /// <summary>get_indirect() runs: a tree whose copy forgets to count its log entries loses pages, but only through indirect tables.</summary>
+    [Test]
+    public void IndirectChainsGoThroughGetIndirect()
+    {
+        var tree = PatchedTree.Create(Patched.Value, [], Repo.TempDir("native-sim-indirect"));
+        var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
+        var text = File.ReadAllText(vhost);
+        var inGetIndirect = text.IndexOf("\t\t\t\t++*log_num;\n", text.IndexOf("static int get_indirect(", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.That(inGetIndirect, Is.LessThan(text.IndexOf("int vhost_get_vq_desc(", StringComparison.Ordinal)), "the edit is inside get_indirect()");
+        File.WriteAllText(vhost, text.Remove(inGetIndirect, "\t\t\t\t++*log_num;\n".Length));
+        var (viaTables, _) = Run(Native(tree, indirect: true), "after", Small());
+        var (direct, _) = Run(Native(tree, indirect: false), "after", Small());
+        Assert.That(viaTables.Lost, Is.Not.Empty, "an indirect READ's pages are no longer logged");
+        Assert.That(direct.Lost, Is.Empty, "vhost_get_vq_desc()'s own loop still logs direct chains");
     }
 
     [Test]
