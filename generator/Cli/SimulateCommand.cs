@@ -84,7 +84,8 @@ public static class SimulateCommand
                                          $"(sudo apt-get install -y --no-install-recommends {GnuplotPackage})");
             var sem = r.GetValue(semantics)!;
             string[] which = sem == "both" ? ["before", "after"] : [sem];
-            var repo = RepoRoot.Find();
+            // Only the native engine needs the repository (harness/, out/, the tree cache): managed runs anywhere.
+            var repo = engineName == "native" ? RepoRoot.Find() : "";
             var target = engineName == "native" ? Targets.Resolve(repo, r.GetValue(tree)) : null;
             var runs = which.Select(s => Simulate(s, options, engineName, repo, target)).ToImmutableArray();
             var asPredicted = Print(runs, engineName, r.GetValue(show));

@@ -70,7 +70,7 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label,
                                           bool indirect = true)
     {
-        var source = RequestPathSources.FromTree(treeDir, headersDir);
+        var source = RequestPathSources.FromTree(treeDir, headersDir, harnessDirectory);
         return new NativeRequestPath(Build(harnessDirectory, source, buildRoot), source, label, indirect);
     }
 

@@ -57,7 +57,8 @@ public static partial class RequestPathSources
     };
 
     /// <exception cref="UsageException">a file or function the request path needs is missing, or the tree has the series only in part</exception>
-    public static RequestPathSource FromTree(string treeDir, string headersDir)
+    /// <param name="harnessDirectory">the repository's harness folder (its shim holds the copied facts); default: found above the application</param>
+    public static RequestPathSource FromTree(string treeDir, string headersDir, string? harnessDirectory = null)
     {
         var vhostC = Source(treeDir, "vhost.c");
         var scsiC = Source(treeDir, "scsi.c");
@@ -88,7 +89,7 @@ public static partial class RequestPathSources
             evtLogged: Text(scsiBytes, evtWork).Contains(ScsiLogWrite + "(", StringComparison.Ordinal));
 
         // The members patches 6 and 7 add are facts only of a tree that has them.
-        CheckCopiedFacts(scsiC, scsi, ScsiStructs.Where(s => s switch
+        CheckCopiedFacts(harnessDirectory ?? NativeBuild.FindHarnessDirectory(), scsiC, scsi, ScsiStructs.Where(s => s switch
         {
             "vhost_scsi_cmd" => glue >= 6,
             "vhost_scsi_tmf" => glue >= 7,
@@ -182,9 +183,9 @@ public static partial class RequestPathSources
     /// be in the tree's definition, with the same type, or the functions
     /// would be compiled against structs the tree does not have.
     /// </summary>
-    static void CheckCopiedFacts(string scsiC, CParseResult tree, IEnumerable<string> structs)
+    static void CheckCopiedFacts(string harnessDirectory, string scsiC, CParseResult tree, IEnumerable<string> structs)
     {
-        var shim = Path.Combine(NativeBuild.FindHarnessDirectory(), "shim");
+        var shim = Path.Combine(harnessDirectory, "shim");
         var header = Path.Combine(shim, "scsi_request_env.h");
         var parsed = CFile.Parse(header, CParseOptions.Default with { IncludeDirs = [shim] }, ScsiStructs);
         foreach (var name in structs)

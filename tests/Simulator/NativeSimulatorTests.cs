@@ -176,6 +176,17 @@ public sealed class NativeSimulatorTests
         Assert.That(e.Message, Does.Contain("next_desc()").And.Contain("vhost.c"));
     }
 
+    /// <summary>The shim's copies of the scsi.c structs are checked against the tree before anything is compiled.</summary>
+    [Test]
+    public void AStructMemberThatDisagreesWithTheTreeIsRefused()
+    {
+        var tree = PatchedTree.Create(Repo.DefaultTreeDir, [], Repo.TempDir("native-sim-facts"));
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        File.WriteAllText(scsi, File.ReadAllText(scsi).Replace("\tunsigned int out, in;\n", "\tu16 out, in;\n"));
+        var e = Assert.Throws<UsageException>(() => Native(tree))!;
+        Assert.That(e.Message, Does.Contain("vhost_scsi_ctx").And.Contain("u16").And.Contain("scsi_request_env.h"));
+    }
+
     [Test]
     public void TheCliRunsBothSemanticsOnTheNativeEngineAndSaysSo()
     {
