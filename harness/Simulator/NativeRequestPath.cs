@@ -21,8 +21,8 @@ public sealed class NativeEngineException(string message) : Exception(message);
 /// </summary>
 public sealed class NativeRequestPath : IRequestPath, IDisposable
 {
-    /// <summary>One answer may take this long before the driver counts as hung.</summary>
-    public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>One answer may take this long before the driver counts as hung and is killed (a whole request path takes microseconds).</summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     readonly Process process;
     readonly StringBuilder stderr = new();

@@ -167,6 +167,17 @@ public sealed class NativeSimulatorTests
     }
 
     [Test]
+    public void ADriverThatHangsIsKilledAndReported()
+    {
+        var tree = EditedPatchedTree("native-sim-hang", "\tvhost_log_write(vq, log, log_num, U64_MAX, NULL, 0);\n",
+            "\tfor (;;)\n\t\t;\n");
+        var path = Native(tree);
+        path.AnswerTimeout = TimeSpan.FromSeconds(2);
+        var e = Assert.Throws<NativeEngineException>(() => Run(path, "after", Small()))!;
+        Assert.That(e.Message, Does.Contain("did not answer 'complete' within 2 s"));
+    }
+
+    [Test]
     public void AMissingFunctionIsAUsageErrorNamingItAndItsFile()
     {
         var tree = PatchedTree.Create(Repo.DefaultTreeDir, [], Repo.TempDir("native-sim-missing"));
