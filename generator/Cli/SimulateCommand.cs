@@ -40,7 +40,12 @@ public static class SimulateCommand
         workload.AcceptOnlyFromAmong([.. Workloads.Names.Select(n => n.Name)]);
         var semantics = new Option<string>("--semantics") { Description = "before (the tree as shipped), after (the series applied) or both", DefaultValueFactory = _ => "both" };
         semantics.AcceptOnlyFromAmong("before", "after", "both");
-        var engine = new Option<string>("--engine") { Description = "what runs the request path: managed (the models in .NET); native is not available yet", DefaultValueFactory = _ => "managed" };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "what runs the request path: managed (the models in .NET) or native (the tree's C compiled unchanged: " +
+                          "the --tree for before, a copy with out/linux-VERSION's series applied for after)",
+            DefaultValueFactory = _ => "managed",
+        };
         engine.AcceptOnlyFromAmong([.. RequestPaths.Engines]);
         var seed = new Option<int>("--seed") { Description = "seed of the workload", DefaultValueFactory = _ => defaults.Seed };
         var guestMiB = new Option<int>("--guest-mib") { Description = "guest memory in MiB (4 KiB pages)", DefaultValueFactory = _ => defaults.GuestMiB };
@@ -49,12 +54,13 @@ public static class SimulateCommand
         var depth = new Option<int>("--queue-depth") { Description = "I/O commands in flight at most", DefaultValueFactory = _ => defaults.QueueDepth };
         var converge = new Option<int>("--converge-pages") { Description = "stop-and-copy once a log sync finds fewer dirty pages than this", DefaultValueFactory = _ => defaults.ConvergePages };
         var maxRounds = new Option<int>("--max-rounds") { Description = "iterative rounds at most", DefaultValueFactory = _ => defaults.MaxRounds };
+        var tree = new Option<string?>("--tree") { Description = "with --engine native: the kernel tree whose C runs (read only; default: the Debian 6.12.117 tree)" };
         var show = new Option<int>("--show-lost") { Description = "lost pages to list per semantics (all are in --json)", DefaultValueFactory = _ => 10 };
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
         var plot = new Option<string?>("--plot") { Description = $"draw dirty, re-sent and lost pages per round to this PNG (gnuplot, Debian package {GnuplotPackage})" };
         var cmd = new Command("simulate", "simulate a live migration with a vhost-scsi disk and count the guest pages the destination misses")
         {
-            workload, semantics, engine, seed, guestMiB, requests, perRound, depth, converge, maxRounds, show, json, plot,
+            workload, semantics, engine, tree, seed, guestMiB, requests, perRound, depth, converge, maxRounds, show, json, plot,
         };
         cmd.SetAction(r =>
         {
@@ -64,8 +70,9 @@ public static class SimulateCommand
                 throw new UsageException(problem);
             if (r.GetValue(show) < 0)
                 throw new UsageException($"--show-lost {r.GetValue(show)}: must be 0 or more");
-            if (r.GetValue(engine) == "native")
-                throw new UsageException("--engine native: not available yet; the request path runs on the managed engine only (--engine managed)");
+            var engineName = r.GetValue(engine)!;
+            if (r.GetValue(tree) is not null && engineName != "native")
+                throw new UsageException("--tree picks the C the native engine runs: add --engine native (the managed engine runs the models)");
             var jsonPath = r.GetValue(json);
             var plotPath = r.GetValue(plot);
             // Refuse before running rather than after: nothing half-done is left behind.
@@ -77,10 +84,13 @@ public static class SimulateCommand
                                          $"(sudo apt-get install -y --no-install-recommends {GnuplotPackage})");
             var sem = r.GetValue(semantics)!;
             string[] which = sem == "both" ? ["before", "after"] : [sem];
-            var runs = which.Select(s => Simulate(s, options)).ToImmutableArray();
-            var asPredicted = Print(runs, r.GetValue(show));
+            // Only the native engine needs the repository (harness/, out/, the tree cache): managed runs anywhere.
+            var repo = engineName == "native" ? RepoRoot.Find() : "";
+            var target = engineName == "native" ? Targets.Resolve(repo, r.GetValue(tree)) : null;
+            var runs = which.Select(s => Simulate(s, options, engineName, repo, target)).ToImmutableArray();
+            var asPredicted = Print(runs, engineName, r.GetValue(show));
             if (jsonPath is not null)
-                JsonReport.Write(jsonPath, new Report(r.GetValue(engine)!, options, runs, asPredicted), JsonOptions);
+                JsonReport.Write(jsonPath, new Report(engineName, options, runs, asPredicted), JsonOptions);
             if (plotPath is not null)
                 Plot(plotPath, options, runs);
             return asPredicted ? 0 : 1;
@@ -88,10 +98,48 @@ public static class SimulateCommand
         return cmd;
     }
 
-    static Run Simulate(string semantics, SimulationOptions options)
+    /// <summary>
+    /// The request path of one semantics. Native: the target tree's C for
+    /// before; for after, the C of a cached copy with the committed series
+    /// (out/linux-VERSION) applied.
+    /// </summary>
+    static IRequestPath RequestPathFor(string semantics, string engine, string repo, Series.TargetTree? target)
     {
-        var path = RequestPaths.Managed(semantics);
+        if (engine != "native" || target is null)
+            return RequestPaths.Managed(semantics);
+        var tree = target.Dir;
+        var label = target.Name;
+        if (semantics == "after")
+        {
+            var series = System.IO.Path.Combine(repo, "out", target.Name);
+            tree = PatchedTree.Cached(target.Dir, PatchedTree.Patches(series), Targets.WorkRoot(repo));
+            label = $"{target.Name}+series";
+        }
+        return NativeRequestPath.Start(System.IO.Path.Combine(repo, "harness"), tree, target.HeadersDir,
+            System.IO.Path.Combine(TreeCache.CacheRoot(repo), "native"), label);
+    }
+
+    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target)
+    {
         var clock = Stopwatch.StartNew();
+        var path = RequestPathFor(semantics, engine, repo, target);
+        try
+        {
+            return Simulate(semantics, options, path, clock);
+        }
+        catch (Exception e) when (engine == "native" && e is NativeEngineException or InvalidOperationException)
+        {
+            // The tree's C (or the shim around it) failed: say so instead of a stack trace.
+            throw new UsageException($"simulate --engine native ({semantics}, {path.State}): {e.Message}");
+        }
+        finally
+        {
+            (path as IDisposable)?.Dispose();
+        }
+    }
+
+    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock)
+    {
         SimulationResult result;
         if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
         {
@@ -135,13 +183,13 @@ public static class SimulateCommand
         results.All(r => r.Semantics != "after" || r.Lost.IsEmpty);
 
     /// <summary>Prints a table per semantics and a summary; true when "after" lost nothing.</summary>
-    static bool Print(ImmutableArray<Run> runs, int showLost)
+    static bool Print(ImmutableArray<Run> runs, string engine, int showLost)
     {
         static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
         foreach (var (result, seconds) in runs)
         {
             var o = result.Options;
-            AnsiConsole.Write(new Rule($"{result.Semantics} ({result.State}): {Workloads.Name(o.Workload)}, seed {o.Seed}, {o.GuestMiB} MiB guest, {N(result.RequestsIssued)} requests").LeftJustified());
+            AnsiConsole.Write(new Rule($"{result.Semantics} ({Markup.Escape(result.State)}, {engine} engine): {Workloads.Name(o.Workload)}, seed {o.Seed}, {o.GuestMiB} MiB guest, {N(result.RequestsIssued)} requests").LeftJustified());
             var table = new Table().AddColumns("round", "phase", "dirty", "vhost", "kvm", "sent", "reqs", "dev wrote", "lost");
             foreach (var x in result.Rounds)
                 table.AddRow(N(x.Round), x.Phase switch { Phase.Bulk => "bulk", Phase.Iterate => "iterate", _ => "stop+copy" },
@@ -157,11 +205,11 @@ public static class SimulateCommand
             if (result.Lost.Length > showLost)
                 Console.WriteLine($"  ... and {N(result.Lost.Length - showLost)} more (--json lists them all)");
         }
-        var summary = new Table().AddColumns("semantics", "state", "rounds", "reqs", "sent", "dev wrote", "lost", "check");
+        var summary = new Table().AddColumns("semantics", "engine", "state", "rounds", "reqs", "sent", "dev wrote", "lost", "check");
         foreach (var (result, _) in runs)
         {
             var ok = AsPredicted([result]);
-            summary.AddRow(result.Semantics, result.State, N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
+            summary.AddRow(result.Semantics, engine, Markup.Escape(result.State), N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
                 N(result.PagesWrittenByDevice), N(result.Lost.Length),
                 result.Semantics == "after" ? (ok ? "ok" : "FAILED") : "reported");
         }

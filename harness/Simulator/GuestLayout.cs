@@ -21,6 +21,14 @@ public sealed record GuestLayout(ulong Pages)
 
     const ulong IoBufferPage = 9, ControlBufferPage = IoBufferPage + IoBuffers * BufferSize / PageSize, EventBufferPage = ControlBufferPage + 1;
 
+    /// <summary>
+    /// Where the guest's virtio driver keeps indirect descriptor tables (the
+    /// native engine posts multi-descriptor chains through them, as Linux does
+    /// with VIRTIO_RING_F_INDIRECT_DESC). The device only reads them, so the
+    /// simulator does not track the page's contents.
+    /// </summary>
+    public const ulong IndirectTablePage = EventBufferPage + 1;
+
     /// <summary>The first page the workload reads data into or writes data from.</summary>
     public const ulong FirstDataPage = 20;
 
@@ -50,7 +58,7 @@ public sealed record GuestLayout(ulong Pages)
         < ControlBufferPage => "I/O request buffers",
         < EventBufferPage => "control request buffers",
         EventBufferPage => "event buffers",
-        < FirstDataPage => "unused",
+        IndirectTablePage => "indirect descriptor tables",
         _ => "data",
     };
 }

@@ -158,6 +158,52 @@ static struct vl_user_range *vl_user_find(u64 addr)
 	return NULL;
 }
 
+void (*vl_user_write_trace)(u64 addr, size_t n);
+
+/* The range holding all of [addr, addr + n), or NULL. */
+static struct vl_user_range *vl_user_span(u64 addr, size_t n)
+{
+	struct vl_user_range *r = vl_user_find(addr);
+
+	if (!r || n > r->len - (addr - r->start))
+		return NULL;
+	return r;
+}
+
+int vl_user_read(void *to, u64 addr, size_t n)
+{
+	struct vl_user_range *r;
+
+	if (!n)
+		return 0;
+	r = vl_user_span(addr, n);
+	if (!r)
+		return -EFAULT;
+	memcpy(to, r->bytes + (addr - r->start), n);
+	return 0;
+}
+
+int vl_user_write(u64 addr, const void *from, size_t n)
+{
+	struct vl_user_range *r;
+	u64 off;
+
+	if (!n)
+		return 0;
+	r = vl_user_span(addr, n);
+	if (!r)
+		return -EFAULT;
+	off = addr - r->start;
+	memcpy(r->bytes + off, from, n);
+	if (off < r->dirty_lo)
+		r->dirty_lo = off;
+	if (off + n > r->dirty_hi)
+		r->dirty_hi = off + n;
+	if (vl_user_write_trace)
+		vl_user_write_trace(addr, n);
+	return 0;
+}
+
 /*
  * Same effect as vhost.c's version on a mapped byte: bit (nr + 8 * offset in
  * page) counted from the page start, i.e. bit nr % 8 of byte addr + nr / 8

@@ -32,6 +32,15 @@ const struct vl_user_range *vl_user_ranges(size_t *count);
 /* Release everything (end of the worker). */
 void vl_user_free(void);
 
+/*
+ * Copy n bytes from / to simulated user memory: 0, or -EFAULT unless the
+ * whole of [addr, addr + n) lies in one mapped range (<linux/uaccess.h>).
+ */
+int vl_user_read(void *to, u64 addr, size_t n);
+int vl_user_write(u64 addr, const void *from, size_t n);
+/* When set, called for every successful vl_user_write() (the simulator's record of device writes). */
+extern void (*vl_user_write_trace)(u64 addr, size_t n);
+
 /* The non-NULL context installed as vq->log_ctx. */
 struct eventfd_ctx *vl_log_eventfd(void);
 

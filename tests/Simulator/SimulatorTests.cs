@@ -130,7 +130,7 @@ public sealed class SimulatorTests
     [TestCase("--guest-mib", "0", "--guest-mib")]
     [TestCase("--workload", "nope", "nope")]
     [TestCase("--semantics", "sideways", "sideways")]
-    [TestCase("--engine", "native", "not available yet")]
+    [TestCase("--tree", "/tmp", "--engine native")]
     [TestCase("--requests", "-1", "--requests")]
     [TestCase("--queue-depth", "0", "--queue-depth")]
     [TestCase("--json", "/nonexistent/dir/x.json", "does not exist")]

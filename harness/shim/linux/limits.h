@@ -10,6 +10,9 @@
 
 #include_next <linux/limits.h>
 
+#ifndef USHRT_MAX	/* libc's <limits.h> has the same value */
+#define USHRT_MAX	((unsigned short)~0U)
+#endif
 #define U8_MAX		((unsigned char)~0U)
 #define S8_MAX		((signed char)(U8_MAX >> 1))
 #define S8_MIN		((signed char)(-S8_MAX - 1))

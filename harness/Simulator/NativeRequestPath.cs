@@ -1,0 +1,219 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using VhostLog.KernelTree;
+using VhostLog.Models.Kernel;
+
+namespace VhostLog.Simulator;
+
+/// <summary>The native driver died, hung or answered what the protocol does not allow.</summary>
+public sealed class NativeEngineException(string message) : Exception(message);
+
+/// <summary>
+/// The request path run by the C of a kernel tree: harness/native/sim.c,
+/// built by sim.mk from a <see cref="RequestPathSource"/>, spoken to over
+/// stdin/stdout (harness/native/SIM-PROTOCOL.md). The kernel functions read
+/// and write real rings in the driver's simulated guest memory; the glue
+/// around them mirrors <see cref="ManagedRequestPath"/> at the tree's series
+/// level.
+/// </summary>
+public sealed class NativeRequestPath : IRequestPath, IDisposable
+{
+    /// <summary>One answer may take this long before the driver counts as hung and is killed (a whole request path takes microseconds).</summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    readonly Process process;
+    readonly StringBuilder stderr = new();
+    readonly RequestPathSource source;
+    readonly string driver;
+    readonly bool indirect;
+
+    NativeRequestPath(string driver, RequestPathSource source, string label, bool indirect)
+    {
+        this.driver = driver;
+        this.source = source;
+        this.indirect = indirect;
+        State = $"{source.State}: C of {label}";
+        var psi = new ProcessStartInfo(driver)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["LC_ALL"] = "C";
+        process = Process.Start(psi) ?? throw new NativeEngineException($"could not start the native driver {driver}");
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (stderr)
+                    stderr.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+        process.StandardInput.AutoFlush = false;
+    }
+
+    public string State { get; }
+
+    /// <summary>The series level the C has (0: as shipped, 4 .. 8: patches of the series).</summary>
+    public int Glue => source.Glue;
+
+    /// <summary>
+    /// Takes the request path from <paramref name="treeDir"/>, builds the
+    /// driver (into <paramref name="buildRoot"/>, reused while its inputs are
+    /// unchanged) and starts it.
+    /// </summary>
+    /// <param name="indirect">post chains of several descriptors through indirect tables (get_indirect()), as a Linux guest does</param>
+    /// <exception cref="UsageException">the tree lacks what the request path needs, or its C does not compile against the shim</exception>
+    public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label,
+                                          bool indirect = true)
+    {
+        var source = RequestPathSources.FromTree(treeDir, headersDir, harnessDirectory);
+        return new NativeRequestPath(Build(harnessDirectory, source, buildRoot), source, label, indirect);
+    }
+
+    /// <summary>Builds sim.c around the source with make (sim.mk); the folder is named by a hash of the functions and the tree.</summary>
+    public static string Build(string harnessDirectory, RequestPathSource source, string buildRoot)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            source.FunctionsC + "\n" + Path.GetFullPath(source.Tree))))[..16];
+        var dir = Path.Combine(buildRoot, $"sim-{key}");
+        Directory.CreateDirectory(dir);
+        var functions = Path.Combine(dir, "functions.c");
+        // Rewriting identical text would only make make rebuild.
+        if (!File.Exists(functions) || File.ReadAllText(functions) != source.FunctionsC)
+            File.WriteAllText(functions, source.FunctionsC);
+        var driver = Path.Combine(dir, "sim-driver");
+        var run = ProcessRunner.Run("make", ["-s", "-f", Path.Combine(harnessDirectory, "native", "sim.mk"),
+            "TREE=" + Path.GetFullPath(source.Tree), "FUNCS=" + functions, "OUT=" + driver], dir, timeout: TimeSpan.FromMinutes(5));
+        if (!run.Ok || !File.Exists(driver))
+            throw new UsageException($"the request path of {source.Tree} does not compile against the shim (make -f harness/native/sim.mk):\n{run.Output}");
+        return driver;
+    }
+
+    public void Start(DeviceLayout layout)
+    {
+        var q = new[] { VirtQueue.Control, VirtQueue.Event, VirtQueue.Io }.Select(v =>
+            $"{GuestLayout.DescTable(v):x} {GuestLayout.AvailRing(v):x} {layout.Queue(v).UsedRingGpa:x} {layout.Queue(v).Num:x}");
+        var answer = Ask($"start {layout.LogBase:x} {layout.GuestPages:x} {Math.Min(GuestLayout.FirstDataPage, layout.GuestPages):x} " +
+                         $"{layout.CommandSlots:x} {string.Join(' ', q)}" +
+                         (indirect && layout.GuestPages > GuestLayout.IndirectTablePage
+                             ? $" {GuestLayout.IndirectTablePage * GuestLayout.PageSize:x} {GuestLayout.PageSize:x}"
+                             : ""));
+        if (answer != $"glue={source.Glue}")
+            throw new NativeEngineException($"the native driver runs glue '{answer}', its source says {source.Glue}");
+    }
+
+    public void Post(VirtQueue queue, DescriptorChain chain) =>
+        Ask($"post {(int)queue:x} {chain.Descriptors.Count:x} " +
+            string.Join(' ', chain.Descriptors.Select(d => $"{d.Addr:x} {d.Len:x} {(d.Write ? 1 : 0)}")));
+
+    public int SubmitIo() => Hex(Ask("submit"));
+
+    public ImmutableArray<GuestWrite> CompleteIo(int tag) => Writes(Ask($"complete {tag:x}"));
+
+    public ControlOutcome HandleControl(ControlRequest request)
+    {
+        var answer = Ask("control " + request switch
+        {
+            ControlRequest.LunReset => "lun-reset",
+            ControlRequest.AbortTask => "abort-task",
+            _ => "an-query",
+        });
+        if (answer.StartsWith("pending ", StringComparison.Ordinal))
+            return new ControlOutcome([], Hex(answer["pending ".Length..]));
+        if (answer == "done" || answer.StartsWith("done ", StringComparison.Ordinal))
+            return new ControlOutcome(Writes(answer["done".Length..]), null);
+        throw Protocol("control", answer);
+    }
+
+    public ImmutableArray<GuestWrite> CompleteTmf(int pending) => Writes(Ask($"tmf {pending:x}"));
+
+    public ImmutableArray<GuestWrite> SendEvent() => Writes(Ask("event"));
+
+    public ImmutableArray<ulong> CollectDirtyPages() =>
+        [.. Ask("dirty").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => ulong.Parse(p, NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.StandardInput.WriteLine("quit");
+                process.StandardInput.Flush();
+                process.StandardInput.Close();
+                if (!process.WaitForExit(5000))
+                    process.Kill();
+            }
+        }
+        catch (IOException)
+        {
+            // It is gone already.
+        }
+        process.Dispose();
+    }
+
+    /// <summary>Sends one command and returns what follows "ok" in its answer.</summary>
+    string Ask(string command)
+    {
+        string? line;
+        try
+        {
+            process.StandardInput.Write(command);
+            process.StandardInput.Write('\n');
+            process.StandardInput.Flush();
+            var read = process.StandardOutput.ReadLineAsync();
+            if (!read.Wait(AnswerTimeout))
+            {
+                process.Kill();
+                throw new NativeEngineException($"the native driver {driver} did not answer '{Verb(command)}' within {AnswerTimeout.TotalSeconds} s and was killed{StderrTail()}");
+            }
+            line = read.Result;
+        }
+        catch (IOException)
+        {
+            line = null;
+        }
+        if (line is null)
+            throw Died(command);
+        if (line.StartsWith("err ", StringComparison.Ordinal))
+            throw new InvalidOperationException($"native request path ({Verb(command)}): {line[4..]}");
+        if (line != "ok" && !line.StartsWith("ok ", StringComparison.Ordinal))
+            throw Protocol(Verb(command), line);
+        return line.Length > 3 ? line[3..] : "";
+    }
+
+    NativeEngineException Died(string command)
+    {
+        process.WaitForExit(5000);
+        var how = !process.HasExited ? "closed its output"
+            : process.ExitCode > 128 ? $"was killed by signal {process.ExitCode - 128}"
+            : $"exited with status {process.ExitCode}";
+        return new NativeEngineException($"the native driver {driver} {how} during '{Verb(command)}'{StderrTail()}");
+    }
+
+    string StderrTail()
+    {
+        Thread.Sleep(50); // let the last stderr lines arrive
+        lock (stderr)
+            return stderr.Length == 0 ? "" : ":\n" + stderr.ToString().TrimEnd();
+    }
+
+    NativeEngineException Protocol(string verb, string line) =>
+        new($"the native driver {driver} answered '{verb}' with '{line}', which SIM-PROTOCOL.md does not allow");
+
+    static string Verb(string command) => command.Split(' ', 2)[0];
+
+    static int Hex(string s) => int.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    static ImmutableArray<GuestWrite> Writes(string answer) =>
+        [.. answer.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w =>
+        {
+            var plus = w.IndexOf('+');
+            return new GuestWrite(ulong.Parse(w.AsSpan(0, plus), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                                  ulong.Parse(w.AsSpan(plus + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        })];
+}

@@ -1,0 +1,68 @@
+/*
+ * What drivers/vhost/vhost.c and scsi.c give the request path the
+ * simulator's native engine runs (harness/native/sim.c): vhost_get_vq_desc()
+ * and its callees, vhost_add_used() and its callees, log_used(),
+ * vhost_log_write(), vhost_scsi_get_desc() and, from the series,
+ * vhost_scsi_copy_cmd_log(), vhost_scsi_copy_tmf_log() and
+ * vhost_scsi_log_write(), all compiled unchanged from a tree.
+ *
+ * Copied facts: the members of struct vhost_scsi_ctx, struct vhost_scsi,
+ * struct vhost_scsi_virtqueue and struct vhost_scsi_tmf those functions (and
+ * the simulator's glue) use, with scsi.c's types.  Before a driver is built
+ * from a tree, the harness checks each against the tree's own definition
+ * (Simulator/RequestPathSources.cs): same name, same type.
+ *
+ * Customised: the structs hold only those members, so their sizes and
+ * layouts are not the kernel's; nothing under test depends on either.
+ *
+ * Stubs (request_path.c):
+ * - vhost_iotlb_itree_first(): a walk of the iotlb's map list in address
+ *   order instead of drivers/vhost/iotlb.c's interval tree; same answer
+ *   (the first map overlapping [start, last]) for the few maps a device has.
+ * - vhost_iotlb_miss(): static in vhost.c; vhost-scsi has no IOTLB
+ *   (vq->iotlb and dev->iotlb are NULL), so translate_desc() returns
+ *   -EFAULT on a miss and never calls it; the stub aborts if it is reached.
+ * - vhost_enable_notify() / vhost_disable_notify(): the glue only asks
+ *   vhost_scsi_get_desc() for a request it has posted, so the "nothing new"
+ *   branch that re-enables notification is never taken; they do nothing and
+ *   report no new buffers.
+ */
+#ifndef VL_SHIM_SCSI_REQUEST_ENV_H
+#define VL_SHIM_SCSI_REQUEST_ENV_H
+
+#include <asm/rwonce.h>
+#include <linux/array_size.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "scsi_env.h"
+
+int vhost_iotlb_miss(struct vhost_virtqueue *vq, u64 iova, int access);
+
+/* ---- copied facts ----------------------------------------------------- */
+
+struct vhost_scsi_virtqueue {
+	struct vhost_virtqueue vq;
+};
+
+struct vhost_scsi {
+	struct vhost_dev dev;
+	struct vhost_scsi_virtqueue *vqs;
+};
+
+struct vhost_scsi_ctx {
+	int head;
+	unsigned int out, in;
+	size_t req_size, rsp_size;
+	size_t out_size, in_size;
+	u8 *target, *lunp;
+	void *req;
+	struct iov_iter out_iter;
+};
+
+struct vhost_scsi_tmf {
+	struct vhost_log *tmf_log;
+	unsigned int tmf_log_num;
+};
+
+#endif
