@@ -46,19 +46,14 @@ public static class ChainsCommand
                 label += "+series";
             }
             CampaignReport report;
-            using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), dir, target.HeadersDir,
-                       Path.Combine(TreeCache.CacheRoot(repo), "native")))
+            try
             {
-                var last = DateTime.UtcNow;
-                report = ChainCampaign.Run(driver, label, r.GetValue(seed), n, new Progress(done =>
-                {
-                    if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
-                        return;
-                    last = DateTime.UtcNow;
-                    Console.Error.Write($"\rchains: {done}/{n}");
-                }));
-                if (!Console.IsErrorRedirected)
-                    Console.Error.Write("\r" + new string(' ', 40) + "\r");
+                report = Run(repo, dir, target.HeadersDir, label, r.GetValue(seed), n);
+            }
+            catch (InvalidOperationException e)
+            {
+                // The driver refused the layout the generator made: a harness bug, said plainly.
+                throw new UsageException($"chains ({label}): {e.Message}");
             }
             Print(report);
             if (jsonPath is not null)
@@ -66,6 +61,26 @@ public static class ChainsCommand
             return report.Passed ? 0 : 1;
         });
         return cmd;
+    }
+
+    static CampaignReport Run(string repo, string dir, string headersDir, string label, int seed, long n)
+    {
+        CampaignReport report;
+        using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), dir, headersDir,
+                   Path.Combine(TreeCache.CacheRoot(repo), "native")))
+        {
+            var last = DateTime.UtcNow;
+            report = ChainCampaign.Run(driver, label, seed, n, new Progress(done =>
+            {
+                if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
+                    return;
+                last = DateTime.UtcNow;
+                Console.Error.Write($"\rchains: {done}/{n}");
+            }));
+            if (!Console.IsErrorRedirected)
+                Console.Error.Write("\r" + new string(' ', 40) + "\r");
+        }
+        return report;
     }
 
     sealed class Progress(Action<long> report) : IProgress<long>

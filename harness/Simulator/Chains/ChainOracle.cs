@@ -33,7 +33,11 @@ public sealed record Expectation(string? Error, uint Out, uint In, ImmutableArra
 /// </list>
 /// vhost accepts an indirect descriptor in the middle of a ring chain (it
 /// continues with that descriptor's next), which the specification forbids
-/// the driver; the oracle accepts it too.
+/// the driver; the oracle accepts it too. vhost reads an indirect table in
+/// order and uses next only to see whether the chain goes on; the oracle
+/// follows next. The two agree on the tables the generator writes (entry i
+/// chains to i + 1, or the last one back into the table), and tables whose
+/// next skips around are not generated: that difference is not exercised.
 /// </summary>
 public static class ChainOracle
 {

@@ -117,9 +117,9 @@ public sealed class ChainsDriver : IDisposable
                     input.Write(cases[i].ToLine() + "\n");
                 input.Flush();
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                // The driver died; the reader finds out which case.
+                // The driver died or was killed; the reader finds out which case.
             }
         });
         var deadline = Stopwatch.StartNew();
