@@ -80,6 +80,16 @@ public sealed class ChainsTests
     }
 
     [Test]
+    public void TranslateDescWithoutTheIovSizeBoundIsCaughtByTheGuard()
+    {
+        var tree = BrokenTree("chains-nobound", "static int translate_desc(", "if (unlikely(ret >= iov_size))", "if (0)");
+        var report = Campaign(tree);
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").InvariantHolds, Is.False);
+        Assert.That(report.Findings.Any(f => f.Kind == "invariant" && f.Detail.Contains("past iov_size", StringComparison.Ordinal)), Is.True,
+            "iovecs written past the caller's array");
+    }
+
+    [Test]
     public void ACrashingTreeIsReportedWithItsInputAndTheCampaignGoesOn()
     {
         var tree = BrokenTree("chains-trap", "static int get_indirect(", "return -E2BIG;", "__builtin_trap();");
