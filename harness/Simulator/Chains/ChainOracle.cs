@@ -4,7 +4,8 @@ namespace VhostLog.Simulator.Chains;
 
 /// <summary>What the oracle expects of one call: an error, or the split and the log.</summary>
 /// <param name="Error">why the chain must be refused (null: it is valid)</param>
-public sealed record Expectation(string? Error, uint Out, uint In, ImmutableArray<LogEntry> Log);
+/// <param name="Lenient">for a valid chain, what in it the specification forbids the driver but vhost accepts (null: nothing)</param>
+public sealed record Expectation(string? Error, uint Out, uint In, ImmutableArray<LogEntry> Log, string? Lenient = null);
 
 /// <summary>
 /// Our reading of what vhost_get_vq_desc() must do with a chain, written
@@ -48,6 +49,9 @@ public static class ChainOracle
         readonly Dictionary<ulong, Desc> ring = [];
         readonly Dictionary<ulong, Desc> guest = [];
         public uint Out, In;
+        /// <summary>Whether a writable descriptor came before, iovecs or not (the specification's order).</summary>
+        public bool SawWrite;
+        public string? Lenient;
         public readonly ImmutableArray<LogEntry>.Builder Log = ImmutableArray.CreateBuilder<LogEntry>();
 
         public void Load()
@@ -90,6 +94,7 @@ public static class ChainOracle
             }
             if (d.Write)
             {
+                SawWrite = true;
                 In += pieces;
                 if (pieces > 0)
                     Log.Add(new LogEntry(d.Addr, d.Len));
@@ -98,6 +103,8 @@ public static class ChainOracle
             {
                 if (In > 0)
                     return "readable buffer after writable ones";
+                if (SawWrite)
+                    Lenient ??= "readable descriptor after a zero-length writable one";
                 Out += pieces;
             }
             return null;
@@ -147,7 +154,7 @@ public static class ChainOracle
         var w = new Walk(c);
         w.Load();
         var error = Run(c, w);
-        return error is null ? new Expectation(null, w.Out, w.In, c.Log ? w.Log.ToImmutable() : [])
+        return error is null ? new Expectation(null, w.Out, w.In, c.Log ? w.Log.ToImmutable() : [], w.Lenient)
                              : new Expectation(error, 0, 0, []);
     }
 
@@ -161,6 +168,8 @@ public static class ChainOracle
             if (!seen.Add(i))
                 return "loop in the ring";
             var d = w.RingDesc(i);
+            if (d.Indirect && d.HasNext)
+                w.Lenient ??= "indirect descriptor with NEXT (the chain goes on in the ring)";
             if ((d.Indirect ? w.Table(d) : w.Buffer(d)) is { } why)
                 return why;
             if (!d.HasNext)
