@@ -326,10 +326,9 @@ public sealed class ChainGenerator(int seed)
                     b.Sizes();
                     var items = b.Buffers(0, b.R.Next(1, 6));
                     b.RingFor(items.Count);
-                    var slots = b.Ring(items);
+                    b.Ring(items);
                     var last = b.Runs.FindLastIndex(r => r.Kind == RunKind.Ring);
                     b.Runs[last] = b.Runs[last] with { Flags = (ushort)(b.Runs[last].Flags | Desc.FNext), Next = (ushort)b.R.Next((int)b.Num, 65536) };
-                    _ = slots;
                     break;
                 }
             default:
