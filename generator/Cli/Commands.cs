@@ -24,6 +24,7 @@ public static class Commands
         root.Subcommands.Add(MutantsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(ChainsCommand.Create());
         root.Subcommands.Add(TranslateCommand());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

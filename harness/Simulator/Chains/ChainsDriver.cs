@@ -1,0 +1,217 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Simulator.Chains;
+
+/// <summary>A case the driver did not answer: it died or hung on it.</summary>
+public sealed record DriverFailure(ChainCase Case, string What);
+
+/// <summary>
+/// harness/native/chains.c built from a tree's descriptor collection,
+/// spoken to in batches (CHAINS-PROTOCOL.md): a batch of case lines is
+/// written while the answers are read, so the pipe never idles. A driver
+/// that dies or hangs is replaced; the case it was on is reported with its
+/// input line and the rest of the batch runs on the new driver.
+/// </summary>
+public sealed class ChainsDriver : IDisposable
+{
+    /// <summary>A whole batch may take this long (a case takes microseconds).</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    readonly string driver;
+    Process process = null!;
+    readonly StringBuilder stderr = new();
+
+    ChainsDriver(string driver)
+    {
+        this.driver = driver;
+        Launch();
+    }
+
+    public static ChainsDriver Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot) =>
+        new(Build(harnessDirectory, RequestPathSources.DescriptorPathFromTree(treeDir, headersDir), buildRoot));
+
+    /// <summary>Builds chains.c around the source with make (chains.mk), in a folder named by a hash of the functions and the tree.</summary>
+    public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            source.FunctionsC + "\n" + Path.GetFullPath(source.Tree))))[..16];
+        var dir = Path.Combine(buildRoot, $"chains-{key}");
+        Directory.CreateDirectory(dir);
+        var functions = Path.Combine(dir, "functions.c");
+        if (!File.Exists(functions) || File.ReadAllText(functions) != source.FunctionsC)
+            File.WriteAllText(functions, source.FunctionsC);
+        var exe = Path.Combine(dir, "chains-driver");
+        var run = ProcessRunner.Run("make", ["-s", "-f", Path.Combine(harnessDirectory, "native", "chains.mk"),
+            "TREE=" + Path.GetFullPath(source.Tree), "FUNCS=" + functions, "OUT=" + exe], dir, timeout: TimeSpan.FromMinutes(5));
+        if (!run.Ok || !File.Exists(exe))
+            throw new UsageException($"the descriptor collection of {source.Tree} does not compile against the shim " +
+                                     $"(make -f harness/native/chains.mk):\n{run.Output}");
+        return exe;
+    }
+
+    void Launch()
+    {
+        var psi = new ProcessStartInfo(driver)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["LC_ALL"] = "C";
+        lock (stderr)
+            stderr.Clear();
+        process = Process.Start(psi) ?? throw new UsageException($"could not start the chains driver {driver}");
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (stderr)
+                    stderr.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+        process.StandardInput.AutoFlush = false;
+        process.StandardInput.Write(GuestMemory.StartLine() + "\n");
+        process.StandardInput.Flush();
+        var answer = process.StandardOutput.ReadLine();
+        if (answer != "ok")
+            throw new InvalidOperationException($"the chains driver {driver} refused the guest memory map: {answer ?? "(no answer)"}{Tail()}");
+    }
+
+    /// <summary>
+    /// Runs the cases; answers are in case order, null for a case the
+    /// driver died or hung on (listed in <paramref name="failures"/>).
+    /// </summary>
+    public ImmutableArray<ChainResult?> Run(IReadOnlyList<ChainCase> cases, List<DriverFailure> failures)
+    {
+        var results = new ChainResult?[cases.Count];
+        var from = 0;
+        while (from < cases.Count)
+        {
+            var done = RunFrom(cases, from, results);
+            if (done == cases.Count)
+                break;
+            // Case `done` is where the driver stopped answering.
+            var what = DescribeStop();
+            failures.Add(new DriverFailure(cases[done], what));
+            Kill();
+            Launch();
+            from = done + 1;
+        }
+        return [.. results];
+    }
+
+    /// <summary>Sends cases[from..] and reads answers; returns how many cases (from 0) are answered.</summary>
+    int RunFrom(IReadOnlyList<ChainCase> cases, int from, ChainResult?[] results)
+    {
+        var input = process.StandardInput;
+        var writer = Task.Run(() =>
+        {
+            try
+            {
+                for (var i = from; i < cases.Count; i++)
+                    input.Write(cases[i].ToLine() + "\n");
+                input.Flush();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The driver died or was killed; the reader finds out which case.
+            }
+        });
+        var deadline = Stopwatch.StartNew();
+        for (var i = from; i < cases.Count; i++)
+        {
+            var read = process.StandardOutput.ReadLineAsync();
+            var left = BatchTimeout - deadline.Elapsed;
+            if (left <= TimeSpan.Zero || !read.Wait(left))
+            {
+                hung = true;
+                return i;
+            }
+            var line = read.Result;
+            if (line is null)
+                return i;
+            results[i] = Parse(cases[i], line);
+        }
+        writer.Wait();
+        return cases.Count;
+    }
+
+    bool hung;
+
+    string DescribeStop()
+    {
+        if (hung)
+        {
+            hung = false;
+            return $"no answer within {BatchTimeout.TotalSeconds} s (hung){Tail()}";
+        }
+        process.WaitForExit(5000);
+        var how = !process.HasExited ? "closed its output"
+            : process.ExitCode > 128 ? $"killed by signal {process.ExitCode - 128}"
+            : process.ExitCode < 0 ? $"killed by signal {-process.ExitCode}"
+            : $"exited with status {process.ExitCode}";
+        return how + Tail();
+    }
+
+    ChainResult Parse(ChainCase c, string line)
+    {
+        if (line.StartsWith("err ", StringComparison.Ordinal))
+            throw new InvalidOperationException($"the chains driver refused case {c.Id:x} ({c.Category}): {line[4..]}\n  input: {c.ToLine()}");
+        var f = line.Split(' ');
+        if (f.Length < 8 || f[0] != "ok" || long.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) != c.Id)
+            throw new InvalidOperationException($"the chains driver {driver} answered case {c.Id:x} with '{line}', which CHAINS-PROTOCOL.md does not allow");
+        uint U(int i) => uint.Parse(f[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var entries = f.Skip(8).Select(e =>
+        {
+            var plus = e.IndexOf('+');
+            return new LogEntry(ulong.Parse(e.AsSpan(0, plus), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                                ulong.Parse(e.AsSpan(plus + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        }).ToImmutableArray();
+        return new ChainResult(unchecked((int)U(2)), U(3), U(4), U(5), U(6), U(7), entries);
+    }
+
+    string Tail()
+    {
+        Thread.Sleep(50);
+        lock (stderr)
+            return stderr.Length == 0 ? "" : ": " + stderr.ToString().Trim();
+    }
+
+    void Kill()
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill();
+            process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.StandardInput.Write("quit\n");
+                process.StandardInput.Flush();
+                process.StandardInput.Close();
+                if (!process.WaitForExit(5000))
+                    process.Kill();
+            }
+        }
+        catch (IOException)
+        {
+        }
+        process.Dispose();
+    }
+}

@@ -1,0 +1,163 @@
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.KernelTree;
+using VhostLog.Simulator;
+using VhostLog.Simulator.Chains;
+
+namespace VhostLog.Tests.Chains;
+
+/// <summary>
+/// vhostlog chains: the pristine tree's descriptor collection keeps
+/// log_num &lt;= in_num &lt;= iov_limit and agrees with the oracle; copies of
+/// the tree broken the ways the bound could break are caught.
+/// </summary>
+public sealed class ChainsTests
+{
+    const int Cases = 4000;
+
+    // Broken trees are fresh temporary copies: their drivers are built apart from the CLI's cache.
+    static readonly Lazy<string> Builds = new(() => Repo.TempDir("chains-builds"));
+
+    static string Harness => Path.Combine(Repo.Root, "harness");
+
+    static CampaignReport Campaign(string tree, int seed = 1, int cases = Cases, TimeSpan? timeout = null)
+    {
+        using var driver = ChainsDriver.Start(Harness, tree, DefaultTree.Debian612.HeadersDir, Builds.Value);
+        if (timeout is { } t)
+            driver.BatchTimeout = t;
+        return ChainCampaign.Run(driver, tree, seed, cases);
+    }
+
+    /// <summary>A copy of the pristine tree's vhost files with one edit to vhost.c, made inside the function named.</summary>
+    static string BrokenTree(string name, string function, string find, string replace)
+    {
+        var tree = PatchedTree.Create(Repo.DefaultTreeDir, [], Repo.TempDir(name));
+        var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
+        var text = File.ReadAllText(vhost);
+        var fn = text.IndexOf(function, StringComparison.Ordinal);
+        Assert.That(fn, Is.GreaterThanOrEqualTo(0), $"{function} is in vhost.c");
+        var at = text.IndexOf(find, fn, StringComparison.Ordinal);
+        Assert.That(at, Is.GreaterThan(fn), $"the edit's anchor is in {function}");
+        File.WriteAllText(vhost, text[..at] + replace + text[(at + find.Length)..]);
+        return tree;
+    }
+
+    [Test]
+    public void ThePristineTreeKeepsTheBoundAndAgreesWithTheOracle()
+    {
+        var report = Campaign(Repo.DefaultTreeDir);
+        foreach (var f in report.Findings.Take(5))
+            TestContext.Out.WriteLine($"{f.Kind} {f.Category} {f.Detail}\n  {f.Input}");
+        Assert.That(report.Passed, Is.True, "no violation, disagreement or crash");
+        Assert.That(report.Categories.All(c => c.Cases == Cases / ChainGenerator.Categories.Length), Is.True, "every category is tried");
+        Assert.That(report.MaxLogNum, Is.GreaterThan(0).And.LessThanOrEqualTo(ChainGenerator.NetIovLimit), "the largest log_num seen");
+        // Over-long chains reach the bound itself: a full iov of writable buffers.
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo(ChainGenerator.UioMaxIov));
+        foreach (var bad in new[] { "indirect-bad-size", "nested-indirect", "loop", "unmapped" })
+            Assert.That(report.Categories.Single(c => c.Category == bad).Valid, Is.Zero, $"{bad}: the kernel refuses every chain");
+    }
+
+    [Test]
+    public void GetIndirectThatForgetsToCountLogEntriesDisagreesWithTheOracle()
+    {
+        var tree = BrokenTree("chains-nocount", "static int get_indirect(", "\t\t\t\t++*log_num;\n", "");
+        var report = Campaign(tree);
+        Assert.That(report.Passed, Is.False);
+        Assert.That(report.Categories.Single(c => c.Category == "indirect").Disagreements, Is.GreaterThan(0));
+        Assert.That(report.Findings.Any(f => f.Kind == "oracle" && f.Detail.Contains("log_num", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
+    public void LoggingZeroLengthWriteDescriptorsBreaksTheBound()
+    {
+        // CVE-2019-14835's shape: a log entry for every writable descriptor, iovecs or not.
+        var tree = BrokenTree("chains-zerolog", "static int get_indirect(", "if (unlikely(log && ret))", "if (unlikely(log))");
+        var report = Campaign(tree);
+        var zero = report.Categories.Single(c => c.Category == "zero-length");
+        Assert.That(zero.InvariantHolds, Is.False, "log_num passes in_num, then iov_limit");
+        Assert.That(report.Findings.Any(f => f.Kind == "invariant" && f.Detail.Contains("past iov_limit", StringComparison.Ordinal)), Is.True,
+            "the log array overflows into the guard");
+    }
+
+    [Test]
+    public void TranslateDescWithoutTheIovSizeBoundIsCaughtByTheGuard()
+    {
+        var tree = BrokenTree("chains-nobound", "static int translate_desc(", "if (unlikely(ret >= iov_size))", "if (0)");
+        var report = Campaign(tree);
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").InvariantHolds, Is.False);
+        Assert.That(report.Findings.Any(f => f.Kind == "invariant" && f.Detail.Contains("past iov_size", StringComparison.Ordinal)), Is.True,
+            "iovecs written past the caller's array");
+    }
+
+    [Test]
+    public void ACrashingTreeIsReportedWithItsInputAndTheCampaignGoesOn()
+    {
+        var tree = BrokenTree("chains-trap", "static int get_indirect(", "return -E2BIG;", "__builtin_trap();");
+        var report = Campaign(tree, cases: 1000);
+        var bad = report.Categories.Single(c => c.Category == "indirect-bad-size");
+        Assert.That(bad.Crashes, Is.GreaterThan(0));
+        Assert.That(report.Categories.Sum(c => c.Cases), Is.EqualTo(1000), "every case is accounted for");
+        var crash = report.Findings.First(f => f.Kind == "crash");
+        Assert.That(crash.Detail, Does.Contain("signal"));
+        Assert.That(crash.Input, Does.StartWith("case "));
+    }
+
+    [Test]
+    public void AHangingTreeIsKilledAndReported()
+    {
+        var tree = BrokenTree("chains-hang", "static int get_indirect(", "return -E2BIG;", "for (;;) barrier();");
+        // About one bad-size case in seven asks for more than 65536 entries; each hang costs the timeout.
+        var report = Campaign(tree, cases: 150, timeout: TimeSpan.FromSeconds(1));
+        Assert.That(report.Crashes, Is.GreaterThan(0));
+        Assert.That(report.Findings.First(f => f.Kind == "crash").Detail, Does.Contain("hung"));
+    }
+
+    [Test]
+    public void TheOracleAndTheChecksCatchAWrongAnswer()
+    {
+        // Two writable buffers in the first large map, straight in the ring.
+        var c = new ChainCase(0, "direct", 4, 16, 16, true, 1,
+        [
+            DescRun.One(RunKind.Ring, 1, 0x100_0000, 0x100, Desc.FWrite | Desc.FNext, 3),
+            DescRun.One(RunKind.Ring, 3, 0x200_0000, 0x0, Desc.FWrite | Desc.FNext, 2),
+            DescRun.One(RunKind.Ring, 2, GuestMemory.Seam - 0x10, 0x20, Desc.FWrite),
+        ]);
+        var e = ChainOracle.Expect(c);
+        Assert.That(e.Error, Is.Null);
+        Assert.That((e.Out, e.In), Is.EqualTo((0u, 3u)), "the seam splits the last buffer in two; the empty one gives none");
+        Assert.That(e.Log, Is.EqualTo(new[] { new LogEntry(0x100_0000, 0x100), new LogEntry(GuestMemory.Seam - 0x10, 0x20) }));
+        var right = new ChainResult(1, 0, 3, 2, 0, 0, e.Log);
+        Assert.That(ChainCampaign.Judge(c, right), Is.EqualTo((new List<string>(), new List<string>())).Using(new JudgeComparer()));
+        var tooMany = right with { LogNum = 4, Entries = [.. e.Log, new LogEntry(0x200_0000, 0), new LogEntry(0, 0)] };
+        Assert.That(ChainCampaign.Judge(c, tooMany).Violations, Has.Some.Contains("does not hold"));
+        var guard = right with { LogGuardTouched = 1 };
+        Assert.That(ChainCampaign.Judge(c, guard).Violations, Has.Some.Contains("past iov_limit"));
+        var refused = right with { Ret = -22 };
+        Assert.That(ChainCampaign.Judge(c, refused).Disagreements, Is.Not.Empty);
+        // A readable buffer after a writable one is refused.
+        var order = c with { Runs = [DescRun.One(RunKind.Ring, 1, 0x100_0000, 0x100, Desc.FWrite | Desc.FNext, 3), DescRun.One(RunKind.Ring, 3, 0x200_0000, 0x10, 0)] };
+        Assert.That(ChainOracle.Expect(order).Error, Does.Contain("readable"));
+    }
+
+    sealed class JudgeComparer : IEqualityComparer<(List<string>, List<string>)>
+    {
+        public bool Equals((List<string>, List<string>) x, (List<string>, List<string>) y) => x.Item1.SequenceEqual(y.Item1) && x.Item2.SequenceEqual(y.Item2);
+        public int GetHashCode((List<string>, List<string>) obj) => 0;
+    }
+
+    [Test]
+    public void BadInputExitsWith2()
+    {
+        Assert.That(Commands.Run(["chains", "--cases", "0"]), Is.EqualTo(2));
+        Assert.That(Commands.Run(["chains", "--tree", "/nonexistent/tree", "--cases", "10"]), Is.EqualTo(2));
+        Assert.That(Commands.Run(["chains", "--cases", "10", "--json", "/nonexistent/dir/r.json"]), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void TheCliRunsThePristineTreeAndWritesJson()
+    {
+        var json = Path.Combine(Repo.TempDir("chains-cli"), "r.json");
+        Assert.That(Commands.Run(["chains", "--cases", "500", "--seed", "3", "--json", json]), Is.EqualTo(0));
+        Assert.That(File.ReadAllText(json), Does.Contain("\"max_log_num\""));
+    }
+}
