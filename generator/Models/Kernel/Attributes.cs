@@ -71,3 +71,12 @@ public sealed class CFormAttribute(string template) : Attribute
 {
     public string Template { get; } = template;
 }
+
+/// <summary>
+/// A union declared inside a function (union { struct a x; struct b y; }
+/// rsp;): the C# struct lays every member at offset 0, so writing one member
+/// and reading the bytes of the whole means the same as in C. Only locals
+/// may have such a type; C names no union type to pass around.
+/// </summary>
+[AttributeUsage(AttributeTargets.Struct)]
+public sealed class AnonymousUnionAttribute : Attribute;
