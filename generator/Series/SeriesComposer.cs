@@ -24,10 +24,14 @@ public sealed record SplicedFunction(string File, string Name);
 
 public sealed record EmittedPatch(int Number, string FileName, string Subject, ImmutableArray<SplicedFunction> Functions);
 
+/// <summary>A patch the tree has no use for, and why (for the cover letter).</summary>
+public sealed record SkippedPatch(PatchDefinition Patch, string Why);
+
 public sealed record GenerateResult(
     string SeriesDir,
     ImmutableArray<EmittedPatch> Patches,
-    ImmutableArray<PatchDefinition> Present);
+    ImmutableArray<PatchDefinition> Present,
+    ImmutableArray<SkippedPatch> NotApplicable = default);
 
 /// <summary>
 /// Splices the generated functions of each patch's model state into a
@@ -53,29 +57,48 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
 
             var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
             var present = ImmutableArray.CreateBuilder<PatchDefinition>();
+            var notApplicable = ImmutableArray.CreateBuilder<SkippedPatch>();
             var selected = series.Selected(request.OptIn ?? []);
             foreach (var patch in selected)
             {
-                if (patch.Probe is { } probe)
+                if (NotApplicableReason(repo, request.Tree, patch) is { } why)
                 {
-                    // Detected, not generated: present, or the tree is not a target yet.
-                    progress?.Report($"patch {patch.Number}: probing {probe.Cocci}");
-                    if (!Probe(repo, probe, patch))
-                        throw new UsageException(
-                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
-                            $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it yet: " +
-                            "apply the upstream fix to the tree first, or target a tree that has it");
-                    present.Add(patch);
+                    progress?.Report($"patch {patch.Number}: not applicable ({why})");
+                    notApplicable.Add(new SkippedPatch(patch, why));
                     continue;
                 }
-                if (patch.State is null)
-                    throw new UsageException($"patch {patch.Number} in templates/series.json has neither a model state nor a probe");
-                progress?.Report($"patch {patch.Number}: {patch.State}");
-                var changes = translation.Changes(patch.State);
+                if (patch.Probe is { } probe)
+                {
+                    // A fix the tree may carry already (a stable backport): the
+                    // probe decides, since the tree's form of it need not be ours.
+                    progress?.Report($"patch {patch.Number}: probing {probe.Cocci}");
+                    if (Probe(repo, probe, patch))
+                    {
+                        present.Add(patch);
+                        continue;
+                    }
+                    if (patch.State is null && patch.Glue.IsEmpty)
+                        throw new UsageException(
+                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
+                            $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it: " +
+                            "apply the upstream fix to the tree first, or target a tree that has it");
+                }
+                if (patch.State is null && patch.Glue.IsEmpty)
+                    throw new UsageException($"patch {patch.Number} in templates/series.json has neither a model state, glue nor a probe");
+                progress?.Report($"patch {patch.Number}: {patch.State ?? "glue only"}");
+                var changes = patch.State is null ? [] : translation.Changes(patch.State);
                 if (changes.IsEmpty && patch.Glue.IsEmpty)
                     throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function and the patch has no glue");
                 var spliced = Splice(repo, request.Tree, changes, patch);
                 var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch) | any);
+                if (patch.Probe is { } check && !Probe(repo, check, patch))
+                    // The probe said the fix is missing; what was generated
+                    // must now carry it, or the tree's shape is one the
+                    // models and glue do not fit.
+                    throw new UsageException(
+                        $"patch {patch.Number}: {request.Tree.Dir} lacks the fix and the generated change does not make " +
+                        $"{check.File} match {check.Cocci} (functions: {string.Join(", ", changes.Select(c => c.Name + "()").DefaultIfEmpty("none"))}; " +
+                        $"glue: {string.Join(", ", patch.Glue.Select(g => g.Cocci).DefaultIfEmpty("none"))}); this tree is not a supported target");
                 if (!spliced && !glued)
                 {
                     present.Add(patch);
@@ -106,7 +129,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
             var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
             var leftOut = series.Patches.Except(selected).ToImmutableArray();
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), changelog, leftOut));
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), notApplicable.ToImmutable(),
+                changelog, leftOut));
             var patches = files.Where(f => f != cover).ToList();
             AddRecipients(request, cover, patches, progress);
             foreach (var f in files)
@@ -114,7 +138,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
 
             ReplaceAtomically(staging, request.OutDir, request.Version);
-            return new GenerateResult(request.OutDir, result, present.ToImmutable());
+            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable());
         }
         finally
         {
@@ -152,10 +176,29 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         File.WriteAllText(cover, all.AddTo(File.ReadAllText(cover)));
     }
 
+    /// <summary>Why the patch does not apply to this tree at all, or null when it does.</summary>
+    string? NotApplicableReason(string repo, TargetTree tree, PatchDefinition patch)
+    {
+        foreach (var when in patch.NotApplicable.IsDefault ? [] : patch.NotApplicable)
+        {
+            var path = Path.Combine(repo, when.File);
+            if (!File.Exists(path))
+                throw new UsageException($"patch {patch.Number}: {when.File} is missing from {tree.Dir}");
+            if (when.AbsentFunction is { } name
+                && CFile.FunctionDefinitions(path, CParseOptions.ForKernelTree(repo, tree.HeadersDir)).All(e => e.Name != name))
+                return $"{when.File} has no {name}(): {when.Why}";
+            if (when.Cocci is { } cocci && Probe(repo, new GlueStep(when.File, cocci), patch))
+                return when.Why;
+        }
+        return null;
+    }
+
     /// <summary>Replaces each changed function; false when the tree already has them all as generated.</summary>
     bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
     {
         // The functions as the state before this patch has them: the base of the merge.
+        if (changes.IsEmpty)
+            return false;
         var parent = translation.ParentState(patch.State!);
         var before = parent is null
             ? new Dictionary<string, CFunction>()
@@ -211,6 +254,23 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             File.WriteAllBytes(path, output.ToArray());
         }
         return changedAny;
+    }
+
+    /// <summary>A cover letter list item wrapped at 72 columns, continuation lines indented.</summary>
+    static string Indented(string text)
+    {
+        var lines = new StringBuilder();
+        var line = "  ";
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Trim().Length > 0 && line.Length + 1 + word.Length > 72)
+            {
+                lines.Append(line.TrimEnd()).Append('\n');
+                line = "    ";
+            }
+            line += (line.Trim().Length > 0 ? " " : "") + word;
+        }
+        return lines.Append(line.TrimEnd()).Append('\n').ToString();
     }
 
     static string VersionPrefix(int version) => version == 1 ? "" : $"v{version}-";
@@ -308,8 +368,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes,
-        ImmutableArray<PatchDefinition> leftOut)
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present,
+        ImmutableArray<SkippedPatch> notApplicable, string? changes, ImmutableArray<PatchDefinition> leftOut)
     {
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
         if (changes is not null)
@@ -320,6 +380,13 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             blurb.Append("\n\nAlready present in this tree, not repeated here:\n");
             foreach (var p in present)
                 blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
+        }
+        if (notApplicable.Length > 0)
+        {
+            var sofar = blurb.ToString().TrimEnd();
+            blurb.Clear().Append(sofar).Append("\n\nNot applicable to this tree, left out:\n");
+            foreach (var (p, why) in notApplicable)
+                blurb.Append(Indented($"patch {p.Number} ({series.CommitMessage(p, "").Split('\n')[0]}): {why}"));
         }
         foreach (var p in leftOut)
         {
