@@ -216,12 +216,12 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             {
                 var generated = Encoding.UTF8.GetBytes(f.Text.TrimEnd('\n'));
                 var extent = extents.FirstOrDefault(e => e.Name == f.Name);
-                if (extent is null && f.Ir.InsertAfter is { } anchor)
+                if (extent is null && !f.Ir.InsertAfter.IsEmpty)
                 {
                     // A function the patch adds goes after its anchor.
-                    var after = extents.FirstOrDefault(e => e.Name == anchor)
+                    var after = f.Ir.InsertAfter.Select(a => extents.FirstOrDefault(e => e.Name == a)).FirstOrDefault(e => e is not null)
                         ?? throw new UsageException(
-                            $"patch {patch.Number}: function {anchor}() not found in {group.Key} of {tree.Dir} " +
+                            $"patch {patch.Number}: function {string.Join("() or ", f.Ir.InsertAfter)}() not found in {group.Key} of {tree.Dir} " +
                             $"(the anchor {f.Name}() is inserted after); this tree is not a supported target");
                     edits.Add((after.EndOffset, after.EndOffset, [.. "\n\n"u8, .. generated]));
                     continue;

@@ -37,12 +37,15 @@ public sealed class EmbeddedAttribute : Attribute;
 
 /// <summary>
 /// Where a function that a patch adds goes in the C file: right after the
-/// named function.
+/// named function, or after the first of orElse the file has (older trees
+/// lack some functions; each candidate must still come before every use).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class InsertAfterAttribute(string function) : Attribute
+public sealed class InsertAfterAttribute(string function, params string[] orElse) : Attribute
 {
     public string Function { get; } = function;
+
+    public IReadOnlyList<string> OrElse { get; } = orElse;
 }
 
 /// <summary>

@@ -82,4 +82,4 @@ public sealed record IrFunction(
     ImmutableArray<string> Externs,
     string ModelFile,
     int ModelLine,
-    string? InsertAfter);
+    ImmutableArray<string> InsertAfter);

@@ -94,8 +94,18 @@ public sealed class ModelLowering
             externs.Order(StringComparer.Ordinal).ToImmutableArray(),
             file,
             Line(syntax.Identifier),
-            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InsertAfterAttribute)
-                ?.ConstructorArguments[0].Value as string);
+            InsertAfterCandidates(method));
+    }
+
+    static ImmutableArray<string> InsertAfterCandidates(IMethodSymbol method)
+    {
+        var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InsertAfterAttribute);
+        if (attribute is null)
+            return [];
+        var orElse = attribute.ConstructorArguments.Length > 1 && !attribute.ConstructorArguments[1].IsNull
+            ? attribute.ConstructorArguments[1].Values.Select(v => (string)v.Value!)
+            : [];
+        return [(string)attribute.ConstructorArguments[0].Value!, .. orElse];
     }
 
     /// <summary>Models of drivers/vhost/X.c live in a folder named X.</summary>
