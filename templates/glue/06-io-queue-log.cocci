@@ -98,6 +98,28 @@
  	...>
  }
 
+// Trees without vhost_scsi_send_status() (6.1) answer only BAD TARGET.
+// (error_paths_log counts as matched even where it changed nothing, since
+// <... ...> may match no occurrence, so the test is on the call itself.)
+@ sends_status @
+expression list args;
+@@
+ vhost_scsi_send_status(args)
+
+@ bad_target_logs depends on !sends_status @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+ 	if (ret == -ENXIO)
+ 		break;
+ 	else if (ret == -EIO)
+ 		vhost_scsi_send_bad_target(vs, vq, &vc, TYPE_IO_CMD);
++	if (ret == -EIO)
++		vhost_scsi_log_write(vq, vq_log, log_num);
+ 	...>
+ }
+
 @ destroy_frees_logs @
 @@
  vhost_scsi_destroy_vq_cmds(...)
