@@ -118,7 +118,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var formatPatch = new List<string>
             {
                 "format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
-                $"--subject-prefix={request.SubjectPrefix ?? series.SubjectPrefix}", "-o", staging,
+                $"--subject-prefix={SubjectPrefix(request)}", "-o", staging,
             };
             var previous = request.Version > 1 ? ApplyPrevious(git, request) : null;
             if (previous is not null)
@@ -159,7 +159,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             progress?.Report($"{request.Tree.Dir} has no MAINTAINERS/get_maintainer.pl: the series has no To/Cc");
             return;
         }
-        var prefix = request.SubjectPrefix ?? series.SubjectPrefix;
+        var prefix = SubjectPrefix(request);
         var all = Recipients.None;
         var byFiles = new Dictionary<string, Recipients>(StringComparer.Ordinal);
         foreach (var patch in patches)
@@ -174,6 +174,20 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             File.WriteAllText(patch, r.AddTo(File.ReadAllText(patch)));
         }
         File.WriteAllText(cover, all.AddTo(File.ReadAllText(cover)));
+    }
+
+    /// <summary>
+    /// --subject-prefix, or the series' own with its stable branch (6.12.y)
+    /// made the tree's: a backport is posted for the branch it applies to.
+    /// </summary>
+    string SubjectPrefix(GenerateRequest request)
+    {
+        if (request.SubjectPrefix is { } given)
+            return given;
+        var version = System.Text.RegularExpressions.Regex.Match(request.Tree.Name, @"^linux-(\d+\.\d+)\b");
+        return version.Success
+            ? System.Text.RegularExpressions.Regex.Replace(series.SubjectPrefix, @"\b\d+\.\d+\.y\b", version.Groups[1].Value + ".y")
+            : series.SubjectPrefix;
     }
 
     /// <summary>Why the patch does not apply to this tree at all, or null when it does.</summary>
