@@ -90,7 +90,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                 if (changes.IsEmpty && patch.Glue.IsEmpty)
                     throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function and the patch has no glue");
                 var spliced = Splice(repo, request.Tree, changes, patch);
-                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch) | any);
+                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch, request.Tree) | any);
                 if (patch.Probe is { } check && !Probe(repo, check, patch))
                     // The probe said the fix is missing; what was generated
                     // must now carry it, or the tree's shape is one the
@@ -351,7 +351,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     bool Probe(string repo, GlueStep probe, PatchDefinition patch) =>
         RunSpatch(repo, probe, patch, ["--very-quiet"]).Contains("\n-", StringComparison.Ordinal);
 
-    string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode)
+    string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode, bool all = false)
     {
         var cocci = Path.Combine(series.TemplatesDir, step.Cocci);
         if (!File.Exists(cocci))
@@ -370,15 +370,28 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         }
         if (!r.Ok)
             throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {r.Output}");
-        return r.Stdout;
+        return all ? r.Output : r.Stdout;
     }
 
-    /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>
-    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch)
+    /// <summary>
+    /// Runs one Coccinelle semantic patch on its file in place; true when it
+    /// changed the file. Coccinelle applies the rules that match and skips
+    /// the others without a word, which leaves a patch half wired (it still
+    /// builds); so every rule that adds or removes code and whose
+    /// dependencies hold must have changed something, or the tree's shape
+    /// is one the glue does not fit. A rule meant for other trees says so
+    /// with "depends on".
+    /// </summary>
+    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch, TargetTree tree)
     {
         var target = Path.Combine(repo, glue.File);
         var before = File.Exists(target) ? File.ReadAllBytes(target) : [];
-        RunSpatch(repo, glue, patch, ["--very-quiet", "--no-show-diff", "--in-place"]);
+        var debug = RunSpatch(repo, glue, patch, ["--debug", "--no-show-diff", "--in-place"], all: true);
+        var missed = GlueRules.Missed(File.ReadAllLines(Path.Combine(series.TemplatesDir, glue.Cocci)), debug);
+        if (missed.Count > 0)
+            throw new UsageException(
+                $"patch {patch.Number}: {glue.Cocci} rule(s) {string.Join(", ", missed)} changed nothing in {glue.File} of {tree.Dir} " +
+                "(the code they attach to is not there in that shape); this tree is not a supported target");
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 

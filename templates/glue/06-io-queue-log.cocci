@@ -81,8 +81,15 @@
  	...>
  }
 
-// A request answered with BAD TARGET or TASK SET FULL wrote its response.
-@ error_paths_log @
+// Trees with vhost_scsi_send_status() answer BAD TARGET or TASK SET FULL
+// from the submission path, older ones (6.1) only BAD TARGET; either way
+// the request wrote its response, so it is logged.
+@ sends_status @
+expression list args;
+@@
+ vhost_scsi_send_status(args)
+
+@ error_paths_log depends on sends_status @
 @@
  vhost_scsi_handle_vq(...)
  {
@@ -97,14 +104,6 @@
 +		vhost_scsi_log_write(vq, vq_log, log_num);
  	...>
  }
-
-// Trees without vhost_scsi_send_status() (6.1) answer only BAD TARGET.
-// (error_paths_log counts as matched even where it changed nothing, since
-// <... ...> may match no occurrence, so the test is on the call itself.)
-@ sends_status @
-expression list args;
-@@
- vhost_scsi_send_status(args)
 
 @ bad_target_logs depends on !sends_status @
 @@

@@ -180,9 +180,51 @@ public sealed class SeriesTests
         var outDir = Path.Combine(Repo.TempDir("no-patch-1-shape-out"), "series");
         var e = Assert.Throws<UsageException>(() => Generate(
             new TargetTree(tree, "linux-test", "a tree without patch 1", DefaultTree.Debian612.HeadersDir), outDir))!;
-        Assert.That(e.Message, Does.StartWith("patch 1: ").And.Contain(tree).And.Contain("01-log-used-mutex.cocci")
-            .And.Contain("01-complete-work-mutex.cocci"));
+        Assert.That(e.Message, Does.StartWith("patch 1: glue/01-complete-work-mutex.cocci rule(s) ").And.Contain(tree)
+            .And.Contain("drivers/vhost/scsi.c"));
         Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
+    }
+
+    /// <summary>
+    /// A glue file whose rules fit the tree only in part would leave a
+    /// half-wired patch that still builds: here the TMF release neither
+    /// frees the TMF (6.12) nor pools it (6.1), so neither way of freeing
+    /// its log applies.
+    /// </summary>
+    [Test]
+    public void GlueThatFitsOnlyInPartFailsNamingTheRule()
+    {
+        var tree = CopyOfDefaultTree("glue-in-part");
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        var text = File.ReadAllText(scsi);
+        File.WriteAllText(scsi, text.Replace("\tkfree(tmf);\n\tvhost_scsi_put_inflight(inflight);", "\tkvfree(tmf);\n\tvhost_scsi_put_inflight(inflight);"));
+        Assert.That(File.ReadAllText(scsi), Is.Not.EqualTo(text));
+        var outDir = Path.Combine(Repo.TempDir("glue-in-part-out"), "series");
+        var e = Assert.Throws<UsageException>(() => Generate(
+            new TargetTree(tree, "linux-test", "a tree the glue fits in part", DefaultTree.Debian612.HeadersDir), outDir))!;
+        Assert.That(e.Message, Does.StartWith("patch 7: glue/07-ctl-queue-log.cocci rule(s) tmf_release_pools changed nothing")
+            .And.Contain(tree));
+        Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
+    }
+
+    [Test]
+    public void GlueRulesThatChangedNothingAreFoundFromSpatchDebugOutput()
+    {
+        string[] cocci =
+        [
+            "@ context_only @", "@@", " f(...)", "",
+            "@ adds depends on context_only @", "@@", " f(...) {", "+ g();", " }", "",
+            "@@", "@@", "- h();", "",
+            "@ script:python s @", "x;", "@@", "coccinelle.x = \"-y\"",
+        ];
+        Assert.That(GlueRules.Transforming(cocci), Is.EqualTo(new[] { "adds", "rule starting on line 11" }));
+        var debug = string.Join('\n',
+            "dependencies for rule context_only satisfied:", "     transformation info is empty",
+            "dependencies for rule adds satisfied:", "     transformation info returned:",
+            "dependencies for rule rule starting on line 11 satisfied:", "     transformation info is empty");
+        Assert.That(GlueRules.Missed(cocci, debug), Is.EqualTo(new[] { "rule starting on line 11" }));
+        Assert.That(GlueRules.Missed(cocci, debug.Replace("adds satisfied", "adds not satisfied")
+            .Replace("line 11 satisfied:\n     transformation info is empty", "line 11 satisfied:\n     transformation info returned:")), Is.Empty);
     }
 
     /// <summary>
