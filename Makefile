@@ -5,7 +5,9 @@ SHELL := /bin/bash
 SIGNOFF ?= VhostLog Generator <generator@vhostlog.example>
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_KERNEL := 6.12.117
-PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd64
+# 6.1 is the older target the series adapts to (tests generate and verify it).
+PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd64 \
+          linux-source-6.1=6.1.192-2 linux-headers-6.1.0-56-amd64=6.1.192-2
 TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox
 TEST_FILTER ?=
 

@@ -88,6 +88,8 @@ public static class Commands
                 Console.WriteLine($"patch {p.Number}: {p.FileName}  ({string.Join(", ", p.Functions.Select(f => f.Name + "()"))})");
             foreach (var p in result.Present)
                 Console.WriteLine($"patch {p.Number}: already present in {target.Name}, not emitted");
+            foreach (var (p, why) in result.NotApplicable.IsDefault ? [] : result.NotApplicable)
+                Console.WriteLine($"patch {p.Number}: not applicable to {target.Name}, not emitted: {why}");
             Console.WriteLine($"series written to {Path.GetRelativePath(Environment.CurrentDirectory, result.SeriesDir)}");
             if (r.GetValue(json) is { } j)
                 JsonReport.Write(j, result);

@@ -16,7 +16,11 @@ public static class Targets
         }
         var tree = TreeCache.ValidateUserTree(treeOption);
         var version = TreeCache.MakefileVersion(tree) ?? "unknown";
-        return new TargetTree(tree, $"linux-{version}", $"the tree at {tree} (Makefile version {version})", debian.HeadersDir);
+        // kbuild needs the headers of the tree's own version when Debian has
+        // them installed; otherwise the default ones (newer trees build).
+        var headers = DefaultTree.Known.FirstOrDefault(k => k.Version == version && Directory.Exists(k.HeadersDir))?.HeadersDir
+                      ?? debian.HeadersDir;
+        return new TargetTree(tree, $"linux-{version}", $"the tree at {tree} (Makefile version {version})", headers);
     }
 
     public static string WorkRoot(string repo) => Path.Combine(TreeCache.CacheRoot(repo), "work");

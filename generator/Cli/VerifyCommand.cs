@@ -43,13 +43,18 @@ public static class VerifyCommand
         return cmd;
     }
 
-    /// <summary>Verifies a series; the generated functions are those the series' model states change.</summary>
+    /// <summary>
+    /// Verifies a series; the generated functions are those the model states
+    /// of its emitted patches change (a patch present or not applicable in
+    /// the tree generated nothing there).
+    /// </summary>
     public static VerifyReport Run(string repo, TargetTree target, string seriesDir)
     {
         var definition = SeriesDefinition.Load(Path.Combine(repo, "templates"));
         var translation = Translators.Create(repo);
+        var emitted = EmittedSubjects(seriesDir);
         var generated = definition.Patches
-            .Where(p => p.State is not null)
+            .Where(p => p.State is not null && emitted.Contains(definition.CommitMessage(p, "").Split('\n')[0]))
             .SelectMany(p => translation.Changes(p.State!))
             .Select(f => new GeneratedFunction(f.CFile, f.Name, 0, 0))
             .Distinct()
@@ -57,5 +62,22 @@ public static class VerifyCommand
         return SeriesVerifier.Verify(
             new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo)),
             new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+    }
+
+    /// <summary>The subjects of the patches in a series folder, without their [PATCH n/m] prefix.</summary>
+    static HashSet<string> EmittedSubjects(string seriesDir)
+    {
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        if (!Directory.Exists(seriesDir))
+            return subjects;
+        foreach (var f in Directory.GetFiles(seriesDir, "*.patch"))
+        {
+            var text = File.ReadAllText(f);
+            var headers = text[..Math.Max(0, text.IndexOf("\n\n", StringComparison.Ordinal))].Replace("\n ", " ", StringComparison.Ordinal);
+            var subject = headers.Split('\n').FirstOrDefault(l => l.StartsWith("Subject: ", StringComparison.Ordinal));
+            if (subject is not null)
+                subjects.Add(System.Text.RegularExpressions.Regex.Replace(subject, @"^Subject: (\[[^\]]*\] )?", ""));
+        }
+        return subjects;
     }
 }

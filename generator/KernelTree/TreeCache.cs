@@ -12,7 +12,25 @@ public sealed record DefaultTree(string Version, string Package, string Tarball,
         "/usr/src/linux-source-6.12.tar.xz",
         "/usr/src/linux-headers-6.12.117+deb12-amd64");
 
+    /// <summary>
+    /// The older Debian tree (bookworm's own kernel series): it lacks the
+    /// fixes 1-3 and has older shapes of several functions, which is what
+    /// the series has to adapt to. Its headers package is the one built from
+    /// the same source version.
+    /// </summary>
+    public static DefaultTree Debian61 { get; } = new(
+        "6.1.192",
+        "linux-source-6.1 6.1.192-2",
+        "/usr/src/linux-source-6.1.tar.xz",
+        "/usr/src/linux-headers-6.1.0-56-amd64");
+
+    /// <summary>The Debian trees VhostLog knows, newest first.</summary>
+    public static IReadOnlyList<DefaultTree> Known { get; } = [Debian612, Debian61];
+
     public string Name => $"linux-{Version}";
+
+    /// <summary>The tarball's top folder (linux-source-6.12).</summary>
+    public string TopFolder => Path.GetFileName(Tarball).Replace(".tar.xz", "", StringComparison.Ordinal);
 
     /// <summary>Paths inside the tarball's top folder that the pipeline reads.</summary>
     public static IReadOnlyList<string> NeededPaths { get; } =
@@ -41,7 +59,7 @@ public static class TreeCache
             : Path.Combine(repoRoot, ".cache");
 
     /// <summary>
-    /// Returns the extracted default tree, extracting it on first use. The
+    /// Returns the extracted Debian tree, extracting it on first use. The
     /// extraction goes to a temporary folder that is renamed into place, so an
     /// interrupted run never leaves a half tree behind.
     /// </summary>
@@ -52,15 +70,15 @@ public static class TreeCache
             return dir;
         if (!File.Exists(tree.Tarball))
             throw new UsageException(
-                $"{tree.Tarball} is missing: the default tree comes from Debian's " +
-                "linux-source-6.12 package. Run `make deps` (or apt-get install " +
-                "linux-source-6.12) and try again.");
+                $"{tree.Tarball} is missing: the {tree.Name} tree comes from Debian's " +
+                $"{tree.TopFolder} package. Run `make deps` (or apt-get install " +
+                $"{tree.TopFolder}) and try again.");
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
         var tmp = dir + ".tmp-" + Environment.ProcessId;
         if (Directory.Exists(tmp))
             Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
-        var top = "linux-source-6.12";
+        var top = tree.TopFolder;
         var args = new List<string> { "-xJf", tree.Tarball, "-C", tmp, "--strip-components=1" };
         args.AddRange(DefaultTree.NeededPaths.Select(p => $"{top}/{p}"));
         Run("tar", args);

@@ -24,10 +24,14 @@ public sealed record SplicedFunction(string File, string Name);
 
 public sealed record EmittedPatch(int Number, string FileName, string Subject, ImmutableArray<SplicedFunction> Functions);
 
+/// <summary>A patch the tree has no use for, and why (for the cover letter).</summary>
+public sealed record SkippedPatch(PatchDefinition Patch, string Why);
+
 public sealed record GenerateResult(
     string SeriesDir,
     ImmutableArray<EmittedPatch> Patches,
-    ImmutableArray<PatchDefinition> Present);
+    ImmutableArray<PatchDefinition> Present,
+    ImmutableArray<SkippedPatch> NotApplicable = default);
 
 /// <summary>
 /// Splices the generated functions of each patch's model state into a
@@ -53,29 +57,48 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
 
             var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
             var present = ImmutableArray.CreateBuilder<PatchDefinition>();
+            var notApplicable = ImmutableArray.CreateBuilder<SkippedPatch>();
             var selected = series.Selected(request.OptIn ?? []);
             foreach (var patch in selected)
             {
-                if (patch.Probe is { } probe)
+                if (NotApplicableReason(repo, request.Tree, patch) is { } why)
                 {
-                    // Detected, not generated: present, or the tree is not a target yet.
-                    progress?.Report($"patch {patch.Number}: probing {probe.Cocci}");
-                    if (!Probe(repo, probe, patch))
-                        throw new UsageException(
-                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
-                            $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it yet: " +
-                            "apply the upstream fix to the tree first, or target a tree that has it");
-                    present.Add(patch);
+                    progress?.Report($"patch {patch.Number}: not applicable ({why})");
+                    notApplicable.Add(new SkippedPatch(patch, why));
                     continue;
                 }
-                if (patch.State is null)
-                    throw new UsageException($"patch {patch.Number} in templates/series.json has neither a model state nor a probe");
-                progress?.Report($"patch {patch.Number}: {patch.State}");
-                var changes = translation.Changes(patch.State);
+                if (patch.Probe is { } probe)
+                {
+                    // A fix the tree may carry already (a stable backport): the
+                    // probe decides, since the tree's form of it need not be ours.
+                    progress?.Report($"patch {patch.Number}: probing {probe.Cocci}");
+                    if (Probe(repo, probe, patch))
+                    {
+                        present.Add(patch);
+                        continue;
+                    }
+                    if (patch.State is null && patch.Glue.IsEmpty)
+                        throw new UsageException(
+                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
+                            $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it: " +
+                            "apply the upstream fix to the tree first, or target a tree that has it");
+                }
+                if (patch.State is null && patch.Glue.IsEmpty)
+                    throw new UsageException($"patch {patch.Number} in templates/series.json has neither a model state, glue nor a probe");
+                progress?.Report($"patch {patch.Number}: {patch.State ?? "glue only"}");
+                var changes = patch.State is null ? [] : translation.Changes(patch.State);
                 if (changes.IsEmpty && patch.Glue.IsEmpty)
                     throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function and the patch has no glue");
                 var spliced = Splice(repo, request.Tree, changes, patch);
-                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch) | any);
+                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch, request.Tree) | any);
+                if (patch.Probe is { } check && !Probe(repo, check, patch))
+                    // The probe said the fix is missing; what was generated
+                    // must now carry it, or the tree's shape is one the
+                    // models and glue do not fit.
+                    throw new UsageException(
+                        $"patch {patch.Number}: {request.Tree.Dir} lacks the fix and the generated change does not make " +
+                        $"{check.File} match {check.Cocci} (functions: {string.Join(", ", changes.Select(c => c.Name + "()").DefaultIfEmpty("none"))}; " +
+                        $"glue: {string.Join(", ", patch.Glue.Select(g => g.Cocci).DefaultIfEmpty("none"))}); this tree is not a supported target");
                 if (!spliced && !glued)
                 {
                     present.Add(patch);
@@ -95,7 +118,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var formatPatch = new List<string>
             {
                 "format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
-                $"--subject-prefix={request.SubjectPrefix ?? series.SubjectPrefix}", "-o", staging,
+                $"--subject-prefix={SubjectPrefix(request)}", "-o", staging,
             };
             var previous = request.Version > 1 ? ApplyPrevious(git, request) : null;
             if (previous is not null)
@@ -106,7 +129,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
             var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
             var leftOut = series.Patches.Except(selected).ToImmutableArray();
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), changelog, leftOut));
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), notApplicable.ToImmutable(),
+                changelog, leftOut));
             var patches = files.Where(f => f != cover).ToList();
             AddRecipients(request, cover, patches, progress);
             foreach (var f in files)
@@ -114,7 +138,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
 
             ReplaceAtomically(staging, request.OutDir, request.Version);
-            return new GenerateResult(request.OutDir, result, present.ToImmutable());
+            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable());
         }
         finally
         {
@@ -135,7 +159,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             progress?.Report($"{request.Tree.Dir} has no MAINTAINERS/get_maintainer.pl: the series has no To/Cc");
             return;
         }
-        var prefix = request.SubjectPrefix ?? series.SubjectPrefix;
+        var prefix = SubjectPrefix(request);
         var all = Recipients.None;
         var byFiles = new Dictionary<string, Recipients>(StringComparer.Ordinal);
         foreach (var patch in patches)
@@ -152,10 +176,43 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         File.WriteAllText(cover, all.AddTo(File.ReadAllText(cover)));
     }
 
+    /// <summary>
+    /// --subject-prefix, or the series' own with its stable branch (6.12.y)
+    /// made the tree's: a backport is posted for the branch it applies to.
+    /// </summary>
+    string SubjectPrefix(GenerateRequest request)
+    {
+        if (request.SubjectPrefix is { } given)
+            return given;
+        var version = System.Text.RegularExpressions.Regex.Match(request.Tree.Name, @"^linux-(\d+\.\d+)\b");
+        return version.Success
+            ? System.Text.RegularExpressions.Regex.Replace(series.SubjectPrefix, @"\b\d+\.\d+\.y\b", version.Groups[1].Value + ".y")
+            : series.SubjectPrefix;
+    }
+
+    /// <summary>Why the patch does not apply to this tree at all, or null when it does.</summary>
+    string? NotApplicableReason(string repo, TargetTree tree, PatchDefinition patch)
+    {
+        foreach (var when in patch.NotApplicable.IsDefault ? [] : patch.NotApplicable)
+        {
+            var path = Path.Combine(repo, when.File);
+            if (!File.Exists(path))
+                throw new UsageException($"patch {patch.Number}: {when.File} is missing from {tree.Dir}");
+            if (when.AbsentFunction is { } name
+                && CFile.FunctionDefinitions(path, CParseOptions.ForKernelTree(repo, tree.HeadersDir)).All(e => e.Name != name))
+                return $"{when.File} has no {name}(): {when.Why}";
+            if (when.Cocci is { } cocci && Probe(repo, new GlueStep(when.File, cocci), patch))
+                return when.Why;
+        }
+        return null;
+    }
+
     /// <summary>Replaces each changed function; false when the tree already has them all as generated.</summary>
     bool Splice(string repo, TargetTree tree, ImmutableArray<CFunction> changes, PatchDefinition patch)
     {
         // The functions as the state before this patch has them: the base of the merge.
+        if (changes.IsEmpty)
+            return false;
         var parent = translation.ParentState(patch.State!);
         var before = parent is null
             ? new Dictionary<string, CFunction>()
@@ -173,12 +230,12 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             {
                 var generated = Encoding.UTF8.GetBytes(f.Text.TrimEnd('\n'));
                 var extent = extents.FirstOrDefault(e => e.Name == f.Name);
-                if (extent is null && f.Ir.InsertAfter is { } anchor)
+                if (extent is null && !f.Ir.InsertAfter.IsEmpty)
                 {
                     // A function the patch adds goes after its anchor.
-                    var after = extents.FirstOrDefault(e => e.Name == anchor)
+                    var after = f.Ir.InsertAfter.Select(a => extents.FirstOrDefault(e => e.Name == a)).FirstOrDefault(e => e is not null)
                         ?? throw new UsageException(
-                            $"patch {patch.Number}: function {anchor}() not found in {group.Key} of {tree.Dir} " +
+                            $"patch {patch.Number}: function {string.Join("() or ", f.Ir.InsertAfter)}() not found in {group.Key} of {tree.Dir} " +
                             $"(the anchor {f.Name}() is inserted after); this tree is not a supported target");
                     edits.Add((after.EndOffset, after.EndOffset, [.. "\n\n"u8, .. generated]));
                     continue;
@@ -211,6 +268,23 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             File.WriteAllBytes(path, output.ToArray());
         }
         return changedAny;
+    }
+
+    /// <summary>A cover letter list item wrapped at 72 columns, continuation lines indented.</summary>
+    static string Indented(string text)
+    {
+        var lines = new StringBuilder();
+        var line = "  ";
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Trim().Length > 0 && line.Length + 1 + word.Length > 72)
+            {
+                lines.Append(line.TrimEnd()).Append('\n');
+                line = "    ";
+            }
+            line += (line.Trim().Length > 0 ? " " : "") + word;
+        }
+        return lines.Append(line.TrimEnd()).Append('\n').ToString();
     }
 
     static string VersionPrefix(int version) => version == 1 ? "" : $"v{version}-";
@@ -277,7 +351,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     bool Probe(string repo, GlueStep probe, PatchDefinition patch) =>
         RunSpatch(repo, probe, patch, ["--very-quiet"]).Contains("\n-", StringComparison.Ordinal);
 
-    string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode)
+    string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode, bool all = false)
     {
         var cocci = Path.Combine(series.TemplatesDir, step.Cocci);
         if (!File.Exists(cocci))
@@ -296,20 +370,33 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         }
         if (!r.Ok)
             throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {r.Output}");
-        return r.Stdout;
+        return all ? r.Output : r.Stdout;
     }
 
-    /// <summary>Runs one Coccinelle semantic patch on its file in place; true when it changed the file.</summary>
-    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch)
+    /// <summary>
+    /// Runs one Coccinelle semantic patch on its file in place; true when it
+    /// changed the file. Coccinelle applies the rules that match and skips
+    /// the others without a word, which leaves a patch half wired (it still
+    /// builds); so every rule that adds or removes code and whose
+    /// dependencies hold must have changed something, or the tree's shape
+    /// is one the glue does not fit. A rule meant for other trees says so
+    /// with "depends on".
+    /// </summary>
+    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch, TargetTree tree)
     {
         var target = Path.Combine(repo, glue.File);
         var before = File.Exists(target) ? File.ReadAllBytes(target) : [];
-        RunSpatch(repo, glue, patch, ["--very-quiet", "--no-show-diff", "--in-place"]);
+        var debug = RunSpatch(repo, glue, patch, ["--debug", "--no-show-diff", "--in-place"], all: true);
+        var missed = GlueRules.Missed(File.ReadAllLines(Path.Combine(series.TemplatesDir, glue.Cocci)), debug);
+        if (missed.Count > 0)
+            throw new UsageException(
+                $"patch {patch.Number}: {glue.Cocci} rule(s) {string.Join(", ", missed)} changed nothing in {glue.File} of {tree.Dir} " +
+                "(the code they attach to is not there in that shape); this tree is not a supported target");
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, string? changes,
-        ImmutableArray<PatchDefinition> leftOut)
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present,
+        ImmutableArray<SkippedPatch> notApplicable, string? changes, ImmutableArray<PatchDefinition> leftOut)
     {
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
         if (changes is not null)
@@ -320,6 +407,13 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             blurb.Append("\n\nAlready present in this tree, not repeated here:\n");
             foreach (var p in present)
                 blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
+        }
+        if (notApplicable.Length > 0)
+        {
+            var sofar = blurb.ToString().TrimEnd();
+            blurb.Clear().Append(sofar).Append("\n\nNot applicable to this tree, left out:\n");
+            foreach (var (p, why) in notApplicable)
+                blurb.Append(Indented($"patch {p.Number} ({series.CommitMessage(p, "").Split('\n')[0]}): {why}"));
         }
         foreach (var p in leftOut)
         {

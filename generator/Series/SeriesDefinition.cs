@@ -8,6 +8,13 @@ namespace VhostLog.Series;
 public sealed record GlueStep(string File, string Cocci);
 
 /// <summary>
+/// When a patch does not apply to a tree at all (as opposed to being
+/// present): File has no function AbsentFunction, or the probe Cocci
+/// matches it. Why is what the cover letter says.
+/// </summary>
+public sealed record NotApplicableWhen(string File, string Why, string? AbsentFunction = null, string? Cocci = null);
+
+/// <summary>
 /// One patch of the series: the model state whose changed functions it
 /// carries, the Coccinelle glue for everything else, and its message.
 /// </summary>
@@ -21,7 +28,8 @@ public sealed record PatchDefinition(
     ImmutableArray<GlueStep> Glue,
     bool OptIn = false,
     string? LeftOut = null,
-    GlueStep? Probe = null);
+    GlueStep? Probe = null,
+    ImmutableArray<NotApplicableWhen> NotApplicable = default);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -36,7 +44,8 @@ public sealed record SeriesDefinition(
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
     sealed record PatchJson(int Number, string? State, string Message, string? Upstream, string? UpstreamSubject,
-        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe);
+        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe,
+        List<NotApplicableWhen>? NotApplicable);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -52,7 +61,8 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe)).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe,
+                [.. p.NotApplicable ?? []])).ToImmutableArray(),
             templatesDir);
     }
 

@@ -81,8 +81,15 @@
  	...>
  }
 
-// A request answered with BAD TARGET or TASK SET FULL wrote its response.
-@ error_paths_log @
+// Trees with vhost_scsi_send_status() answer BAD TARGET or TASK SET FULL
+// from the submission path, older ones (6.1) only BAD TARGET; either way
+// the request wrote its response, so it is logged.
+@ sends_status @
+expression list args;
+@@
+ vhost_scsi_send_status(args)
+
+@ error_paths_log depends on sends_status @
 @@
  vhost_scsi_handle_vq(...)
  {
@@ -94,6 +101,20 @@
  	else if (ret == -ENOMEM)
  		vhost_scsi_send_status(vs, vq, &vc, SAM_STAT_TASK_SET_FULL);
 +	if (ret == -EIO || ret == -ENOMEM)
++		vhost_scsi_log_write(vq, vq_log, log_num);
+ 	...>
+ }
+
+@ bad_target_logs depends on !sends_status @
+@@
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+ 	if (ret == -ENXIO)
+ 		break;
+ 	else if (ret == -EIO)
+ 		vhost_scsi_send_bad_target(vs, vq, &vc, TYPE_IO_CMD);
++	if (ret == -EIO)
 +		vhost_scsi_log_write(vq, vq_log, log_num);
  	...>
  }

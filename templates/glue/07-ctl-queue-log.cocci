@@ -13,13 +13,38 @@
 +	unsigned int tmf_log_num;
  };
 
-@ tmf_release_frees_log @
+@ frees_tmf @
+@@
+ vhost_scsi_release_tmf_res(...)
+ {
+ 	...
+ 	kfree(tmf);
+ 	...
+ }
+
+@ tmf_release_frees_log depends on frees_tmf @
 @@
  vhost_scsi_release_tmf_res(...)
  {
  	...
 +	kfree(tmf->tmf_log);
  	kfree(tmf);
+ 	...
+ }
+
+// Older trees (6.1) keep released TMFs in a per-TPG pool for reuse
+// instead of freeing them: the log goes, and the pointer with it, so a
+// reused TMF without a log does not log the freed one.
+@ tmf_release_pools depends on !frees_tmf @
+@@
+ vhost_scsi_release_tmf_res(...)
+ {
+ 	...
++	kfree(tmf->tmf_log);
++	tmf->tmf_log = NULL;
++	tmf->tmf_log_num = 0;
+ 	mutex_lock(&tpg->tv_tpg_mutex);
+ 	list_add_tail(&tpg->tmf_queue, &tmf->queue_entry);
  	...
  }
 

@@ -145,16 +145,150 @@ public sealed class SeriesTests
         Assert.That(result.Patches.Select(p => p.Number), Is.EqualTo(new[] { 4, 5, 6, 7, 8 }));
     }
 
-    [Test]
-    public void TreeWithoutPatchOneFailsNamingIt()
+    /// <summary>6.12 as it was before the stable backport of patch 1: no mutex in the completion work.</summary>
+    static string TreeWithoutPatchOne(string name)
     {
-        var tree = CopyOfDefaultTree("no-patch-1");
+        var tree = CopyOfDefaultTree(name);
         var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
-        File.WriteAllText(scsi, File.ReadAllText(scsi).Replace("\tmutex_lock(&svq->vq.mutex);\n", "").Replace("\tmutex_unlock(&svq->vq.mutex);\n", ""));
+        var text = File.ReadAllText(scsi);
+        var without = text.Replace("\n\tmutex_lock(&svq->vq.mutex);\n\n", "\n").Replace("\n\tmutex_unlock(&svq->vq.mutex);\n\n", "\n");
+        Assert.That(without, Is.Not.EqualTo(text), "the 6.12 completion work changed shape");
+        File.WriteAllText(scsi, without);
+        return tree;
+    }
+
+    [Test]
+    public void TreeWithoutPatchOneGetsTheMutexFromTheGlue()
+    {
+        var tree = TreeWithoutPatchOne("no-patch-1");
+        var result = Generate(new TargetTree(tree, "linux-test", "a tree without patch 1", DefaultTree.Debian612.HeadersDir),
+            Path.Combine(Repo.TempDir("no-patch-1-out"), "series"));
+        Assert.That(result.Present.Select(p => p.Number), Is.EqualTo(new[] { 2, 3 }));
+        var patch = File.ReadAllText(Path.Combine(result.SeriesDir, result.Patches.Single(p => p.Number == 1).FileName));
+        Assert.That(patch, Does.Contain("\tllnode = llist_del_all(&svq->completion_list);\n+\tmutex_lock(&svq->vq.mutex);\n"));
+        Assert.That(patch, Does.Contain("+\tmutex_unlock(&svq->vq.mutex);\n"));
+        Assert.That(patch.Split('\n').Count(l => l.StartsWith('+') && !l.StartsWith("+++")), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void TreeWithoutPatchOneInAShapeTheGlueDoesNotFitFailsNamingIt()
+    {
+        var tree = TreeWithoutPatchOne("no-patch-1-shape");
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        File.WriteAllText(scsi, File.ReadAllText(scsi).Replace("llnode = llist_del_all(&svq->completion_list);",
+            "llnode = llist_reverse_order(llist_del_all(&svq->completion_list));"));
+        var outDir = Path.Combine(Repo.TempDir("no-patch-1-shape-out"), "series");
         var e = Assert.Throws<UsageException>(() => Generate(
-            new TargetTree(tree, "linux-test", "a tree without patch 1", DefaultTree.Debian612.HeadersDir),
-            Path.Combine(Repo.TempDir("no-patch-1-out"), "series")))!;
-        Assert.That(e.Message, Does.StartWith("patch 1 (").And.Contain(tree).And.Contain("01-log-used-mutex.cocci"));
+            new TargetTree(tree, "linux-test", "a tree without patch 1", DefaultTree.Debian612.HeadersDir), outDir))!;
+        Assert.That(e.Message, Does.StartWith("patch 1: glue/01-complete-work-mutex.cocci rule(s) ").And.Contain(tree)
+            .And.Contain("drivers/vhost/scsi.c"));
+        Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
+    }
+
+    /// <summary>
+    /// A glue file whose rules fit the tree only in part would leave a
+    /// half-wired patch that still builds: here the TMF release neither
+    /// frees the TMF (6.12) nor pools it (6.1), so neither way of freeing
+    /// its log applies.
+    /// </summary>
+    [Test]
+    public void GlueThatFitsOnlyInPartFailsNamingTheRule()
+    {
+        var tree = CopyOfDefaultTree("glue-in-part");
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        var text = File.ReadAllText(scsi);
+        File.WriteAllText(scsi, text.Replace("\tkfree(tmf);\n\tvhost_scsi_put_inflight(inflight);", "\tkvfree(tmf);\n\tvhost_scsi_put_inflight(inflight);"));
+        Assert.That(File.ReadAllText(scsi), Is.Not.EqualTo(text));
+        var outDir = Path.Combine(Repo.TempDir("glue-in-part-out"), "series");
+        var e = Assert.Throws<UsageException>(() => Generate(
+            new TargetTree(tree, "linux-test", "a tree the glue fits in part", DefaultTree.Debian612.HeadersDir), outDir))!;
+        Assert.That(e.Message, Does.StartWith("patch 7: glue/07-ctl-queue-log.cocci rule(s) tmf_release_pools changed nothing")
+            .And.Contain(tree));
+        Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
+    }
+
+    [Test]
+    public void GlueRulesThatChangedNothingAreFoundFromSpatchDebugOutput()
+    {
+        string[] cocci =
+        [
+            "@ context_only @", "@@", " f(...)", "",
+            "@ adds depends on context_only @", "@@", " f(...) {", "+ g();", " }", "",
+            "@@", "@@", "- h();", "",
+            "@ script:python s @", "x;", "@@", "coccinelle.x = \"-y\"",
+        ];
+        Assert.That(GlueRules.Transforming(cocci), Is.EqualTo(new[] { "adds", "rule starting on line 11" }));
+        var debug = string.Join('\n',
+            "dependencies for rule context_only satisfied:", "     transformation info is empty",
+            "dependencies for rule adds satisfied:", "     transformation info returned:",
+            "dependencies for rule rule starting on line 11 satisfied:", "     transformation info is empty");
+        Assert.That(GlueRules.Missed(cocci, debug), Is.EqualTo(new[] { "rule starting on line 11" }));
+        Assert.That(GlueRules.Missed(cocci, debug.Replace("adds satisfied", "adds not satisfied")
+            .Replace("line 11 satisfied:\n     transformation info is empty", "line 11 satisfied:\n     transformation info returned:")), Is.Empty);
+    }
+
+    /// <summary>
+    /// 6.12 with vhost_scsi_send_status() as it was before patch 3 (the
+    /// model's BeforeFixes form, and the caller passing head and out).
+    /// </summary>
+    [Test]
+    public void TreeLackingPatchThreeGetsItFromTheModel()
+    {
+        var tree = CopyOfDefaultTree("no-patch-3");
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        var translation = Repo.Translation();
+        var old = translation.Translate("BeforeFixes").Single(f => f.Name == "vhost_scsi_send_status").Text.TrimEnd('\n');
+        var bytes = File.ReadAllBytes(scsi);
+        var extent = VhostLog.KernelTree.Clang.CFile.FunctionDefinitions(scsi,
+            VhostLog.KernelTree.Clang.CParseOptions.ForKernelTree(tree, DefaultTree.Debian612.HeadersDir)).Single(f => f.Name == "vhost_scsi_send_status");
+        var text = System.Text.Encoding.UTF8.GetString([.. bytes[..extent.StartOffset], .. System.Text.Encoding.UTF8.GetBytes(old), .. bytes[extent.EndOffset..]]);
+        var caller = "vhost_scsi_send_status(vs, vq, &vc,";
+        Assert.That(text, Does.Contain(caller));
+        File.WriteAllText(scsi, text.Replace(caller, "vhost_scsi_send_status(vs, vq, vc.head, vc.out,"));
+
+        var result = Generate(new TargetTree(tree, "linux-test", "a tree without patch 3", DefaultTree.Debian612.HeadersDir),
+            Path.Combine(Repo.TempDir("no-patch-3-out"), "series"));
+        Assert.That(result.Present.Select(p => p.Number), Is.EqualTo(new[] { 1, 2 }));
+        var patch = File.ReadAllText(Path.Combine(result.SeriesDir, result.Patches.Single(p => p.Number == 3).FileName));
+        Assert.That(patch, Does.Contain("-\tret = __copy_to_user(resp, &rsp, sizeof(rsp));"));
+        Assert.That(patch, Does.Contain("+\tret = copy_to_iter(&rsp, sizeof(rsp), &iov_iter);"));
+        Assert.That(patch, Does.Contain("+\t\t\tvhost_scsi_send_status(vs, vq, &vc,"));
+        Assert.That(patch, Does.Contain("Fixes: 3ca51662f818"));
+    }
+
+    /// <summary>
+    /// Debian's 6.1 lacks patch 2 (generated from the model, callers by
+    /// glue), has no vhost_scsi_send_status() (patch 3 not applicable) and
+    /// locks each command's queue in its per-device completion work (patch 1
+    /// not applicable); the logging patches adapt to its older shapes.
+    /// </summary>
+    [Test]
+    public void Debian61GetsPatchTwoGeneratedAndOneAndThreeReportedNotApplicable()
+    {
+        var dir = TreeCache.EnsureDefault(Repo.Root, DefaultTree.Debian61);
+        var tree = new TargetTree(dir, DefaultTree.Debian61.Name, "Debian 6.1", DefaultTree.Debian61.HeadersDir);
+        var result = Generate(tree, Path.Combine(Repo.TempDir("debian-6.1"), "series"));
+        Assert.That(result.Patches.Select(p => p.Number), Is.EqualTo(new[] { 2, 4, 5, 6, 7, 8 }));
+        Assert.That(result.NotApplicable.Select(p => p.Patch.Number), Is.EqualTo(new[] { 1, 3 }));
+        Assert.That(result.NotApplicable.Single(p => p.Patch.Number == 3).Why, Does.Contain("no vhost_scsi_send_status()"));
+        string Patch(int n) => File.ReadAllText(Path.Combine(result.SeriesDir, result.Patches.Single(p => p.Number == n).FileName));
+
+        var two = Patch(2);
+        Assert.That(two, Does.Contain("-\tret = __copy_to_user(resp, &rsp, sizeof(rsp));"));
+        Assert.That(two, Does.Contain("+\tret = copy_to_iter(&rsp, rsp_size, &iov_iter);"));
+        Assert.That(two, Does.Contain("+\t\t\tvhost_scsi_send_bad_target(vs, vq, &vc, TYPE_IO_CMD);"));
+        Assert.That(two, Does.Contain("+\t\t\t\t\t\t   v_req.type == VIRTIO_SCSI_T_TMF ?\n"));
+        Assert.That(two, Does.Contain("+#define TYPE_CTRL_AN"));
+        Assert.That(two, Does.Contain("Fixes: 664ed90e621c"));
+        Assert.That(two, Does.Contain("Subject: [PATCH 6.1.y 1/6] vhost-scsi: copy the BAD TARGET"), "posted for the 6.1 stable branch");
+        Assert.That(Patch(4), Does.Contain("+\t\teventfd_signal(vq->log_ctx, 1);"));
+        Assert.That(Patch(6), Does.Contain("+\t\tif (ret == -EIO)\n+\t\t\tvhost_scsi_log_write(vq, vq_log, log_num);"));
+        Assert.That(Patch(7), Does.Contain("+\tkfree(tmf->tmf_log);\n+\ttmf->tmf_log = NULL;"));
+
+        var cover = File.ReadAllText(Directory.GetFiles(result.SeriesDir, "0000-*").Single());
+        Assert.That(cover, Does.Contain("Not applicable to this tree, left out:"));
+        Assert.That(cover, Does.Contain("patch 3 (").And.Contain("3ca51662f818"));
+        Assert.That(cover, Does.Contain("patch 1 ("));
     }
 
     [Test]

@@ -22,6 +22,20 @@ public sealed class VerifyTests
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
     }
 
+    /// <summary>The series generated for Debian's 6.1 passes the same checks, built against 6.1's own headers.</summary>
+    [Test]
+    public void Debian61SeriesPassesEveryCheck()
+    {
+        var dir = VhostLog.KernelTree.TreeCache.EnsureDefault(Repo.Root, VhostLog.KernelTree.DefaultTree.Debian61);
+        var target = Targets.Resolve(Repo.Root, dir);
+        Assert.That(target.HeadersDir, Is.EqualTo(VhostLog.KernelTree.DefaultTree.Debian61.HeadersDir));
+        var outDir = Path.Combine(Repo.TempDir("verify-6.1"), "series");
+        new VhostLog.Series.SeriesComposer(VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation())
+            .Generate(new VhostLog.Series.GenerateRequest(target, outDir, "A Tester <tester@example.org>", null, Targets.WorkRoot(Repo.Root)));
+        var report = VerifyCommand.Run(Repo.Root, target, outDir);
+        Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
+    }
+
     [Test]
     public void CheckpatchProblemFailsVerify()
     {

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.Diagnostics;
 using NUnit.Framework;
+using VhostLog.Translator;
 using VhostLog.Translator.Lowering;
 
 namespace VhostLog.Tests.Translator;
@@ -23,6 +24,14 @@ public sealed class DiagnosticTests
         yield return Case(Codes.UnsupportedComment, "x++; // trailing //!");
         yield return new TestCaseData(Codes.NotOverridable,
             "protected int plain_fn(u64 x) //!\n    {\n        return 0;\n    }").SetName($"{Codes.NotOverridable}");
+        yield return new TestCaseData(Codes.UnsupportedUnion,
+            "[AnonymousUnion]\n    public struct loose_union\n    {\n        public virtio_scsi_ctrl_tmf_resp tmf;\n        public virtio_scsi_ctrl_an_resp an;\n    }\n\n" +
+            "    protected virtual int test_fn(u64 x)\n    {\n        loose_union rsp; //!\n        return 0;\n    }").SetName($"{Codes.UnsupportedUnion} members not overlapping");
+        yield return new TestCaseData(Codes.UnsupportedUnion,
+            "protected virtual int test_fn(vhost_scsi_bad_target_rsp rsp) //!\n    {\n        return 0;\n    }").SetName($"{Codes.UnsupportedUnion} as a parameter");
+        yield return Case(Codes.UnsizedStruct, "size_t n = sizeof_struct<vhost_log>(); //!");
+        yield return new TestCaseData(Codes.UnsupportedExpression,
+            "protected virtual int test_fn(u64 x) \n    {\n        x = default; //!\n        return 0;\n    }").SetName($"{Codes.UnsupportedExpression} default of a scalar");
         yield return new TestCaseData(Codes.CompileError,
             "protected virtual int broken_fn(u64 x)\n    {\n        return x; //!\n    }").SetName($"{Codes.CompileError}");
     }
@@ -73,6 +82,61 @@ public sealed class DiagnosticTests
             Has.Member((code, line, Path.Combine("generator", "Models", "vhost", "diagnostic_test.cs"))),
             string.Join("\n", e.Diagnostics));
         Assert.That(e.Diagnostics.First(d => d.Code == code).ToString(), Does.Contain(Codes.Advice(code)));
+    }
+
+    static CFunction TranslateOne(string name, string body)
+    {
+        var source = "using VhostLog.Models.Kernel;\nnamespace VhostLog.Models;\npublic partial class Baseline\n{\n" + body + "\n}\n";
+        var path = Path.Combine(Repo.Models, "vhost", $"{name}_test.cs");
+        return Repo.Translation([(path, source)]).Translate("Baseline").Single(x => x.Name == name);
+    }
+
+    /// <summary>
+    /// A cast C# demands in a comparison is left out where C's usual
+    /// arithmetic conversions do the same, and kept where they would not
+    /// (int compared with unsigned int converts the int in C).
+    /// </summary>
+    [Test]
+    public void CastsTheUsualConversionsMakeAreLeftOutOthersKept()
+    {
+        var f = TranslateOne("cast_fn", """
+                protected virtual int cast_fn(size_t n, u32 a, int b)
+                {
+                    int r = b;
+
+                    if ((size_t)r == n)
+                        return 1;
+                    if ((int)a == b)
+                        return 2;
+                    return 0;
+                }
+            """);
+        Assert.That(f.Text, Does.Contain("if (r == n)"));
+        Assert.That(f.Text, Does.Contain("if ((int)a == b)"));
+    }
+
+    /// <summary>A union local, its zeroing and an out argument print as the kernel writes them.</summary>
+    [Test]
+    public void UnionLocalZeroedAndPassedByAddress()
+    {
+        var f = TranslateOne("union_fn", """
+                protected virtual int union_fn(vhost_virtqueue vq)
+                {
+                    vhost_scsi_bad_target_rsp rsp;
+                    iov_iter iter;
+
+                    rsp = default;
+                    rsp.tmf.response = VIRTIO_SCSI_S_BAD_TARGET;
+                    iov_iter_init(out iter, ITER_DEST, ref vq.iov[1], 1, sizeof_struct<virtio_scsi_ctrl_tmf_resp>());
+                    return (int)copy_to_iter(ref rsp, sizeof_value(rsp), ref iter);
+                }
+            """);
+        Assert.That(f.Text, Does.Contain("\tunion {\n\t\tstruct virtio_scsi_cmd_resp cmd;\n\t\tstruct virtio_scsi_ctrl_tmf_resp tmf;\n\t\tstruct virtio_scsi_ctrl_an_resp an;\n\t} rsp;\n"));
+        Assert.That(f.Text, Does.Contain("memset(&rsp, 0, sizeof(rsp));"));
+        Assert.That(f.Text, Does.Contain("rsp.tmf.response = VIRTIO_SCSI_S_BAD_TARGET;"));
+        Assert.That(f.Text, Does.Contain("iov_iter_init(&iter, ITER_DEST, &vq->iov[1], 1,"));
+        Assert.That(f.Text, Does.Contain("sizeof(struct virtio_scsi_ctrl_tmf_resp)"));
+        Assert.That(f.Text, Does.Contain("copy_to_iter(&rsp, sizeof(rsp), &iter)"));
     }
 
     [Test]

@@ -37,12 +37,15 @@ public sealed class EmbeddedAttribute : Attribute;
 
 /// <summary>
 /// Where a function that a patch adds goes in the C file: right after the
-/// named function.
+/// named function, or after the first of orElse the file has (older trees
+/// lack some functions; each candidate must still come before every use).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class InsertAfterAttribute(string function) : Attribute
+public sealed class InsertAfterAttribute(string function, params string[] orElse) : Attribute
 {
     public string Function { get; } = function;
+
+    public IReadOnlyList<string> OrElse { get; } = orElse;
 }
 
 /// <summary>
@@ -71,3 +74,12 @@ public sealed class CFormAttribute(string template) : Attribute
 {
     public string Template { get; } = template;
 }
+
+/// <summary>
+/// A union declared inside a function (union { struct a x; struct b y; }
+/// rsp;): the C# struct lays every member at offset 0, so writing one member
+/// and reading the bytes of the whole means the same as in C. Only locals
+/// may have such a type; C names no union type to pass around.
+/// </summary>
+[AttributeUsage(AttributeTargets.Struct)]
+public sealed class AnonymousUnionAttribute : Attribute;

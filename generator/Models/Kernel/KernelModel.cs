@@ -68,6 +68,13 @@ public abstract class KernelModel
     [Extern] protected const unsigned_int ITER_DEST = 0;
     [Extern] protected const int VHOST_PAGE_SIZE = 0x1000;
     [Extern] protected const u64 U64_MAX = ulong.MaxValue;
+    [Extern] protected const u8 VIRTIO_SCSI_S_BAD_TARGET = 3;
+
+    // drivers/vhost/scsi.c's own names for the three response kinds
+    // (defined by the patch that lets one function answer all three).
+    [Extern] protected const int TYPE_IO_CMD = 0;
+    [Extern] protected const int TYPE_CTRL_TMF = 1;
+    [Extern] protected const int TYPE_CTRL_AN = 2;
 
     /// <summary>Sets bit nr of the byte at addr in user memory; -EFAULT if it is not mapped.</summary>
     [Extern]
@@ -146,8 +153,99 @@ public abstract class KernelModel
     }
 
     [Extern]
-    protected void iov_iter_init(ref iov_iter i, unsigned_int direction, iovec[] iov, unsigned_long nr_segs, size_t count) =>
+    protected void iov_iter_init(out iov_iter i, unsigned_int direction, iovec[] iov, unsigned_long nr_segs, size_t count) =>
         i = new iov_iter { data_source = direction, iov = iov, first = 0, nr_segs = nr_segs, count = count };
+
+    /// <summary>
+    /// An iterator over nr_segs iovecs starting at iov (&amp;vq->iov[n]). The
+    /// iterator keeps a copy of them: nothing changes the iovecs while it
+    /// lives, and a ref cannot be kept in a struct.
+    /// </summary>
+    [Extern]
+    protected void iov_iter_init(out iov_iter i, unsigned_int direction, ref iovec iov, unsigned_long nr_segs, size_t count)
+    {
+        var segs = new iovec[(int)nr_segs];
+        for (var n = 0; n < segs.Length; n++)
+            segs[n] = System.Runtime.CompilerServices.Unsafe.Add(ref iov, n);
+        i = new iov_iter { data_source = direction, iov = segs, first = 0, nr_segs = nr_segs, count = count };
+    }
+
+    /// <summary>
+    /// Copies the first bytes of *addr to user memory through a destination
+    /// iterator and advances it; stops at the end of the iterator or at the
+    /// first unmapped byte. Returns the bytes copied.
+    /// </summary>
+    [Extern]
+    protected size_t copy_to_iter<T>(ref T addr, size_t bytes, ref iov_iter i)
+        where T : unmanaged
+    {
+        Step();
+        var source = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref addr, 1));
+        if (bytes > (size_t)source.Length)
+            throw new ArgumentException($"copy_to_iter of {bytes} bytes from a {typeof(T).Name} of {source.Length}");
+        // The kernel refuses to write through a source iterator.
+        if (i.data_source != ITER_DEST)
+            return 0;
+        size_t copied = 0;
+        while (copied < bytes && i.count > 0 && (ulong)i.first < i.nr_segs)
+        {
+            var seg = i.iov[i.first];
+            if (i.iov_offset >= seg.iov_len)
+            {
+                i.first++;
+                i.iov_offset = 0;
+                continue;
+            }
+            if (!Memory.TryLocate((ulong)seg.iov_base + i.iov_offset, out var page, out var at))
+                break;
+            page[at] = source[(int)copied];
+            copied++;
+            i.iov_offset++;
+            i.count--;
+        }
+        return copied;
+    }
+
+    /// <summary>Copies n bytes of *from to user memory at to; returns the bytes not copied.</summary>
+    [Extern]
+    protected unsigned_long __copy_to_user<T>(UserPtr<T> to, ref T from, unsigned_long n)
+        where T : unmanaged
+    {
+        Step();
+        var source = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref from, 1));
+        if (n > (ulong)source.Length)
+            throw new ArgumentException($"__copy_to_user of {n} bytes from a {typeof(T).Name} of {source.Length}");
+        for (ulong k = 0; k < n; k++)
+        {
+            if (!Memory.TryLocate(to.Value + k, out var page, out var at))
+                return n - k;
+            page[at] = source[(int)k];
+        }
+        return 0;
+    }
+
+    /// <summary>Returns a buffer to the guest (a used ring entry) and signals it.</summary>
+    [Extern]
+    protected void vhost_add_used_and_signal(vhost_dev dev, vhost_virtqueue vq, int head, int len)
+    {
+        Step();
+        vq.used.Add((head, len));
+        vq.used_signals++;
+    }
+
+    /// <summary>sizeof(x) of a struct held by value: its C size (the layout in Structs.cs says it).</summary>
+    [Extern]
+    [CForm("sizeof({0})")]
+    protected size_t sizeof_value<T>(T x)
+        where T : unmanaged => (size_t)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    /// <summary>sizeof(struct T).</summary>
+    [Extern]
+    [CForm("sizeof(struct {T0})")]
+    protected size_t sizeof_struct<T>()
+        where T : unmanaged => (size_t)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     /// <summary>Asks to be told of new buffers; true when some arrived meanwhile.</summary>
     [Extern]

@@ -1,7 +1,10 @@
 namespace VhostLog.Models.Kernel;
 
+using System.Runtime.InteropServices;
+
 // Only the fields the models read. The C definitions are the target tree's
-// (drivers/vhost/vhost.h, include/linux/vhost_iotlb.h, include/uapi/linux/uio.h).
+// (drivers/vhost/vhost.h, include/linux/vhost_iotlb.h, include/uapi/linux/uio.h,
+// include/uapi/linux/virtio_scsi.h).
 
 /// <summary>An eventfd; the managed runtime counts the signals it receives.</summary>
 [KernelStruct]
@@ -75,6 +78,9 @@ public struct iov_iter
     public int first;
     public unsigned_long nr_segs;
     public size_t count;
+
+    /// <summary>Managed runtime: bytes of iov[first] already consumed.</summary>
+    public size_t iov_offset;
 }
 
 [KernelStruct]
@@ -93,6 +99,12 @@ public sealed class vhost_virtqueue
 
     /// <summary>Managed runtime: descriptor chains the guest made available, oldest first.</summary>
     public Queue<DescriptorChain> avail = new();
+
+    /// <summary>Managed runtime: heads returned to the guest (used ring entries), oldest first.</summary>
+    public List<(int Head, int Len)> used = [];
+
+    /// <summary>Managed runtime: how often the guest was signalled about used buffers.</summary>
+    public int used_signals;
 
     /// <summary>Managed runtime: whether the device asked to be notified of new buffers.</summary>
     public bool notify_enabled;
@@ -154,4 +166,34 @@ public sealed class vhost_scsi_ctx
     public size_t out_size;
     public size_t in_size;
     public iov_iter out_iter;
+}
+
+// The virtio-scsi responses are packed in C; the layouts below give each
+// member the C offset and each struct the C size, so that copying "the
+// bytes of a response" copies the same bytes in both. Only the members
+// the models write are declared.
+
+/// <summary>Response to a SCSI command (108 bytes, packed).</summary>
+[KernelStruct]
+[StructLayout(LayoutKind.Explicit, Size = 108)]
+public struct virtio_scsi_cmd_resp
+{
+    [FieldOffset(10)] public u8 status;
+    [FieldOffset(11)] public u8 response;
+}
+
+/// <summary>Response to a task management request (1 byte).</summary>
+[KernelStruct]
+[StructLayout(LayoutKind.Explicit, Size = 1)]
+public struct virtio_scsi_ctrl_tmf_resp
+{
+    [FieldOffset(0)] public u8 response;
+}
+
+/// <summary>Response to an asynchronous notification request (5 bytes, packed).</summary>
+[KernelStruct]
+[StructLayout(LayoutKind.Explicit, Size = 5)]
+public struct virtio_scsi_ctrl_an_resp
+{
+    [FieldOffset(4)] public u8 response;
 }

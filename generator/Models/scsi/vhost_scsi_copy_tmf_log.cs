@@ -13,7 +13,7 @@ public partial class CtlQueueLog
     /// The copy is freed with the request.
     /// </remarks>
     /// <returns>0, or -ENOMEM when the copy cannot be allocated.</returns>
-    [InsertAfter("vhost_scsi_tmf_flush_work")]
+    [InsertAfter("vhost_scsi_tmf_flush_work", "vhost_scsi_tmf_resp_work")]
     protected internal virtual int vhost_scsi_copy_tmf_log(vhost_scsi_tmf tmf, vhost_log[] log,
                                                            unsigned_int log_num)
     {

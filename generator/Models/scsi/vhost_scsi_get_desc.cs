@@ -37,7 +37,7 @@ public partial class Baseline
         // The request header may span several iovecs (ANY_LAYOUT) or share
         // one with the data of a WRITE; copy_from_iter() later leaves
         // out_iter at the start of that data.
-        iov_iter_init(ref vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
+        iov_iter_init(out vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
         ret = 0;
 
     done:
@@ -83,7 +83,7 @@ public partial class GetDescLog
         // The request header may span several iovecs (ANY_LAYOUT) or share
         // one with the data of a WRITE; copy_from_iter() later leaves
         // out_iter at the start of that data.
-        iov_iter_init(ref vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
+        iov_iter_init(out vc.out_iter, ITER_SOURCE, vq.iov, vc.@out, vc.out_size);
         ret = 0;
 
     done:

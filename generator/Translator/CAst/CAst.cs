@@ -22,6 +22,8 @@ public sealed record CTemplate(string Template, ImmutableArray<CExpr> Args) : CE
 public abstract record CStmt(bool BlankBefore, ImmutableArray<string> Comment);
 public sealed record CBlock(ImmutableArray<CStmt> Statements, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CDecl(string Type, ImmutableArray<(string Declarator, CExpr? Init)> Declarators, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
+/// <summary>union { Members; } Declarators; Members are full member declarations without the semicolon.</summary>
+public sealed record CUnionDecl(ImmutableArray<string> Members, string Declarators, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CExprStmt(CExpr Expr, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CIf(CExpr Condition, CStmt Then, CStmt? Else, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);
 public sealed record CFor(ImmutableArray<CExpr> Init, CExpr? Condition, ImmutableArray<CExpr> Step, CStmt Body, bool BlankBefore, ImmutableArray<string> Comment) : CStmt(BlankBefore, Comment);

@@ -48,6 +48,8 @@ public abstract record IrStmt(IrLayout Layout);
 public sealed record IrBlock(ImmutableArray<IrStmt> Statements, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrDeclarator(string Name, IrExpr? Init);
 public sealed record IrDecl(IrType Type, ImmutableArray<IrDeclarator> Declarators, IrLayout Layout) : IrStmt(Layout);
+/// <summary>A local of an anonymous union type: union { Members } Names;</summary>
+public sealed record IrUnionDecl(ImmutableArray<IrParam> Members, ImmutableArray<string> Names, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrExprStmt(IrExpr Expr, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrIf(IrExpr Condition, IrStmt Then, IrStmt? Else, IrLayout Layout) : IrStmt(Layout);
 public sealed record IrFor(ImmutableArray<IrExpr> Init, IrExpr? Condition, ImmutableArray<IrExpr> Step, IrStmt Body, IrLayout Layout) : IrStmt(Layout);
@@ -80,4 +82,4 @@ public sealed record IrFunction(
     ImmutableArray<string> Externs,
     string ModelFile,
     int ModelLine,
-    string? InsertAfter);
+    ImmutableArray<string> InsertAfter);

@@ -43,7 +43,7 @@ public static class KernelC
     /// <summary>C declares a list cursor before the walk: put it after the function's leading declarations.</summary>
     static CBlock HoistDeclarations(CBlock body, List<(IrType Type, string Name)> cursors)
     {
-        var leading = body.Statements.TakeWhile(s => s is CDecl).Count();
+        var leading = body.Statements.TakeWhile(s => s is CDecl or CUnionDecl).Count();
         var decls = cursors.Select(c => (CStmt)new CDecl(c.Type.Base, [(Pointer(c.Type) + c.Name, null)], false, []));
         return body with { Statements = body.Statements.InsertRange(leading, decls) };
     }
@@ -62,6 +62,8 @@ public static class KernelC
             IrDecl d => new CDecl(d.Type.Base,
                 d.Declarators.Select(x => (Pointer(d.Type) + x.Name, x.Init is null ? null : Expr(x.Init))).ToImmutableArray(),
                 blank, comment),
+            IrUnionDecl u => new CUnionDecl(u.Members.Select(m => Declarator(m.Type, m.Name)).ToImmutableArray(),
+                string.Join(", ", u.Names), blank, comment),
             IrExprStmt e => new CExprStmt(Expr(e.Expr), blank, comment),
             IrIf i => new CIf(Cond(i.Condition), Stmt(i.Then), i.Else is null ? null : Stmt(i.Else), blank, comment),
             IrFor f => new CFor(f.Init.Select(Expr).ToImmutableArray(), f.Condition is null ? null : Cond(f.Condition),

@@ -18,12 +18,15 @@ public static class Codes
     public const string UnsupportedForeach = "VL1009";
     public const string NotOverridable = "VL1010";
     public const string UnsupportedComment = "VL1011";
+    public const string UnsupportedUnion = "VL1012";
+    public const string UnsizedStruct = "VL1013";
 
     /// <summary>Every code the model-language checks report (VL0001 is the C# compiler's own errors).</summary>
     public static System.Collections.Immutable.ImmutableArray<string> Checks { get; } =
     [
         UnsupportedStatement, UnsupportedExpression, CheckedContext, UnsafeShift, MixedSignedness, ImplicitType,
-        UnsupportedType, UnknownCall, UnsupportedForeach, NotOverridable, UnsupportedComment,
+        UnsupportedType, UnknownCall, UnsupportedForeach, NotOverridable, UnsupportedComment, UnsupportedUnion,
+        UnsizedStruct,
     ];
 
     /// <summary>What to write instead, per code (printed with every diagnostic).</summary>
@@ -41,6 +44,8 @@ public static class Codes
         UnsupportedForeach => "iterate kernel lists with foreach (T x in list_for_each_entry(head))",
         NotOverridable => "declare model functions virtual in Baseline and override them in later states",
         UnsupportedComment => "put comments on their own lines before a statement",
+        UnsupportedUnion => "declare a local of an [AnonymousUnion] struct whose members are kernel structs or integers, each at [FieldOffset(0)]",
+        UnsizedStruct => "give the struct its C layout: [StructLayout(LayoutKind.Explicit, Size = N)] with each member at its C offset",
         _ => "",
     };
 }

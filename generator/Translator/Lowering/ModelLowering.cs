@@ -16,6 +16,10 @@ public sealed class ModelLowering
     const string ExternAttribute = "VhostLog.Models.Kernel.ExternAttribute";
     const string KernelStructAttribute = "VhostLog.Models.Kernel.KernelStructAttribute";
     const string UserPtrType = "VhostLog.Models.Kernel.UserPtr";
+    const string TypedUserPtrType = "VhostLog.Models.Kernel.UserPtr<T>";
+    const string AnonymousUnionAttribute = "VhostLog.Models.Kernel.AnonymousUnionAttribute";
+    const string StructLayoutAttribute = "System.Runtime.InteropServices.StructLayoutAttribute";
+    const string FieldOffsetAttribute = "System.Runtime.InteropServices.FieldOffsetAttribute";
     const string PtrType = "VhostLog.Models.Kernel.Ptr<T>";
     const string EmbeddedAttribute = "VhostLog.Models.Kernel.EmbeddedAttribute";
     const string InsertAfterAttribute = "VhostLog.Models.Kernel.InsertAfterAttribute";
@@ -90,8 +94,18 @@ public sealed class ModelLowering
             externs.Order(StringComparer.Ordinal).ToImmutableArray(),
             file,
             Line(syntax.Identifier),
-            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InsertAfterAttribute)
-                ?.ConstructorArguments[0].Value as string);
+            InsertAfterCandidates(method));
+    }
+
+    static ImmutableArray<string> InsertAfterCandidates(IMethodSymbol method)
+    {
+        var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InsertAfterAttribute);
+        if (attribute is null)
+            return [];
+        var orElse = attribute.ConstructorArguments.Length > 1 && !attribute.ConstructorArguments[1].IsNull
+            ? attribute.ConstructorArguments[1].Values.Select(v => (string)v.Value!)
+            : [];
+        return [(string)attribute.ConstructorArguments[0].Value!, .. orElse];
     }
 
     /// <summary>Models of drivers/vhost/X.c live in a folder named X.</summary>
@@ -151,11 +165,67 @@ public sealed class ModelLowering
     {
         if (d.Declaration.Type.IsVar)
             Report(Codes.ImplicitType, d.Declaration.Type.GetFirstToken(), "'var' hides the C type");
+        if (model.GetTypeInfo(d.Declaration.Type).Type is INamedTypeSymbol union && IsAnonymousUnion(union))
+            return LowerUnionDeclaration(d, union, layout);
         var type = MapType(d.Declaration.Type);
         var declarators = d.Declaration.Variables
             .Select(v => new IrDeclarator(v.Identifier.ValueText, v.Initializer is null ? null : LowerExpr(v.Initializer.Value)))
             .ToImmutableArray();
         return new IrDecl(type, declarators, layout);
+    }
+
+    static bool IsAnonymousUnion(ITypeSymbol t) =>
+        t.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AnonymousUnionAttribute);
+
+    /// <summary>
+    /// union { struct a x; struct b y; } rsp; C overlaps the members, so the
+    /// C# struct must too (explicit layout, every member at offset 0), and a
+    /// member must be something C can hold by value.
+    /// </summary>
+    IrStmt LowerUnionDeclaration(LocalDeclarationStatementSyntax d, INamedTypeSymbol union, IrLayout layout)
+    {
+        var at = d.Declaration.Type.GetFirstToken();
+        if (union.TypeKind != TypeKind.Struct || !HasExplicitLayout(union))
+            Report(Codes.UnsupportedUnion, at, $"{union.Name} is not a struct with [StructLayout(LayoutKind.Explicit)]: its members would not overlap in C#");
+        var members = ImmutableArray.CreateBuilder<IrParam>();
+        foreach (var f in union.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
+        {
+            if (FieldOffset(f) != 0)
+                Report(Codes.UnsupportedUnion, at, $"{union.Name}.{f.Name} is not at [FieldOffset(0)]: C puts every union member at offset 0");
+            if (f.Type.TypeKind == TypeKind.Struct && IsKernelStruct(f.Type))
+                members.Add(new IrParam(new IrType($"struct {f.Type.Name}", false), f.Name));
+            else if (IsIntegral(f.Type) && f.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is VariableDeclaratorSyntax
+                     { Parent: VariableDeclarationSyntax decl })
+                members.Add(new IrParam(MapType(decl.Type), f.Name));
+            else
+                Report(Codes.UnsupportedUnion, at, $"{union.Name}.{f.Name} is neither a kernel struct held by value nor an integer");
+        }
+        foreach (var v in d.Declaration.Variables.Where(v => v.Initializer is not null))
+            Report(Codes.UnsupportedUnion, v.Identifier, $"'{v.Identifier.ValueText}' has an initializer; zero it with '{v.Identifier.ValueText} = default;' (memset)");
+        return new IrUnionDecl(members.ToImmutable(), d.Declaration.Variables.Select(v => v.Identifier.ValueText).ToImmutableArray(), layout);
+    }
+
+    static bool HasExplicitLayout(INamedTypeSymbol t) =>
+        t.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == StructLayoutAttribute
+                                   && a.ConstructorArguments.FirstOrDefault().Value is int kind
+                                   && kind == (int)System.Runtime.InteropServices.LayoutKind.Explicit);
+
+    static int? FieldOffset(IFieldSymbol f) =>
+        f.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == FieldOffsetAttribute)
+            ?.ConstructorArguments[0].Value as int?;
+
+    /// <summary>
+    /// The managed size of a struct is its C size only when its layout says
+    /// so: an explicit Size, or a union of such structs (or integers).
+    /// </summary>
+    static bool HasCSize(ITypeSymbol t)
+    {
+        if (t.TypeKind != TypeKind.Struct || IsIntegral(t) || t.SpecialType == SpecialType.System_Boolean)
+            return true;
+        if (IsAnonymousUnion(t))
+            return t.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst).All(f => HasCSize(f.Type));
+        return t.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == StructLayoutAttribute
+                                          && a.NamedArguments.Any(n => n.Key == "Size" && n.Value.Value is int size && size > 0));
     }
 
     IrStmt LowerFor(ForStatementSyntax f, IrLayout layout)
@@ -270,6 +340,8 @@ public sealed class ModelLowering
                 return LowerCast(c);
             case BinaryExpressionSyntax b:
                 return LowerBinary(b);
+            case AssignmentExpressionSyntax a when a.Right.IsKind(SyntaxKind.DefaultLiteralExpression) || a.Right is DefaultExpressionSyntax:
+                return LowerZeroing(a);
             case AssignmentExpressionSyntax a:
                 CheckShift(a.OperatorToken, a.Left, a.Right);
                 CheckSignedness(a, a.Left, a.Right);
@@ -291,6 +363,27 @@ public sealed class ModelLowering
                 Report(Codes.UnsupportedExpression, e.GetFirstToken(), $"'{e.Kind()}' has no kernel-C counterpart here");
                 return new IrName("/* unsupported */");
         }
+    }
+
+    /// <summary>
+    /// x = default; zeroes a struct held by value: memset(&amp;x, 0,
+    /// sizeof(x)) in C, which clears every byte as C#'s default does. A
+    /// scalar or a pointer has its own zero (0, NULL).
+    /// </summary>
+    IrExpr LowerZeroing(AssignmentExpressionSyntax a)
+    {
+        var type = model.GetTypeInfo(a.Left).Type;
+        var isStructValue = type is { TypeKind: TypeKind.Struct } && (IsKernelStruct(type) || IsAnonymousUnion(type));
+        if (!a.IsKind(SyntaxKind.SimpleAssignmentExpression) || !isStructValue || a.Parent is not ExpressionStatementSyntax)
+        {
+            Report(Codes.UnsupportedExpression, a.Right.GetFirstToken(),
+                "'default' only zeroes a kernel struct held by value, as a statement (memset); write 0 or NULL for a scalar or a pointer");
+            return LowerExpr(a.Left);
+        }
+        var target = LowerExpr(a.Left);
+        return new IrCall("memset",
+            [new IrAddressOf(target), new IrLiteral("0"), new IrCall("sizeof", [target], [false], "sizeof({0})")],
+            [false, false, false]);
     }
 
     IrExpr LowerLiteral(LiteralExpressionSyntax lit)
@@ -381,12 +474,22 @@ public sealed class ModelLowering
         return isAccessedThrough || isRefArgument ? lowered : new IrAddressOf(lowered);
     }
 
-    IrExpr LowerArgument(ArgumentSyntax a)
+    /// <summary>
+    /// ref x and out x both pass &amp;x. out is for a kernel API that fills
+    /// the object in (iov_iter_init), which C# lets a caller hand over
+    /// uninitialized; a model function takes a Ptr&lt;T&gt; instead.
+    /// </summary>
+    IrExpr LowerArgument(ArgumentSyntax a, IMethodSymbol target)
     {
-        if (a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || a.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
-            Report(Codes.UnsupportedExpression, a.RefKindKeyword, $"'{a.RefKindKeyword.Text}' argument; pass the address with 'ref'");
+        if (a.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
+            Report(Codes.UnsupportedExpression, a.RefKindKeyword, "'in' argument; pass the address with 'ref'");
+        if (a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) && !IsExtern(target))
+            Report(Codes.UnsupportedExpression, a.RefKindKeyword,
+                $"'out' argument to {target.Name}, which is not a kernel API; pass a Ptr<T> or use 'ref'");
         var value = LowerExpr(a.Expression);
-        return a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) ? new IrAddressOf(value) : value;
+        return a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword)
+            ? new IrAddressOf(value)
+            : value;
     }
 
     IrExpr LowerCall(InvocationExpressionSyntax inv)
@@ -414,7 +517,10 @@ public sealed class ModelLowering
         }
         if (inv.Expression is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } ma)
             Report(Codes.UnknownCall, ma.GetFirstToken(), $"call through '{ma.Expression}'; call kernel functions by name");
-        var args = inv.ArgumentList.Arguments.Select(LowerArgument).ToImmutableArray();
+        var args = inv.ArgumentList.Arguments.Select(a => LowerArgument(a, target)).ToImmutableArray();
+        if (IsExtern(target) && target.Name is "sizeof_value" or "sizeof_struct" && method.TypeArguments is [var sized] && !HasCSize(sized))
+            Report(Codes.UnsizedStruct, inv.GetFirstToken(),
+                $"sizeof a {sized.Name}, whose C# layout does not give its C size: the managed size would differ");
         var conditions = inv.ArgumentList.Arguments
             .Select(a => model.GetTypeInfo(a.Expression).ConvertedType?.SpecialType == SpecialType.System_Boolean)
             .ToImmutableArray();
@@ -449,9 +555,34 @@ public sealed class ModelLowering
                                   SameType(d.Type, c.Type),
                               AssignmentExpressionSyntax a when a.IsKind(SyntaxKind.SimpleAssignmentExpression) && a.Right == c =>
                                   SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a.Left).Type, model.GetTypeInfo(c.Type).Type),
+                              BinaryExpressionSyntax b when b.OperatorToken.Text is "==" or "!=" or "<" or ">" or "<=" or ">=" =>
+                                  UsualConversion(source!, target!, model.GetTypeInfo(b.Left == c ? b.Right : b.Left).Type),
                               _ => false,
                           };
         return new IrCast(type, LowerExpr(c.Expression), implicitInC);
+    }
+
+    /// <summary>
+    /// Whether C's usual arithmetic conversions turn an operand of type
+    /// source, compared with one of type other, into target by themselves
+    /// (ret == rsp_size converts the int to size_t): the cast C# demands
+    /// then says nothing C does not already do. C widens to the other side's
+    /// type when it is wider, or the same width and unsigned; below int
+    /// everything is promoted first, so such targets are left alone.
+    /// </summary>
+    static bool UsualConversion(ITypeSymbol source, ITypeSymbol target, ITypeSymbol? other)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(target, other))
+            return false;
+        int Width(ITypeSymbol t) => t.SpecialType switch
+        {
+            SpecialType.System_Byte or SpecialType.System_SByte => 1,
+            SpecialType.System_Int16 or SpecialType.System_UInt16 => 2,
+            SpecialType.System_Int32 or SpecialType.System_UInt32 => 4,
+            _ => 8,
+        };
+        var unsignedTarget = target.SpecialType is SpecialType.System_UInt32 or SpecialType.System_UInt64;
+        return Width(target) >= 4 && (Width(source) < Width(target) || (Width(source) == Width(target) && unsignedTarget));
     }
 
     bool SameType(TypeSyntax a, TypeSyntax b) =>
@@ -560,6 +691,9 @@ public sealed class ModelLowering
             case GenericNameSyntax g when g.TypeArgumentList.Arguments.Count == 1
                                           && model.GetTypeInfo(g).Type?.OriginalDefinition.ToDisplayString() == PtrType:
                 return MapType(g.TypeArgumentList.Arguments[0]) with { Pointer = true };
+            case GenericNameSyntax g when g.TypeArgumentList.Arguments.Count == 1
+                                          && model.GetTypeInfo(g).Type?.OriginalDefinition.ToDisplayString() == TypedUserPtrType:
+                return new IrType($"{MapType(g.TypeArgumentList.Arguments[0]).Base} __user", true);
             case ArrayTypeSyntax a when a.RankSpecifiers.Count == 1:
                 var element = MapType(a.ElementType);
                 return element with { Pointer = true };
@@ -567,6 +701,11 @@ public sealed class ModelLowering
                 var type = model.GetTypeInfo(syntax).Type;
                 if (type?.ToDisplayString() == UserPtrType)
                     return new IrType("void __user", true);
+                if (type is not null && IsAnonymousUnion(type))
+                {
+                    Report(Codes.UnsupportedUnion, syntax.GetFirstToken(), $"{type.Name} is an anonymous union: C can only declare a local of it");
+                    return IrType.Scalar("union");
+                }
                 if (type is not null && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KernelStructAttribute))
                     return new IrType($"struct {type.Name}", type.TypeKind == TypeKind.Class);
                 Report(Codes.UnsupportedType, syntax.GetFirstToken(), $"type '{syntax}'");

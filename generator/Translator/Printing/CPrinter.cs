@@ -45,6 +45,12 @@ public static class CPrinter
                     .Append(string.Join(", ", d.Declarators.Select(x => x.Init is null ? x.Declarator : $"{x.Declarator} = {Expr(x.Init)}")))
                     .Append(";\n");
                 break;
+            case CUnionDecl u:
+                sb.Append(indent).Append("union {\n");
+                foreach (var m in u.Members)
+                    sb.Append(indent).Append('\t').Append(m).Append(";\n");
+                sb.Append(indent).Append("} ").Append(u.Declarators).Append(";\n");
+                break;
             case CExprStmt e:
                 sb.Append(indent).Append(Expr(e.Expr)).Append(";\n");
                 break;

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+
+namespace VhostLog.Series;
+
+/// <summary>
+/// Which rules of a semantic patch were expected to change the file and did
+/// not, from the semantic patch's text and spatch --debug's account of each
+/// rule ("dependencies for rule R satisfied:", then "transformation info
+/// returned:" for each change it made).
+/// </summary>
+public static partial class GlueRules
+{
+    /// <summary>Rules with + or - lines, by the name spatch reports (anonymous ones: "rule starting on line N").</summary>
+    public static List<string> Transforming(IReadOnlyList<string> cocci)
+    {
+        var rules = new List<string>();
+        string? name = null;
+        var inMetavariables = false;
+        var changes = false;
+        void Close()
+        {
+            if (name is not null && changes)
+                rules.Add(name);
+        }
+        for (var i = 0; i < cocci.Count; i++)
+        {
+            var line = cocci[i];
+            if (inMetavariables)
+            {
+                if (line.TrimEnd() == "@@")
+                    inMetavariables = false;
+                continue;
+            }
+            var header = Header().Match(line);
+            if (header.Success)
+            {
+                Close();
+                var words = header.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // Script rules hold Python or OCaml, not C to add or remove.
+                name = words.Length > 0 && words[0].StartsWith("script:", StringComparison.Ordinal) ? null
+                    : words.Length > 0 && words[0] != "depends" ? words[0]
+                    : $"rule starting on line {i + 1}";
+                changes = false;
+                inMetavariables = true;
+                continue;
+            }
+            if (name is not null && line.Length > 0 && line[0] is '+' or '-')
+                changes = true;
+        }
+        Close();
+        return rules;
+    }
+
+    /// <summary>The transforming rules whose dependencies held but that changed nothing.</summary>
+    public static List<string> Missed(IReadOnlyList<string> cocci, string debugOutput)
+    {
+        var satisfied = new HashSet<string>(StringComparer.Ordinal);
+        var transformed = new HashSet<string>(StringComparer.Ordinal);
+        string? current = null;
+        foreach (var line in debugOutput.Split('\n'))
+        {
+            var d = Dependencies().Match(line);
+            if (d.Success)
+            {
+                current = d.Groups[2].Value == "satisfied" ? d.Groups[1].Value : null;
+                if (current is not null)
+                    satisfied.Add(current);
+                continue;
+            }
+            if (current is not null && line.Contains("transformation info returned", StringComparison.Ordinal))
+                transformed.Add(current);
+        }
+        return Transforming(cocci).Where(r => satisfied.Contains(r) && !transformed.Contains(r)).ToList();
+    }
+
+    [GeneratedRegex(@"^@(?!@)\s*(.*?)\s*@\s*$|^@@\s*$")]
+    private static partial Regex Header();
+
+    [GeneratedRegex(@"^dependencies for rule (.+) (satisfied|not satisfied):\s*$")]
+    private static partial Regex Dependencies();
+}

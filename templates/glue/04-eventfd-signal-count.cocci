@@ -1,0 +1,13 @@
+// Patch 4 glue, for trees older than 6.8: eventfd_signal() took the count
+// to add as a second argument there. When the file still calls it that way,
+// the call the model moved gets the count of 1 the other callers pass.
+@ counted @
+expression ctx, n;
+@@
+ eventfd_signal(ctx, n)
+
+@ depends on counted @
+expression ctx;
+@@
+- eventfd_signal(ctx)
++ eventfd_signal(ctx, 1)
