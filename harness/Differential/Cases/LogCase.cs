@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace VhostLog.Harness.Cases;
 
-/// <summary>The function a case calls: three of vhost.c, two of scsi.c (new in the series).</summary>
+/// <summary>The function a case calls: three of vhost.c, four of scsi.c (new in the series).</summary>
 public enum Function
 {
     log_write = 0,
@@ -10,6 +10,8 @@ public enum Function
     vhost_log_write = 2,
     vhost_scsi_log_write = 3,
     vhost_scsi_copy_cmd_log = 4,
+    vhost_scsi_copy_tmf_log = 5,
+    vhost_scsi_destroy_vq_log = 6,
 }
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
@@ -35,6 +37,12 @@ public readonly record struct IoVec(ulong Base, ulong Len);
 /// is reused and already holds a buffer of IovLimit entries whose first
 /// PriorLog are an earlier request's; AllocationsBeforeFailure (negative:
 /// none fail) is the fault injection of kmalloc_array().
+/// vhost_scsi_copy_tmf_log gets Log (at least one entry, at most IovLimit)
+/// for a new task management request. vhost_scsi_destroy_vq_log gets an I/O
+/// virtqueue of Commands.Length commands (max_cmds); command i holds a
+/// buffer of IovLimit entries whose first Commands[i] are an earlier log, or
+/// no buffer when Commands[i] is 0; NullCommands leaves scsi_cmds NULL (as
+/// vhost_scsi_destroy_vq_cmds() does, keeping max_cmds).
 /// </summary>
 public sealed record LogCase(
     Function Function,
@@ -51,8 +59,12 @@ public sealed record LogCase(
     int IovLimit = 1024,
     int PriorLog = 0,
     int AllocationsBeforeFailure = -1,
-    bool NullLog = false)
+    bool NullLog = false,
+    ImmutableArray<int> Commands = default,
+    bool NullCommands = false)
 {
+    public ImmutableArray<int> CommandsOrEmpty => Commands.IsDefault ? [] : Commands;
+
     /// <summary>The entry i of a reused command's earlier log (a pattern no generated log uses).</summary>
     public static LogEntry PriorEntry(int i) => new(0xdead_0000_0000UL + ((ulong)i << 12), (ulong)i + 1);
 }
@@ -64,7 +76,11 @@ public enum Outcome { Returned, Bug, Crash, Timeout }
 /// State is what a scsi.c function leaves in its command (for
 /// vhost_scsi_copy_cmd_log: buffers allocated, whether the earlier buffer was
 /// kept, tvc_log_num, whether tvc_log is set, then every entry's addr and
-/// len), empty for the others.
+/// len; for vhost_scsi_copy_tmf_log: buffers allocated, buffers live,
+/// bytes allocated, tmf_log_num, whether tmf_log is set, then its log_num
+/// entries; for vhost_scsi_destroy_vq_log: buffers live (negative: freed),
+/// then per command whether tvc_log is set and tvc_log_num), empty for the
+/// others.
 /// </summary>
 public sealed record Observation(
     Outcome Outcome,

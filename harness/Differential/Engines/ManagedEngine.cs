@@ -42,9 +42,13 @@ public sealed class ManagedEngine
         return d;
     }
 
-    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patch 6).</summary>
-    public bool Supports(Function function) =>
-        function is Function.log_write or Function.log_write_hva or Function.vhost_log_write || model is IoQueueLog;
+    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patches 6 and 7).</summary>
+    public bool Supports(Function function) => function switch
+    {
+        Function.log_write or Function.log_write_hva or Function.vhost_log_write => true,
+        Function.vhost_scsi_copy_tmf_log => model is CtlQueueLog,
+        _ => model is IoQueueLog,
+    };
 
     public Observation Run(LogCase c)
     {
@@ -81,6 +85,8 @@ public sealed class ManagedEngine
                     c.Iov.Length),
                 Function.vhost_scsi_log_write => ScsiLogWrite(vq, c),
                 Function.vhost_scsi_copy_cmd_log => CopyCmdLog(vq, c, out state),
+                Function.vhost_scsi_copy_tmf_log => CopyTmfLog(vq, c, out state),
+                Function.vhost_scsi_destroy_vq_log => DestroyVqLog(c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -122,6 +128,66 @@ public sealed class ManagedEngine
         state = CommandState(model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
             cmd.tvc_log_num, cmd.tvc_log);
         return ret;
+    }
+
+    CtlQueueLog Ctl => model as CtlQueueLog
+        ?? throw new InvalidOperationException($"model state {State} has no control queue logging (patch 7)");
+
+    int CopyTmfLog(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    {
+        // A new request: vhost_scsi_handle_tmf() zeroes it.
+        var tmf = new vhost_scsi_tmf();
+        var log = new vhost_log[c.IovLimit];
+        Entries(c.Log).CopyTo(log, 0);
+        var ret = Ctl.vhost_scsi_copy_tmf_log(tmf, log, (uint)c.Log.Length);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add((ulong)model.Allocations);
+        s.Add(unchecked((ulong)model.LiveAllocations));
+        s.Add(model.AllocatedBytes);
+        s.Add(tmf.tmf_log_num);
+        s.Add(tmf.tmf_log is null ? 0UL : 1);
+        // The worker reads log_num entries: what the request asked to keep.
+        if (tmf.tmf_log is { } kept)
+            for (var i = 0; i < c.Log.Length; i++)
+            {
+                var e = i < kept.Length ? kept[i] : default;
+                s.Add(e.addr);
+                s.Add(e.len);
+            }
+        state = s.ToImmutable();
+        return ret;
+    }
+
+    int DestroyVqLog(LogCase c, out ImmutableArray<ulong> state)
+    {
+        var commands = c.CommandsOrEmpty;
+        var svq = new vhost_scsi_virtqueue { max_cmds = commands.Length };
+        if (!c.NullCommands)
+        {
+            svq.scsi_cmds = new vhost_scsi_cmd[commands.Length];
+            for (var k = 0; k < commands.Length; k++)
+            {
+                svq.scsi_cmds[k] = new vhost_scsi_cmd { tvc_vq = svq.vq, tvc_log_num = (uint)commands[k] };
+                if (commands[k] > 0)
+                {
+                    var earlier = new vhost_log[c.IovLimit];
+                    for (var i = 0; i < commands[k]; i++)
+                        earlier[i] = new vhost_log { addr = LogCase.PriorEntry(i).Addr, len = LogCase.PriorEntry(i).Len };
+                    svq.scsi_cmds[k].tvc_log = earlier;
+                }
+            }
+        }
+        svq.vq.dev.iov_limit = c.IovLimit;
+        Scsi.vhost_scsi_destroy_vq_log(svq.vq);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add(unchecked((ulong)model.LiveAllocations));
+        foreach (var cmd in svq.scsi_cmds ?? [])
+        {
+            s.Add(cmd.tvc_log is null ? 0UL : 1);
+            s.Add(cmd.tvc_log_num);
+        }
+        state = s.ToImmutable();
+        return 0;
     }
 
     /// <summary>The command's state in the order the native worker reports it.</summary>

@@ -20,9 +20,10 @@ internal static class NativeProtocol
         var umem = c.Umem.IsDefault ? ImmutableArray<UmemMap>.Empty : c.Umem;
         var log = c.Log.IsDefault ? ImmutableArray<LogEntry>.Empty : c.Log;
         var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
+        var commands = c.CommandsOrEmpty;
 
         // Upper bound: 17 bytes per number.
-        int numbers = 14 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length;
+        int numbers = 16 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length;
         var span = buffer.GetSpan(2 + 17 * numbers + 1);
         int p = 0;
         span[p++] = (byte)'C';
@@ -62,6 +63,10 @@ internal static class NativeProtocol
         Hex(span, ref p, (ulong)c.PriorLog);
         Hex(span, ref p, unchecked((ulong)(long)c.AllocationsBeforeFailure));
         Hex(span, ref p, c.NullLog ? 1UL : 0UL);
+        Hex(span, ref p, c.NullCommands ? 1UL : 0UL);
+        Hex(span, ref p, (ulong)commands.Length);
+        foreach (var n in commands)
+            Hex(span, ref p, (ulong)n);
         span[p++] = (byte)'\n';
         buffer.Advance(p);
     }
