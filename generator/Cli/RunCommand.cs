@@ -50,7 +50,7 @@ public static class RunCommand
     }
 
     static string Bytes(Observation o) =>
-        o.Bytes.IsEmpty ? "" : " [" + string.Join(" ", o.Bytes.Take(6).Select(b => $"{b.Addr:x}={b.Value:x2}")) + (o.Bytes.Length > 6 ? " ..." : "") + "]";
+        o.ByteCount == 0 ? "" : " [" + string.Join(" ", o.Memory.Take(6).Select(r => r.Count == 1 ? $"{r.Addr:x}={r.Value:x2}" : $"{r.Addr:x}..+{r.Count:x}={r.Value:x2}")) + (o.Memory.Length > 6 ? " ..." : "") + "]";
 
     public static LogCase Load(string path)
     {

@@ -673,19 +673,32 @@ static char *put_commands_state(char *p, const struct vl_case *c)
 	return p;
 }
 
+/* The end of the run of bytes equal to the one at off, within the dirty window. */
+static u64 run_end(const struct vl_user_range *r, u64 off)
+{
+	unsigned char v = r->bytes[off];
+	u64 end = off + 1;
+
+	while (end < r->dirty_hi && r->bytes[end] == v)
+		end++;
+	return end;
+}
+
 static void respond(const struct vl_case *c, int bug, int ret)
 {
 	const struct vl_user_range *r;
-	size_t nr, i, nbytes = 0;
-	u64 off;
+	size_t nr, i, nruns = 0;
+	u64 off, end;
 	char *p;
 
 	r = vl_user_ranges(&nr);
 	for (i = 0; i < nr; i++)
-		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++)
-			nbytes += r[i].bytes[off] != 0;
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off = end) {
+			end = run_end(&r[i], off);
+			nruns += r[i].bytes[off] != 0;
+		}
 
-	out_reserve(128 + nbytes * 20 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
+	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
 		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
 		    (c->fn == 6 ? c->ncmds * 20 : 0));
 	p = out_buf + out_len;
@@ -707,13 +720,16 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		*p++ = '0';
 	}
 	*p++ = ' ';
-	p = put_hex(p, nbytes);
+	p = put_hex(p, nruns);
 	for (i = 0; i < nr; i++) {
-		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++) {
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off = end) {
+			end = run_end(&r[i], off);
 			if (!r[i].bytes[off])
 				continue;
 			*p++ = ' ';
 			p = put_hex(p, r[i].start + off);
+			*p++ = ' ';
+			p = put_hex(p, end - off);
 			*p++ = ' ';
 			p = put_hex(p, r[i].bytes[off]);
 		}

@@ -13,7 +13,7 @@ public sealed class SpecOracleTests
     static LogCase LogWrite(ulong addr, ulong len) =>
         new(Function.log_write, Base, [new UserRange(Base, 4096)], false, [], false, addr, len, [], []);
 
-    static Observation Returned(params (ulong, byte)[] bytes) => new(Outcome.Returned, 0, 0, [.. bytes], "");
+    static Observation Returned(params (ulong, byte)[] bytes) => new(Outcome.Returned, 0, 0, ByteRun.Of(bytes), "");
 
     [Test]
     public void CorrectResultPasses() =>

@@ -38,6 +38,33 @@ public sealed class UserMemory
         return false;
     }
 
+    /// <summary>
+    /// Every run of equal non-zero bytes by ascending address, in one pass
+    /// per range: a saturated bitmap is reported as a few runs instead of one
+    /// tuple per byte. Runs of neighbouring ranges are not merged.
+    /// </summary>
+    public List<(ulong Addr, ulong Count, byte Value)> NonZeroRuns()
+    {
+        var found = new List<(ulong, ulong, byte)>();
+        foreach (var (start, bytes) in ranges.Count > 1 ? ranges.OrderBy(r => r.Start) : (IEnumerable<(ulong Start, byte[] Bytes)>)ranges)
+        {
+            var span = bytes.AsSpan();
+            var at = 0;
+            int next;
+            while (at < span.Length && (next = span[at..].IndexOfAnyExcept((byte)0)) >= 0)
+            {
+                at += next;
+                var value = span[at];
+                var length = span[at..].IndexOfAnyExcept(value);
+                if (length < 0)
+                    length = span.Length - at;
+                found.Add((start + (ulong)at, (ulong)length, value));
+                at += length;
+            }
+        }
+        return found;
+    }
+
     /// <summary>Every non-zero byte by ascending address.</summary>
     public IEnumerable<(ulong Addr, byte Value)> NonZeroBytes()
     {

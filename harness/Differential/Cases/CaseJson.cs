@@ -78,9 +78,9 @@ public static class CaseJson
     /// <summary>A one-line account of an observation for tables and messages; the function says what its state means.</summary>
     public static string Describe(Observation o, Function function = Function.vhost_scsi_copy_cmd_log) => o.Outcome switch
     {
-        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.Bytes.Length} bitmap byte(s) set" +
+        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.ByteCount} bitmap byte(s) set" +
             (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(o.StateOrEmpty, function),
-        Outcome.Bug => $"reached BUG() after setting {o.Bytes.Length} bitmap byte(s)",
+        Outcome.Bug => $"reached BUG() after setting {o.ByteCount} bitmap byte(s)",
         Outcome.Crash => $"crashed ({o.Detail})",
         Outcome.Timeout => $"did not finish ({o.Detail})",
         _ => o.Outcome.ToString(),

@@ -71,8 +71,38 @@ public sealed record LogCase(
 
 public enum Outcome { Returned, Bug, Crash, Timeout }
 
+/// <summary>Count equal non-zero bytes of user memory at consecutive addresses from Addr.</summary>
+public readonly record struct ByteRun(ulong Addr, ulong Count, byte Value)
+{
+    /// <summary>
+    /// The maximal runs of bytes listed by ascending address (zero bytes
+    /// dropped): one list of bytes has exactly one list of maximal runs, so
+    /// comparing runs compares the bytes.
+    /// </summary>
+    public static ImmutableArray<ByteRun> Of(IEnumerable<(ulong Addr, byte Value)> bytes)
+    {
+        var runs = ImmutableArray.CreateBuilder<ByteRun>();
+        foreach (var (addr, value) in bytes)
+            Append(runs, new ByteRun(addr, 1, value));
+        return runs.ToImmutable();
+    }
+
+    /// <summary>Adds a run after the last one, merging the two when they touch and hold the same byte.</summary>
+    public static void Append(ImmutableArray<ByteRun>.Builder runs, ByteRun run)
+    {
+        if (run.Value == 0 || run.Count == 0)
+            return;
+        if (runs.Count > 0 && runs[^1] is var last && last.Value == run.Value && last.Addr + last.Count == run.Addr)
+            runs[^1] = last with { Count = last.Count + run.Count };
+        else
+            runs.Add(run);
+    }
+}
+
 /// <summary>
-/// What one engine observed for one case. Warnings counts WARN_ON_ONCE hits;
+/// What one engine observed for one case. Memory is every non-zero byte of
+/// mapped user memory after the call, as maximal runs (a saturated bitmap is
+/// a few runs, not thousands of bytes). Warnings counts WARN_ON_ONCE hits;
 /// State is what a scsi.c function leaves in its command (for
 /// vhost_scsi_copy_cmd_log: buffers allocated, whether the earlier buffer was
 /// kept, tvc_log_num, whether tvc_log is set, then every entry's addr and
@@ -86,12 +116,30 @@ public sealed record Observation(
     Outcome Outcome,
     int Return,
     int Signals,
-    ImmutableArray<(ulong Addr, byte Value)> Bytes,
+    ImmutableArray<ByteRun> Memory,
     string Detail,
     int Warnings = 0,
     ImmutableArray<ulong> State = default)
 {
     public ImmutableArray<ulong> StateOrEmpty => State.IsDefault ? [] : State;
+
+    ImmutableArray<ByteRun> MemoryOrEmpty => Memory.IsDefault ? [] : Memory;
+
+    /// <summary>Every non-zero byte by ascending address (expanded from the runs; for reports and the specification oracle).</summary>
+    public ImmutableArray<(ulong Addr, byte Value)> Bytes
+    {
+        get
+        {
+            var bytes = ImmutableArray.CreateBuilder<(ulong, byte)>(checked((int)ByteCount));
+            foreach (var r in MemoryOrEmpty)
+                for (var i = 0UL; i < r.Count; i++)
+                    bytes.Add((r.Addr + i, r.Value));
+            return bytes.MoveToImmutable();
+        }
+    }
+
+    /// <summary>How many non-zero bytes memory holds.</summary>
+    public ulong ByteCount => MemoryOrEmpty.Aggregate(0UL, (n, r) => n + r.Count);
 
     /// <summary>Equal behaviour: same outcome, return value, signals, warnings, command state and memory.</summary>
     public bool SameAs(Observation other) =>
@@ -99,6 +147,6 @@ public sealed record Observation(
         && (Outcome is Outcome.Crash or Outcome.Timeout
             || ((Outcome != Outcome.Returned
                  || (Return == other.Return && Signals == other.Signals && Warnings == other.Warnings
-                     && StateOrEmpty.SequenceEqual(other.StateOrEmpty)))
-                && Bytes.SequenceEqual(other.Bytes)));
+                     && StateOrEmpty.AsSpan().SequenceEqual(other.StateOrEmpty.AsSpan())))
+                && MemoryOrEmpty.AsSpan().SequenceEqual(other.MemoryOrEmpty.AsSpan())));
 }

@@ -98,8 +98,10 @@ public sealed class ManagedEngine
         {
             return new Observation(Outcome.Timeout, 0, 0, [], e.Message);
         }
-        return new Observation(outcome, ret, ctx?.signals ?? 0, model.Memory.NonZeroBytes().ToImmutableArray(), "",
-            model.Warnings, state);
+        var memory = ImmutableArray.CreateBuilder<ByteRun>();
+        foreach (var (addr, count, value) in model.Memory.NonZeroRuns())
+            ByteRun.Append(memory, new ByteRun(addr, count, value));
+        return new Observation(outcome, ret, ctx?.signals ?? 0, memory.ToImmutable(), "", model.Warnings, state);
     }
 
     IoQueueLog Scsi => model as IoQueueLog

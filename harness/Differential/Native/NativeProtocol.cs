@@ -125,31 +125,34 @@ internal static class NativeProtocol
             }
             state = ImmutableCollectionsMarshal.AsImmutableArray(values);
         }
-        if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong nbytes)
-            || nbytes > (ulong)(line.Length - p) / 4)
+        if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong nruns)
+            || nruns > (ulong)(line.Length - p) / 6)
         {
             return null;
         }
-        var bytes = ImmutableArray<(ulong Addr, byte Value)>.Empty;
-        if (nbytes > 0)
+        var memory = ImmutableArray<ByteRun>.Empty;
+        if (nruns > 0)
         {
-            var array = new (ulong Addr, byte Value)[nbytes];
-            for (int i = 0; i < array.Length; i++)
+            var runs = ImmutableArray.CreateBuilder<ByteRun>((int)nruns);
+            for (ulong i = 0; i < nruns; i++)
             {
                 if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong addr)
-                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong value) || value > 0xff)
+                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong count) || count == 0
+                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong value) || value is 0 or > 0xff)
                 {
                     return null;
                 }
-                array[i] = (addr, (byte)value);
+                // The worker's runs are maximal within a range; merging here
+                // makes them canonical whatever the ranges were.
+                ByteRun.Append(runs, new ByteRun(addr, count, (byte)value));
             }
-            bytes = ImmutableCollectionsMarshal.AsImmutableArray(array);
+            memory = runs.ToImmutable();
         }
         if (p != line.Length)
         {
             return null;
         }
-        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, bytes, "", (int)warnings, state);
+        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
     }
 
     /// <summary>Parses a <c>D case signal</c> line.</summary>

@@ -153,7 +153,7 @@ public static class CReproducer
         s.Append("\t\t\tprintf(\"bitmap byte 0x%llx = 0x%02x\\n\", (unsigned long long)(ranges[i].start + off), b);\n");
         s.Append("\t\t\tif (expected_bytes[k].addr != ranges[i].start + off || expected_bytes[k].value != b)\n\t\t\t\tdiffers = 1;\n");
         s.Append("\t\t\tif (expected_bytes[k].addr || expected_bytes[k].value)\n\t\t\t\tk++;\n\t\t}\n");
-        s.Append($"\tif (k != {model.Bytes.Length})\n\t\tdiffers = 1;\n");
+        s.Append($"\tif (k != {model.ByteCount})\n\t\tdiffers = 1;\n");
         s.Append($"\tprintf(\"%s\\n\", differs ? \"DIFFERS from the model ({modelState})\" : \"behaves like the model ({modelState})\");\n");
         s.Append("\treturn differs;\n}\n");
         return s.ToString();
