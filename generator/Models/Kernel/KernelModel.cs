@@ -87,7 +87,10 @@ public abstract class KernelModel
         Step();
         SetBitToUserCalls++;
         var target = (ulong)addr + (ulong)(nr >> 3);
-        if (!Memory.TryLocate((ulong)addr, out _, out _) || !Memory.TryLocate(target, out var bytes, out var offset))
+        // Both the pinned byte and the target must be mapped; from log_write
+        // (nr 0..7) they are the same byte, and one lookup answers for both.
+        if ((target != (ulong)addr && !Memory.TryLocate((ulong)addr, out _, out _))
+            || !Memory.TryLocate(target, out var bytes, out var offset))
             return -EFAULT;
         bytes[offset] |= (byte)(1 << (nr & 7));
         return 0;

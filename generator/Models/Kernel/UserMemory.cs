@@ -8,8 +8,19 @@ public sealed class UserMemory
 {
     readonly List<(ulong Start, byte[] Bytes)> ranges = [];
 
+    // The range of the last hit: log_write sets thousands of bits in one
+    // range in a row. Used only while no two ranges overlap, so that the
+    // answer is always the first range holding the address.
+    int lastHit;
+    bool overlapping;
+
     /// <summary>Drops every mapping.</summary>
-    public void Clear() => ranges.Clear();
+    public void Clear()
+    {
+        ranges.Clear();
+        lastHit = 0;
+        overlapping = false;
+    }
 
     /// <summary>Maps [start, start + length) zero-filled.</summary>
     public void Map(ulong start, ulong length)
@@ -18,16 +29,31 @@ public sealed class UserMemory
             return;
         if (start + length - 1 < start)
             throw new ArgumentException($"range 0x{start:x}+0x{length:x} wraps past 2^64");
+        foreach (var (s, b) in ranges)
+            if (start <= s + ((ulong)b.Length - 1) && s <= start + (length - 1))
+                overlapping = true;
         ranges.Add((start, new byte[checked((int)length)]));
     }
 
     /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
     public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
     {
-        foreach (var (start, b) in ranges)
+        if (!overlapping && lastHit < ranges.Count)
         {
+            var (start, b) = ranges[lastHit];
             if (addr >= start && addr - start < (ulong)b.Length)
             {
+                bytes = b;
+                offset = (int)(addr - start);
+                return true;
+            }
+        }
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var (start, b) = ranges[i];
+            if (addr >= start && addr - start < (ulong)b.Length)
+            {
+                lastHit = i;
                 bytes = b;
                 offset = (int)(addr - start);
                 return true;

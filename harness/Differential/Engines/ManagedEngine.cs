@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using VhostLog.Harness.Cases;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
@@ -60,15 +61,13 @@ public sealed class ManagedEngine
         foreach (var m in c.Umem)
             umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr });
         var ctx = c.LogCtx ? new eventfd_ctx() : null;
-        var vq = new vhost_virtqueue
-        {
-            iotlb = c.Iotlb ? new vhost_iotlb() : null,
-            umem = umem,
-            log_base = new UserPtr(c.LogBase),
-            log_ctx = ctx,
-            acked_features = c.Features,
-        };
-        vq.dev.iov_limit = c.IovLimit;
+        var vq = FreshVirtqueue();
+        vq.iotlb = c.Iotlb ? new vhost_iotlb() : null;
+        vq.umem = umem;
+        vq.log_base = new UserPtr(c.LogBase);
+        vq.log_ctx = ctx;
+        vq.acked_features = c.Features;
+        vq.dev = new vhost_dev { iov_limit = c.IovLimit };
         var state = ImmutableArray<ulong>.Empty;
         var outcome = Outcome.Returned;
         var ret = 0;
@@ -102,6 +101,39 @@ public sealed class ManagedEngine
         foreach (var (addr, count, value) in model.Memory.NonZeroRuns())
             ByteRun.Append(memory, new ByteRun(addr, count, value));
         return new Observation(outcome, ret, ctx?.signals ?? 0, memory.ToImmutable(), "", model.Warnings, state);
+    }
+
+    vhost_virtqueue? spare;
+
+    // The fields FreshVirtqueue() knows how to check; a field added to the
+    // model's struct must be added there too, or reuse would carry it over.
+    static readonly string[] CheckedFields =
+        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "avail", "notify_enabled", "container"];
+
+    static readonly vhost_virtqueue AsNew = new();
+
+    static readonly bool FieldsKnown = typeof(vhost_virtqueue).GetFields().Select(f => f.Name).Order(StringComparer.Ordinal)
+        .SequenceEqual(CheckedFields.Order(StringComparer.Ordinal));
+
+    /// <summary>
+    /// A virtqueue whose fields are as `new vhost_virtqueue()` makes them,
+    /// except the ones Run sets for every case (dev, acked_features, iotlb,
+    /// umem, log_base, log_ctx). Allocating its two 1024-entry arrays
+    /// (32 KiB) cost more than a typical case, so the last case's virtqueue
+    /// is reused when every other field is still as new; else a new one is
+    /// made.
+    /// </summary>
+    vhost_virtqueue FreshVirtqueue()
+    {
+        if (!FieldsKnown)
+            throw new InvalidOperationException($"{nameof(vhost_virtqueue)} has fields {nameof(FreshVirtqueue)} does not check; add them");
+        var vq = spare;
+        if (vq is null || vq.mutex.depth != AsNew.mutex.depth || vq.num != AsNew.num || vq.avail.Count != 0 || vq.notify_enabled != AsNew.notify_enabled
+            || vq.container is not null
+            || MemoryMarshal.AsBytes(vq.iov.AsSpan()).ContainsAnyExcept((byte)0) || vq.iov.Length != AsNew.iov.Length
+            || MemoryMarshal.AsBytes(vq.log.AsSpan()).ContainsAnyExcept((byte)0) || vq.log.Length != AsNew.log.Length)
+            spare = vq = new vhost_virtqueue();
+        return vq;
     }
 
     IoQueueLog Scsi => model as IoQueueLog
