@@ -11,14 +11,15 @@ public sealed class UserMemory
     // The range of the last hit: log_write sets thousands of bits in one
     // range in a row. Used only while no two ranges overlap, so that the
     // answer is always the first range holding the address.
-    int lastHit;
+    ulong hitStart;
+    byte[]? hitBytes;
     bool overlapping;
 
     /// <summary>Drops every mapping.</summary>
     public void Clear()
     {
         ranges.Clear();
-        lastHit = 0;
+        hitBytes = null;
         overlapping = false;
     }
 
@@ -31,29 +32,33 @@ public sealed class UserMemory
             throw new ArgumentException($"range 0x{start:x}+0x{length:x} wraps past 2^64");
         foreach (var (s, b) in ranges)
             if (start <= s + ((ulong)b.Length - 1) && s <= start + (length - 1))
+            {
                 overlapping = true;
+                hitBytes = null;
+            }
         ranges.Add((start, new byte[checked((int)length)]));
     }
 
     /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
     public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
     {
-        if (!overlapping && lastHit < ranges.Count)
+        // addr below hitStart wraps to a huge offset and misses.
+        if (hitBytes is { } hit && addr - hitStart < (ulong)hit.Length)
         {
-            var (start, b) = ranges[lastHit];
-            if (addr >= start && addr - start < (ulong)b.Length)
-            {
-                bytes = b;
-                offset = (int)(addr - start);
-                return true;
-            }
+            bytes = hit;
+            offset = (int)(addr - hitStart);
+            return true;
         }
         for (var i = 0; i < ranges.Count; i++)
         {
             var (start, b) = ranges[i];
             if (addr >= start && addr - start < (ulong)b.Length)
             {
-                lastHit = i;
+                if (!overlapping)
+                {
+                    hitStart = start;
+                    hitBytes = b;
+                }
                 bytes = b;
                 offset = (int)(addr - start);
                 return true;
