@@ -40,7 +40,7 @@ public static class RunCommand
                 if (agrees.StartsWith("NO", StringComparison.Ordinal))
                     disagreements++;
                 table.AddRow(Markup.Escape(run.Engine), run.Semantics,
-                    Markup.Escape(run.Observation is { } o ? CaseJson.Describe(o) + Bytes(o) : run.Absent ?? ""), agrees);
+                    Markup.Escape(run.Observation is { } o ? CaseJson.Describe(o, c.Function) + Bytes(o) : run.Absent ?? ""), agrees);
             }
             AnsiConsole.Write(table);
             Console.WriteLine(disagreements == 0 ? "every engine agrees with its model" : $"{disagreements} engine(s) disagree with their model");
@@ -50,7 +50,7 @@ public static class RunCommand
     }
 
     static string Bytes(Observation o) =>
-        o.Bytes.IsEmpty ? "" : " [" + string.Join(" ", o.Bytes.Take(6).Select(b => $"{b.Addr:x}={b.Value:x2}")) + (o.Bytes.Length > 6 ? " ..." : "") + "]";
+        o.ByteCount == 0 ? "" : " [" + string.Join(" ", o.Memory.Take(6).Select(r => r.Count == 1 ? $"{r.Addr:x}={r.Value:x2}" : $"{r.Addr:x}..+{r.Count:x}={r.Value:x2}")) + (o.Memory.Length > 6 ? " ..." : "") + "]";
 
     public static LogCase Load(string path)
     {
@@ -61,7 +61,7 @@ public static class RunCommand
             var node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new FormatException("empty document");
             var c = CaseJson.FromJson(node["input"] ?? node);
             if (!Harness.Equivalence.Shrinker.Valid(c))
-                throw new FormatException("the case is outside what the kernel can be handed (a range that wraps past 2^64, or log_num over iov_limit)");
+                throw new FormatException("the case is outside what the kernel can be handed (a range that wraps past 2^64, log_num over iov_limit or 0 for vhost_scsi_copy_tmf_log, a command log over iov_limit, or over 1024 commands)");
             return c;
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)

@@ -217,6 +217,9 @@ struct vl_case {
 	unsigned int prior_log;
 	long allocs_before_failure;
 	u64 null_log;
+	u64 null_cmds;
+	unsigned int *cmd_logs;		/* earlier log length per command */
+	size_t ncmds;
 	struct vhost_virtqueue *vq;
 	struct vhost_dev dev;
 	struct vhost_iotlb umem;
@@ -225,21 +228,55 @@ struct vl_case {
 	struct vhost_log *vq_log;
 	struct vhost_log *earlier;
 	struct vhost_scsi_cmd cmd;
+	/* vhost_scsi_copy_tmf_log(): a new request */
+	struct vhost_scsi_tmf tmf;
+	/* vhost_scsi_destroy_vq_log(): the I/O virtqueue vq is embedded in */
+	struct vhost_scsi_virtqueue *svq;
+	struct vhost_scsi_cmd *cmds;
+	struct vhost_log **cmd_bufs;	/* the buffers the commands started with */
 };
 
 /* Static, so that whatever it holds stays reachable if we _exit mid-case. */
 static struct vl_case cur;
 
+/* Whether the code under test handed p to kfree() in this case. */
+static int freed_by_case(const void *p)
+{
+	unsigned long i, n = vl_free_count < VL_FREED_MAX ?
+			     vl_free_count : VL_FREED_MAX;
+
+	for (i = 0; i < n; i++)
+		if (vl_freed[i] == p)
+			return 1;
+	return 0;
+}
+
 static void case_release(struct vl_case *c)
 {
+	size_t i;
+
 	free(c->maps);
 	free(c->log);
 	free(c->iov);
-	free(c->vq);
+	if (c->svq)
+		free(c->svq);	/* vq is embedded in it */
+	else
+		free(c->vq);
 	free(c->vq_log);
-	if (c->cmd.tvc_log != c->earlier)
-		kfree(c->cmd.tvc_log);
-	free(c->earlier);
+	/* Never free twice what a broken variant freed and kept. */
+	if (c->cmd.tvc_log != c->earlier && !freed_by_case(c->cmd.tvc_log))
+		free(c->cmd.tvc_log);
+	if (!freed_by_case(c->earlier))
+		free(c->earlier);
+	if (!freed_by_case(c->tmf.tmf_log))
+		free(c->tmf.tmf_log);
+	/* Free what vhost_scsi_destroy_vq_log() left, whether or not it NULLed it. */
+	for (i = 0; c->cmd_bufs && i < c->ncmds; i++)
+		if (c->cmd_bufs[i] && !freed_by_case(c->cmd_bufs[i]))
+			free(c->cmd_bufs[i]);
+	free(c->cmd_bufs);
+	free(c->cmds);
+	free(c->cmd_logs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -340,8 +377,8 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	u64 fn;
 
 	fn = field(ps, "fn");
-	if (fn > 4)
-		malformed(ps, "fn must be 0 to 4");
+	if (fn > 6)
+		malformed(ps, "fn must be 0 to 6");
 	c->fn = (unsigned int)fn;
 	c->log_base = field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -398,8 +435,25 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 		malformed(ps, "prior_log is over iov_limit");
 	c->allocs_before_failure = (long)field(ps, "allocs_before_failure");
 	c->null_log = flag(ps, "null_log");
-	if (c->fn == 4 && c->nlog > c->iov_limit)
+	if ((c->fn == 4 || c->fn == 5) && c->nlog > c->iov_limit)
 		malformed(ps, "nlog is over iov_limit (vq->log holds iov_limit entries)");
+	/* The control queue's caller copies only a non-empty log. */
+	if (c->fn == 5 && !c->nlog)
+		malformed(ps, "nlog must be at least 1 for fn 5");
+
+	c->null_cmds = flag(ps, "null_cmds");
+	c->ncmds = count(ps, "ncmds", 1);
+	if (c->ncmds > 1024)
+		malformed(ps, "ncmds must be at most 400 (hex: 1024 commands)");
+	c->cmd_logs = alloc_array(c->ncmds, sizeof(*c->cmd_logs));
+	for (i = 0; i < c->ncmds; i++) {
+		u64 v = field(ps, "command log length");
+
+		if (v > c->iov_limit)
+			malformed(ps, "command log length %llx is over iov_limit",
+				  (unsigned long long)v);
+		c->cmd_logs[i] = (unsigned int)v;
+	}
 
 	if (ps->p != ps->end)
 		malformed(ps, "unexpected text after the last iovec");
@@ -412,7 +466,13 @@ static void build_vq(struct vl_case *c)
 	struct vhost_virtqueue *vq;
 	size_t i;
 
-	vq = alloc_array(1, sizeof(*vq));
+	if (c->fn == 6) {
+		/* container_of() must find the struct the vq is embedded in. */
+		c->svq = alloc_array(1, sizeof(*c->svq));
+		vq = &c->svq->vq;
+	} else {
+		vq = alloc_array(1, sizeof(*vq));
+	}
 	c->vq = vq;
 
 	INIT_LIST_HEAD(&c->umem.list);
@@ -434,7 +494,7 @@ static void build_vq(struct vl_case *c)
 	c->dev.iov_limit = (int)c->iov_limit;
 	vq->dev = &c->dev;
 
-	if (c->fn == 4) {
+	if (c->fn == 4 || c->fn == 5) {
 		/* The caller's array is vq->log: iov_limit entries. */
 		c->vq_log = alloc_array(c->iov_limit, sizeof(*c->vq_log));
 		if (c->nlog)
@@ -449,6 +509,28 @@ static void build_vq(struct vl_case *c)
 		c->cmd.tvc_log = c->earlier;
 		c->cmd.tvc_log_num = c->prior_log;
 	}
+
+	if (c->fn == 6) {
+		c->svq->max_cmds = (int)c->ncmds;
+		c->cmds = alloc_array(c->ncmds, sizeof(*c->cmds));
+		c->cmd_bufs = alloc_array(c->ncmds, sizeof(*c->cmd_bufs));
+		for (i = 0; i < c->ncmds; i++) {
+			unsigned int k, n = c->cmd_logs[i];
+
+			if (!n)
+				continue;
+			c->cmd_bufs[i] = alloc_array(c->iov_limit,
+						     sizeof(*c->cmd_bufs[i]));
+			for (k = 0; k < n; k++) {
+				c->cmd_bufs[i][k].addr =
+					0xdead00000000ULL + ((u64)k << 12);
+				c->cmd_bufs[i][k].len = (u64)k + 1;
+			}
+			c->cmds[i].tvc_log = c->cmd_bufs[i];
+			c->cmds[i].tvc_log_num = n;
+		}
+		c->svq->scsi_cmds = c->null_cmds ? NULL : c->cmds;
+	}
 }
 
 /* Returns 1 when the call reached BUG(). */
@@ -460,6 +542,8 @@ static int call_function(struct vl_case *c, int *ret)
 	vl_signal_count = 0;
 	vl_warn_count = 0;
 	vl_alloc_count = 0;
+	vl_alloc_bytes = 0;
+	vl_free_count = 0;
 	vl_allocs_left = c->allocs_before_failure;
 	vl_bug_target = &bug;
 	if (setjmp(bug)) {
@@ -493,6 +577,17 @@ static int call_function(struct vl_case *c, int *ret)
 	case 4:
 		r = vhost_scsi_copy_cmd_log(c->vq, &c->cmd, c->vq_log,
 					    (unsigned int)c->nlog);
+		break;
+#endif
+#ifdef VL_HAVE_vhost_scsi_copy_tmf_log
+	case 5:
+		r = vhost_scsi_copy_tmf_log(&c->tmf, c->vq_log,
+					    (unsigned int)c->nlog);
+		break;
+#endif
+#ifdef VL_HAVE_vhost_scsi_destroy_vq_log
+	case 6:
+		vhost_scsi_destroy_vq_log(c->vq);
 		break;
 #endif
 	default:
@@ -529,19 +624,83 @@ static char *put_command_state(char *p, const struct vl_case *c)
 	return p;
 }
 
+static long live_allocations(void)
+{
+	return (long)(vl_alloc_count - vl_free_count);
+}
+
+/* What vhost_scsi_copy_tmf_log() left in the request (PROTOCOL.md). */
+static char *put_tmf_state(char *p, const struct vl_case *c)
+{
+	size_t n = c->tmf.tmf_log ? c->nlog : 0, i;
+
+	*p++ = ' ';
+	p = put_hex(p, 5 + 2 * n);
+	*p++ = ' ';
+	p = put_hex(p, vl_alloc_count);
+	*p++ = ' ';
+	p = put_hex(p, (u64)live_allocations());
+	*p++ = ' ';
+	p = put_hex(p, vl_alloc_bytes);
+	*p++ = ' ';
+	p = put_hex(p, c->tmf.tmf_log_num);
+	*p++ = ' ';
+	p = put_hex(p, c->tmf.tmf_log != NULL);
+	for (i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_hex(p, c->tmf.tmf_log[i].addr);
+		*p++ = ' ';
+		p = put_hex(p, c->tmf.tmf_log[i].len);
+	}
+	return p;
+}
+
+/* What vhost_scsi_destroy_vq_log() left in the virtqueue's commands. */
+static char *put_commands_state(char *p, const struct vl_case *c)
+{
+	size_t n = c->svq->scsi_cmds ? c->ncmds : 0, i;
+
+	*p++ = ' ';
+	p = put_hex(p, 1 + 2 * n);
+	*p++ = ' ';
+	p = put_hex(p, (u64)live_allocations());
+	for (i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_hex(p, c->cmds[i].tvc_log != NULL);
+		*p++ = ' ';
+		p = put_hex(p, c->cmds[i].tvc_log_num);
+	}
+	return p;
+}
+
+/* The end of the run of bytes equal to the one at off, within the dirty window. */
+static u64 run_end(const struct vl_user_range *r, u64 off)
+{
+	unsigned char v = r->bytes[off];
+	u64 end = off + 1;
+
+	while (end < r->dirty_hi && r->bytes[end] == v)
+		end++;
+	return end;
+}
+
 static void respond(const struct vl_case *c, int bug, int ret)
 {
 	const struct vl_user_range *r;
-	size_t nr, i, nbytes = 0;
-	u64 off;
+	size_t nr, i, nruns = 0;
+	u64 off, end;
 	char *p;
 
 	r = vl_user_ranges(&nr);
 	for (i = 0; i < nr; i++)
-		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++)
-			nbytes += r[i].bytes[off] != 0;
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off = end) {
+			end = run_end(&r[i], off);
+			nruns += r[i].bytes[off] != 0;
+		}
 
-	out_reserve(128 + nbytes * 20 + (c->fn == 4 ? c->iov_limit * 34 : 0));
+	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
+		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
+		    (c->fn == 6 ? c->ncmds * 20 : 0));
 	p = out_buf + out_len;
 	memcpy(p, bug ? "R bug " : "R ok ", bug ? 6 : 5);
 	p += bug ? 6 : 5;
@@ -552,18 +711,25 @@ static void respond(const struct vl_case *c, int bug, int ret)
 	p = put_hex(p, vl_warn_count);
 	if (c->fn == 4 && !bug) {
 		p = put_command_state(p, c);
+	} else if (c->fn == 5 && !bug) {
+		p = put_tmf_state(p, c);
+	} else if (c->fn == 6 && !bug) {
+		p = put_commands_state(p, c);
 	} else {
 		*p++ = ' ';
 		*p++ = '0';
 	}
 	*p++ = ' ';
-	p = put_hex(p, nbytes);
+	p = put_hex(p, nruns);
 	for (i = 0; i < nr; i++) {
-		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off++) {
+		for (off = r[i].dirty_lo; off < r[i].dirty_hi; off = end) {
+			end = run_end(&r[i], off);
 			if (!r[i].bytes[off])
 				continue;
 			*p++ = ' ';
 			p = put_hex(p, r[i].start + off);
+			*p++ = ' ';
+			p = put_hex(p, end - off);
 			*p++ = ' ';
 			p = put_hex(p, r[i].bytes[off]);
 		}

@@ -1,15 +1,18 @@
 /*
  * What the top of drivers/vhost/scsi.c gives the scsi.c functions under test
- * (vhost_scsi_log_write, vhost_scsi_copy_cmd_log), split as
- * tools/testing/vma splits its shims:
+ * (vhost_scsi_log_write, vhost_scsi_copy_cmd_log, vhost_scsi_copy_tmf_log,
+ * vhost_scsi_destroy_vq_log), split as tools/testing/vma splits its shims:
  *
- * Copied facts: the members of struct vhost_scsi_cmd those functions use,
- * with the types scsi.c gives them.  Before a variant is built from a tree,
- * the harness checks each of them against the tree's own definition
- * (Variants/ScsiShimCheck.cs): same name, same type.
+ * Copied facts: the members of struct vhost_scsi_cmd, struct vhost_scsi_tmf
+ * and struct vhost_scsi_virtqueue those functions use, with the types
+ * scsi.c gives them.  Before a variant is built from a tree, the harness
+ * checks each struct a present function needs against the tree's own
+ * definition (Variants/FunctionSources.cs, CheckCopiedFacts): same name,
+ * same type.
  *
- * Customised: the struct holds only those members, so its size and layout
- * are not the kernel's; nothing under test depends on either.
+ * Customised: the structs hold only those members, so their size and layout
+ * are not the kernel's; nothing under test depends on either (container_of()
+ * uses the shim's offset of vq, consistently).
  *
  * Stubs: none here; the allocator is <linux/slab.h>'s shim, memcpy() libc's.
  */
@@ -17,6 +20,7 @@
 #define VL_SHIM_SCSI_ENV_H
 
 #include <string.h>
+#include <linux/container_of.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 
@@ -27,6 +31,17 @@
 struct vhost_scsi_cmd {
 	struct vhost_log *tvc_log;
 	unsigned int tvc_log_num;
+};
+
+struct vhost_scsi_tmf {
+	struct vhost_log *tmf_log;
+	unsigned int tmf_log_num;
+};
+
+struct vhost_scsi_virtqueue {
+	struct vhost_virtqueue vq;
+	struct vhost_scsi_cmd *scsi_cmds;
+	int max_cmds;
 };
 
 #endif

@@ -16,6 +16,9 @@ unsigned long vl_signal_count;
 unsigned long vl_warn_count;
 long vl_allocs_left = -1;
 unsigned long vl_alloc_count;
+unsigned long long vl_alloc_bytes;
+unsigned long vl_free_count;
+const void *vl_freed[VL_FREED_MAX];
 unsigned long vl_set_bit_count;
 jmp_buf *vl_bug_target;
 
@@ -286,10 +289,16 @@ void *kmalloc_array(size_t n, size_t size, gfp_t flags)
 	if (vl_allocs_left > 0)
 		vl_allocs_left--;
 	vl_alloc_count++;
+	vl_alloc_bytes += (unsigned long long)n * size;
 	return p;
 }
 
 void kfree(const void *p)
 {
+	if (p) {
+		if (vl_free_count < VL_FREED_MAX)
+			vl_freed[vl_free_count] = p;
+		vl_free_count++;
+	}
 	free((void *)p);
 }

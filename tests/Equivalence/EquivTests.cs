@@ -36,7 +36,7 @@ public sealed class EquivTests
 
     static string Summary(EquivResult r) =>
         string.Join("\n", r.Divergences.Select(d =>
-            $"{d.Function}: {CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model)}\n  native: {CaseJson.Describe(d.Native)}"));
+            $"{d.Function}: {CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Function)}\n  native: {CaseJson.Describe(d.Native, d.Function)}"));
 
     [Test]
     public void PristineTreeEqualsBeforeModel()
@@ -133,7 +133,8 @@ public sealed class EquivTests
         Assert.That(r.Functions.Where(f => f.Mismatch).Select(f => (f.Function, f.Presence)), Is.EqualTo(new[]
         {
             (Function.vhost_scsi_log_write, Presence.ModelOnly), (Function.vhost_scsi_copy_cmd_log, Presence.ModelOnly),
-        }), "the pristine tree lacks the functions patch 6 adds");
+            (Function.vhost_scsi_copy_tmf_log, Presence.ModelOnly), (Function.vhost_scsi_destroy_vq_log, Presence.ModelOnly),
+        }), "the pristine tree lacks the functions patches 6 and 7 add");
         var d = r.Divergences[0];
         Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Bug), "the pristine tree reaches BUG() where the patched model returns");
         Assert.That(d.Model.Outcome, Is.EqualTo(Outcome.Returned));

@@ -13,7 +13,7 @@ public sealed class SpecOracleTests
     static LogCase LogWrite(ulong addr, ulong len) =>
         new(Function.log_write, Base, [new UserRange(Base, 4096)], false, [], false, addr, len, [], []);
 
-    static Observation Returned(params (ulong, byte)[] bytes) => new(Outcome.Returned, 0, 0, [.. bytes], "");
+    static Observation Returned(params (ulong, byte)[] bytes) => new(Outcome.Returned, 0, 0, ByteRun.Of(bytes), "");
 
     [Test]
     public void CorrectResultPasses() =>
@@ -61,5 +61,50 @@ public sealed class SpecOracleTests
         var observed = ManagedEngine.For("before").Run(c);
         Assert.That(observed.Return, Is.EqualTo(0));
         Assert.That(SpecOracle.Check(c, observed, "before"), Is.Null, "pages 0x10 and 0x11 are set and nothing else");
+    }
+
+    /// <summary>
+    /// The oracle decides on runs of bytes and explains byte by byte; both
+    /// must judge alike: on the model's own results and on results with one
+    /// byte changed, dropped or added, for every function the oracle judges.
+    /// </summary>
+    [TestCase(Function.log_write)]
+    [TestCase(Function.log_write_hva)]
+    [TestCase(Function.vhost_log_write)]
+    public void RunShortcutJudgesLikeTheByteByByteOracle(Function function)
+    {
+        var engine = ManagedEngine.For("after");
+        var rnd = new Random(5);
+        var judged = 0;
+        var findings = 0;
+        foreach (var c in CaseGenerator.Sample(function, 3000, 11))
+        {
+            var o = engine.Run(c);
+            if (o.Outcome != Outcome.Returned || o.Return != 0)
+                continue;
+            var bytes = o.Bytes.ToList();
+            var variants = new List<List<(ulong Addr, byte Value)>> { bytes };
+            if (bytes.Count > 0)
+            {
+                var k = rnd.Next(bytes.Count);
+                variants.Add(bytes.Select((b, i) => i == k ? (b.Addr, (byte)(b.Value ^ (1 << rnd.Next(8)))) : b).ToList());
+                variants.Add(bytes.Where((_, i) => i != k).ToList());
+                var next = bytes[^1].Addr + 1;
+                if (next != 0)
+                    variants.Add([.. bytes, (next, (byte)1)]);
+            }
+            variants.Add([.. bytes.Where(b => b.Addr != c.LogBase), (c.LogBase, (byte)0x80)]);
+            foreach (var v in variants)
+            {
+                var observed = o with { Memory = ByteRun.Of(v.Where(b => b.Value != 0).OrderBy(b => b.Addr)) };
+                var fast = SpecOracle.Check(c, observed, "after");
+                var reference = SpecOracle.CheckByteByByte(c, observed, "after");
+                Assert.That(fast?.Explanation, Is.EqualTo(reference?.Explanation), CaseJson.Describe(c));
+                judged++;
+                findings += reference is null ? 0 : 1;
+            }
+        }
+        Assert.That(judged, Is.GreaterThan(500));
+        Assert.That(findings, Is.GreaterThan(100), "the changed results are findings");
     }
 }

@@ -24,6 +24,15 @@ public abstract class KernelModel
     /// <summary>Buffers kmalloc_array() handed out and kfree() has not taken back.</summary>
     public int LiveAllocations { get; private set; }
 
+    /// <summary>kmalloc_array() calls that returned a buffer since the last Reset().</summary>
+    public int Allocations { get; private set; }
+
+    /// <summary>
+    /// Bytes those buffers were asked for (n * size): a wrong element size is
+    /// visible here even when the copy that follows happens to fit.
+    /// </summary>
+    public ulong AllocatedBytes { get; private set; }
+
     /// <summary>
     /// Kernel API calls allowed per run before the run counts as hung; a
     /// native variant that loops forever is stopped by a timeout instead.
@@ -46,6 +55,8 @@ public abstract class KernelModel
         steps = 0;
         VqErrors.Clear();
         LiveAllocations = 0;
+        Allocations = 0;
+        AllocatedBytes = 0;
         SetBitToUserCalls = 0;
     }
 
@@ -83,7 +94,10 @@ public abstract class KernelModel
         Step();
         SetBitToUserCalls++;
         var target = (ulong)addr + (ulong)(nr >> 3);
-        if (!Memory.TryLocate((ulong)addr, out _, out _) || !Memory.TryLocate(target, out var bytes, out var offset))
+        // Both the pinned byte and the target must be mapped; from log_write
+        // (nr 0..7) they are the same byte, and one lookup answers for both.
+        if ((target != (ulong)addr && !Memory.TryLocate((ulong)addr, out _, out _))
+            || !Memory.TryLocate(target, out var bytes, out var offset))
             return -EFAULT;
         bytes[offset] |= (byte)(1 << (nr & 7));
         return 0;
@@ -316,6 +330,8 @@ public abstract class KernelModel
         if (n < 0 || (ulong)n > int.MaxValue / Math.Max(size, 1))
             return null;
         LiveAllocations++;
+        Allocations++;
+        AllocatedBytes += (ulong)n * size;
         return new T[n];
     }
 

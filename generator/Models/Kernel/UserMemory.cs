@@ -8,8 +8,20 @@ public sealed class UserMemory
 {
     readonly List<(ulong Start, byte[] Bytes)> ranges = [];
 
+    // The range of the last hit: log_write sets thousands of bits in one
+    // range in a row. Used only while no two ranges overlap, so that the
+    // answer is always the first range holding the address.
+    ulong hitStart;
+    byte[]? hitBytes;
+    bool overlapping;
+
     /// <summary>Drops every mapping.</summary>
-    public void Clear() => ranges.Clear();
+    public void Clear()
+    {
+        ranges.Clear();
+        hitBytes = null;
+        overlapping = false;
+    }
 
     /// <summary>Maps [start, start + length) zero-filled.</summary>
     public void Map(ulong start, ulong length)
@@ -18,16 +30,35 @@ public sealed class UserMemory
             return;
         if (start + length - 1 < start)
             throw new ArgumentException($"range 0x{start:x}+0x{length:x} wraps past 2^64");
+        foreach (var (s, b) in ranges)
+            if (start <= s + ((ulong)b.Length - 1) && s <= start + (length - 1))
+            {
+                overlapping = true;
+                hitBytes = null;
+            }
         ranges.Add((start, new byte[checked((int)length)]));
     }
 
     /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
     public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
     {
-        foreach (var (start, b) in ranges)
+        // addr below hitStart wraps to a huge offset and misses.
+        if (hitBytes is { } hit && addr - hitStart < (ulong)hit.Length)
         {
+            bytes = hit;
+            offset = (int)(addr - hitStart);
+            return true;
+        }
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var (start, b) = ranges[i];
             if (addr >= start && addr - start < (ulong)b.Length)
             {
+                if (!overlapping)
+                {
+                    hitStart = start;
+                    hitBytes = b;
+                }
                 bytes = b;
                 offset = (int)(addr - start);
                 return true;
@@ -36,6 +67,33 @@ public sealed class UserMemory
         bytes = [];
         offset = 0;
         return false;
+    }
+
+    /// <summary>
+    /// Every run of equal non-zero bytes by ascending address, in one pass
+    /// per range: a saturated bitmap is reported as a few runs instead of one
+    /// tuple per byte. Runs of neighbouring ranges are not merged.
+    /// </summary>
+    public List<(ulong Addr, ulong Count, byte Value)> NonZeroRuns()
+    {
+        var found = new List<(ulong, ulong, byte)>();
+        foreach (var (start, bytes) in ranges.Count > 1 ? ranges.OrderBy(r => r.Start) : (IEnumerable<(ulong Start, byte[] Bytes)>)ranges)
+        {
+            var span = bytes.AsSpan();
+            var at = 0;
+            int next;
+            while (at < span.Length && (next = span[at..].IndexOfAnyExcept((byte)0)) >= 0)
+            {
+                at += next;
+                var value = span[at];
+                var length = span[at..].IndexOfAnyExcept(value);
+                if (length < 0)
+                    length = span.Length - at;
+                found.Add((start + (ulong)at, (ulong)length, value));
+                at += length;
+            }
+        }
+        return found;
     }
 
     /// <summary>Every non-zero byte by ascending address.</summary>

@@ -113,6 +113,25 @@ public static class CaseGenerator
             from failAfter in Gen.Frequency((5, Gen.Constant(-1)), (1, Gen.Constant(0)), (1, Gen.Constant(1)))
             select new LogCase(function, 0, [], false, [], false, 0, 0, log.ToImmutableArray(), [],
                 IovLimit: iovLimit, PriorLog: prior, AllocationsBeforeFailure: failAfter),
+        Function.vhost_scsi_copy_tmf_log =>
+            // The control queue copies only when log_num >= 1 (its caller
+            // checks), and never more than the iov_limit entries of vq->log;
+            // both bounds are drawn on purpose.
+            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, 1024)))
+            from n in Gen.Frequency((5, Gen.Choose(1, Math.Min(iovLimit, 16))), (1, Gen.Constant(1)), (1, Gen.Constant(iovLimit)))
+            from log in (from a in GuestAddress from l in U64(0, uint.MaxValue) select new LogEntry(a, l)).ListOf(n)
+            from failAfter in Gen.Frequency((5, Gen.Constant(-1)), (1, Gen.Constant(0)), (1, Gen.Constant(1)))
+            select new LogCase(function, 0, [], false, [], false, 0, 0, log.ToImmutableArray(), [],
+                IovLimit: iovLimit, AllocationsBeforeFailure: failAfter),
+        Function.vhost_scsi_destroy_vq_log =>
+            // max_cmds 0 (an empty loop) to a few dozen; scsi_cmds NULL with
+            // max_cmds kept, as after vhost_scsi_destroy_vq_cmds().
+            from iovLimit in Gen.Choose(1, 16)
+            from max in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 8)), (1, Gen.Choose(9, 64)))
+            from commands in Gen.Frequency((1, Gen.Constant(0)), (2, Gen.Choose(1, iovLimit))).ListOf(max)
+            from nullCommands in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+            select new LogCase(function, 0, [], false, [], false, 0, 0, [], [],
+                IovLimit: iovLimit, Commands: commands.ToImmutableArray(), NullCommands: nullCommands),
         _ => throw new ArgumentOutOfRangeException(nameof(function)),
     };
 

@@ -35,6 +35,8 @@ public static class CaseJson
         ["prior_log"] = c.PriorLog,
         ["allocations_before_failure"] = c.AllocationsBeforeFailure,
         ["null_log"] = c.NullLog,
+        ["commands"] = new JsonArray(c.CommandsOrEmpty.Select(n => (JsonNode)n).ToArray()),
+        ["null_commands"] = c.NullCommands,
     };
 
     public static LogCase FromJson(JsonNode n)
@@ -57,7 +59,9 @@ public static class CaseJson
             n["iov_limit"]?.GetValue<int>() ?? 1024,
             n["prior_log"]?.GetValue<int>() ?? 0,
             n["allocations_before_failure"]?.GetValue<int>() ?? -1,
-            n["null_log"]?.GetValue<bool>() ?? false);
+            n["null_log"]?.GetValue<bool>() ?? false,
+            Array("commands").Select(x => x!.GetValue<int>()).ToImmutableArray(),
+            n["null_commands"]?.GetValue<bool>() ?? false);
     }
 
     public static JsonObject ToJson(Observation o) => new()
@@ -71,12 +75,12 @@ public static class CaseJson
         ["state"] = new JsonArray(o.StateOrEmpty.Select(v => (JsonNode)Hex(v)).ToArray()),
     };
 
-    /// <summary>A one-line account of an observation for tables and messages.</summary>
-    public static string Describe(Observation o) => o.Outcome switch
+    /// <summary>A one-line account of an observation for tables and messages; the function says what its state means.</summary>
+    public static string Describe(Observation o, Function function = Function.vhost_scsi_copy_cmd_log) => o.Outcome switch
     {
-        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.Bytes.Length} bitmap byte(s) set" +
-            (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(o.StateOrEmpty),
-        Outcome.Bug => $"reached BUG() after setting {o.Bytes.Length} bitmap byte(s)",
+        Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.ByteCount} bitmap byte(s) set" +
+            (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(o.StateOrEmpty, function),
+        Outcome.Bug => $"reached BUG() after setting {o.ByteCount} bitmap byte(s)",
         Outcome.Crash => $"crashed ({o.Detail})",
         Outcome.Timeout => $"did not finish ({o.Detail})",
         _ => o.Outcome.ToString(),
@@ -93,6 +97,10 @@ public static class CaseJson
             Function.vhost_scsi_copy_cmd_log => $"vhost_scsi_copy_cmd_log(log_num={c.Log.Length}, iov_limit={c.IovLimit}, " +
                  $"{(c.PriorLog > 0 ? $"reused command with {c.PriorLog} earlier entries" : "new command")}" +
                  $"{(c.AllocationsBeforeFailure >= 0 ? $", allocation {c.AllocationsBeforeFailure + 1} fails" : "")})",
+            Function.vhost_scsi_copy_tmf_log => $"vhost_scsi_copy_tmf_log(log_num={c.Log.Length}, iov_limit={c.IovLimit}" +
+                 $"{(c.AllocationsBeforeFailure >= 0 ? $", allocation {c.AllocationsBeforeFailure + 1} fails" : "")})",
+            Function.vhost_scsi_destroy_vq_log => $"vhost_scsi_destroy_vq_log(max_cmds={c.CommandsOrEmpty.Length}, " +
+                 (c.NullCommands ? "scsi_cmds=NULL" : $"earlier logs [{string.Join(", ", c.CommandsOrEmpty)}]") + $", iov_limit={c.IovLimit})",
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
                  (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
         };
@@ -105,9 +113,19 @@ public static class CaseJson
         return args + umem + iov + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
     }
 
-    static string DescribeState(ImmutableArray<ulong> state) =>
-        state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
-            $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}";
+    static string DescribeState(ImmutableArray<ulong> state, Function function) => function switch
+    {
+        Function.vhost_scsi_copy_tmf_log when state.Length >= 5 =>
+            $"; request: {state[0]} allocation(s), {(long)state[1]} live, {state[2]} byte(s), " +
+            $"tmf_log_num {state[3]}, tmf_log {(state[4] != 0 ? "set" : "NULL")}",
+        Function.vhost_scsi_destroy_vq_log when state.Length >= 1 =>
+            $"; {(long)state[0]} buffer(s) live after, commands still holding a log: " +
+            $"{Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[1 + 2 * i] != 0)}, " +
+            $"with tvc_log_num set: {Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[2 + 2 * i] != 0)}",
+        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log => "",
+        _ => state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
+            $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}",
+    };
 
     public static string Serialize(JsonNode n) => n.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 }

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace VhostLog.Harness.Cases;
 
-/// <summary>The function a case calls: three of vhost.c, two of scsi.c (new in the series).</summary>
+/// <summary>The function a case calls: three of vhost.c, four of scsi.c (new in the series).</summary>
 public enum Function
 {
     log_write = 0,
@@ -10,6 +10,8 @@ public enum Function
     vhost_log_write = 2,
     vhost_scsi_log_write = 3,
     vhost_scsi_copy_cmd_log = 4,
+    vhost_scsi_copy_tmf_log = 5,
+    vhost_scsi_destroy_vq_log = 6,
 }
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
@@ -35,6 +37,12 @@ public readonly record struct IoVec(ulong Base, ulong Len);
 /// is reused and already holds a buffer of IovLimit entries whose first
 /// PriorLog are an earlier request's; AllocationsBeforeFailure (negative:
 /// none fail) is the fault injection of kmalloc_array().
+/// vhost_scsi_copy_tmf_log gets Log (at least one entry, at most IovLimit)
+/// for a new task management request. vhost_scsi_destroy_vq_log gets an I/O
+/// virtqueue of Commands.Length commands (max_cmds); command i holds a
+/// buffer of IovLimit entries whose first Commands[i] are an earlier log, or
+/// no buffer when Commands[i] is 0; NullCommands leaves scsi_cmds NULL (as
+/// vhost_scsi_destroy_vq_cmds() does, keeping max_cmds).
 /// </summary>
 public sealed record LogCase(
     Function Function,
@@ -51,31 +59,87 @@ public sealed record LogCase(
     int IovLimit = 1024,
     int PriorLog = 0,
     int AllocationsBeforeFailure = -1,
-    bool NullLog = false)
+    bool NullLog = false,
+    ImmutableArray<int> Commands = default,
+    bool NullCommands = false)
 {
+    public ImmutableArray<int> CommandsOrEmpty => Commands.IsDefault ? [] : Commands;
+
     /// <summary>The entry i of a reused command's earlier log (a pattern no generated log uses).</summary>
     public static LogEntry PriorEntry(int i) => new(0xdead_0000_0000UL + ((ulong)i << 12), (ulong)i + 1);
 }
 
 public enum Outcome { Returned, Bug, Crash, Timeout }
 
+/// <summary>Count equal non-zero bytes of user memory at consecutive addresses from Addr.</summary>
+public readonly record struct ByteRun(ulong Addr, ulong Count, byte Value)
+{
+    /// <summary>
+    /// The maximal runs of bytes listed by ascending address (zero bytes
+    /// dropped): one list of bytes has exactly one list of maximal runs, so
+    /// comparing runs compares the bytes.
+    /// </summary>
+    public static ImmutableArray<ByteRun> Of(IEnumerable<(ulong Addr, byte Value)> bytes)
+    {
+        var runs = ImmutableArray.CreateBuilder<ByteRun>();
+        foreach (var (addr, value) in bytes)
+            Append(runs, new ByteRun(addr, 1, value));
+        return runs.ToImmutable();
+    }
+
+    /// <summary>Adds a run after the last one, merging the two when they touch and hold the same byte.</summary>
+    public static void Append(ImmutableArray<ByteRun>.Builder runs, ByteRun run)
+    {
+        if (run.Value == 0 || run.Count == 0)
+            return;
+        if (runs.Count > 0 && runs[^1] is var last && last.Value == run.Value && last.Addr + last.Count == run.Addr)
+            runs[^1] = last with { Count = last.Count + run.Count };
+        else
+            runs.Add(run);
+    }
+}
+
 /// <summary>
-/// What one engine observed for one case. Warnings counts WARN_ON_ONCE hits;
+/// What one engine observed for one case. Memory is every non-zero byte of
+/// mapped user memory after the call, as maximal runs (a saturated bitmap is
+/// a few runs, not thousands of bytes). Warnings counts WARN_ON_ONCE hits;
 /// State is what a scsi.c function leaves in its command (for
 /// vhost_scsi_copy_cmd_log: buffers allocated, whether the earlier buffer was
 /// kept, tvc_log_num, whether tvc_log is set, then every entry's addr and
-/// len), empty for the others.
+/// len; for vhost_scsi_copy_tmf_log: buffers allocated, buffers live,
+/// bytes allocated, tmf_log_num, whether tmf_log is set, then its log_num
+/// entries; for vhost_scsi_destroy_vq_log: buffers live (negative: freed),
+/// then per command whether tvc_log is set and tvc_log_num), empty for the
+/// others.
 /// </summary>
 public sealed record Observation(
     Outcome Outcome,
     int Return,
     int Signals,
-    ImmutableArray<(ulong Addr, byte Value)> Bytes,
+    ImmutableArray<ByteRun> Memory,
     string Detail,
     int Warnings = 0,
     ImmutableArray<ulong> State = default)
 {
     public ImmutableArray<ulong> StateOrEmpty => State.IsDefault ? [] : State;
+
+    ImmutableArray<ByteRun> MemoryOrEmpty => Memory.IsDefault ? [] : Memory;
+
+    /// <summary>Every non-zero byte by ascending address (expanded from the runs; for reports and the specification oracle).</summary>
+    public ImmutableArray<(ulong Addr, byte Value)> Bytes
+    {
+        get
+        {
+            var bytes = ImmutableArray.CreateBuilder<(ulong, byte)>(checked((int)ByteCount));
+            foreach (var r in MemoryOrEmpty)
+                for (var i = 0UL; i < r.Count; i++)
+                    bytes.Add((r.Addr + i, r.Value));
+            return bytes.MoveToImmutable();
+        }
+    }
+
+    /// <summary>How many non-zero bytes memory holds.</summary>
+    public ulong ByteCount => MemoryOrEmpty.Aggregate(0UL, (n, r) => n + r.Count);
 
     /// <summary>Equal behaviour: same outcome, return value, signals, warnings, command state and memory.</summary>
     public bool SameAs(Observation other) =>
@@ -83,6 +147,6 @@ public sealed record Observation(
         && (Outcome is Outcome.Crash or Outcome.Timeout
             || ((Outcome != Outcome.Returned
                  || (Return == other.Return && Signals == other.Signals && Warnings == other.Warnings
-                     && StateOrEmpty.SequenceEqual(other.StateOrEmpty)))
-                && Bytes.SequenceEqual(other.Bytes)));
+                     && StateOrEmpty.AsSpan().SequenceEqual(other.StateOrEmpty.AsSpan())))
+                && MemoryOrEmpty.AsSpan().SequenceEqual(other.MemoryOrEmpty.AsSpan())));
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using VhostLog.Harness.Cases;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
@@ -42,9 +43,13 @@ public sealed class ManagedEngine
         return d;
     }
 
-    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patch 6).</summary>
-    public bool Supports(Function function) =>
-        function is Function.log_write or Function.log_write_hva or Function.vhost_log_write || model is IoQueueLog;
+    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patches 6 and 7).</summary>
+    public bool Supports(Function function) => function switch
+    {
+        Function.log_write or Function.log_write_hva or Function.vhost_log_write => true,
+        Function.vhost_scsi_copy_tmf_log => model is CtlQueueLog,
+        _ => model is IoQueueLog,
+    };
 
     public Observation Run(LogCase c)
     {
@@ -56,15 +61,13 @@ public sealed class ManagedEngine
         foreach (var m in c.Umem)
             umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr });
         var ctx = c.LogCtx ? new eventfd_ctx() : null;
-        var vq = new vhost_virtqueue
-        {
-            iotlb = c.Iotlb ? new vhost_iotlb() : null,
-            umem = umem,
-            log_base = new UserPtr(c.LogBase),
-            log_ctx = ctx,
-            acked_features = c.Features,
-        };
-        vq.dev.iov_limit = c.IovLimit;
+        var vq = FreshVirtqueue();
+        vq.iotlb = c.Iotlb ? new vhost_iotlb() : null;
+        vq.umem = umem;
+        vq.log_base = new UserPtr(c.LogBase);
+        vq.log_ctx = ctx;
+        vq.acked_features = c.Features;
+        vq.dev = new vhost_dev { iov_limit = c.IovLimit };
         var state = ImmutableArray<ulong>.Empty;
         var outcome = Outcome.Returned;
         var ret = 0;
@@ -81,6 +84,8 @@ public sealed class ManagedEngine
                     c.Iov.Length),
                 Function.vhost_scsi_log_write => ScsiLogWrite(vq, c),
                 Function.vhost_scsi_copy_cmd_log => CopyCmdLog(vq, c, out state),
+                Function.vhost_scsi_copy_tmf_log => CopyTmfLog(vq, c, out state),
+                Function.vhost_scsi_destroy_vq_log => DestroyVqLog(c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -92,8 +97,43 @@ public sealed class ManagedEngine
         {
             return new Observation(Outcome.Timeout, 0, 0, [], e.Message);
         }
-        return new Observation(outcome, ret, ctx?.signals ?? 0, model.Memory.NonZeroBytes().ToImmutableArray(), "",
-            model.Warnings, state);
+        var memory = ImmutableArray.CreateBuilder<ByteRun>();
+        foreach (var (addr, count, value) in model.Memory.NonZeroRuns())
+            ByteRun.Append(memory, new ByteRun(addr, count, value));
+        return new Observation(outcome, ret, ctx?.signals ?? 0, memory.ToImmutable(), "", model.Warnings, state);
+    }
+
+    vhost_virtqueue? spare;
+
+    // The fields FreshVirtqueue() knows how to check; a field added to the
+    // model's struct must be added there too, or reuse would carry it over.
+    static readonly string[] CheckedFields =
+        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "avail", "notify_enabled", "container"];
+
+    static readonly vhost_virtqueue AsNew = new();
+
+    static readonly bool FieldsKnown = typeof(vhost_virtqueue).GetFields().Select(f => f.Name).Order(StringComparer.Ordinal)
+        .SequenceEqual(CheckedFields.Order(StringComparer.Ordinal));
+
+    /// <summary>
+    /// A virtqueue whose fields are as `new vhost_virtqueue()` makes them,
+    /// except the ones Run sets for every case (dev, acked_features, iotlb,
+    /// umem, log_base, log_ctx). Allocating its two 1024-entry arrays
+    /// (32 KiB) cost more than a typical case, so the last case's virtqueue
+    /// is reused when every other field is still as new; else a new one is
+    /// made.
+    /// </summary>
+    vhost_virtqueue FreshVirtqueue()
+    {
+        if (!FieldsKnown)
+            throw new InvalidOperationException($"{nameof(vhost_virtqueue)} has fields {nameof(FreshVirtqueue)} does not check; add them");
+        var vq = spare;
+        if (vq is null || vq.mutex.depth != AsNew.mutex.depth || vq.num != AsNew.num || vq.avail.Count != 0 || vq.notify_enabled != AsNew.notify_enabled
+            || vq.container is not null
+            || MemoryMarshal.AsBytes(vq.iov.AsSpan()).ContainsAnyExcept((byte)0) || vq.iov.Length != AsNew.iov.Length
+            || MemoryMarshal.AsBytes(vq.log.AsSpan()).ContainsAnyExcept((byte)0) || vq.log.Length != AsNew.log.Length)
+            spare = vq = new vhost_virtqueue();
+        return vq;
     }
 
     IoQueueLog Scsi => model as IoQueueLog
@@ -122,6 +162,66 @@ public sealed class ManagedEngine
         state = CommandState(model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
             cmd.tvc_log_num, cmd.tvc_log);
         return ret;
+    }
+
+    CtlQueueLog Ctl => model as CtlQueueLog
+        ?? throw new InvalidOperationException($"model state {State} has no control queue logging (patch 7)");
+
+    int CopyTmfLog(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    {
+        // A new request: vhost_scsi_handle_tmf() zeroes it.
+        var tmf = new vhost_scsi_tmf();
+        var log = new vhost_log[c.IovLimit];
+        Entries(c.Log).CopyTo(log, 0);
+        var ret = Ctl.vhost_scsi_copy_tmf_log(tmf, log, (uint)c.Log.Length);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add((ulong)model.Allocations);
+        s.Add(unchecked((ulong)model.LiveAllocations));
+        s.Add(model.AllocatedBytes);
+        s.Add(tmf.tmf_log_num);
+        s.Add(tmf.tmf_log is null ? 0UL : 1);
+        // The worker reads log_num entries: what the request asked to keep.
+        if (tmf.tmf_log is { } kept)
+            for (var i = 0; i < c.Log.Length; i++)
+            {
+                var e = i < kept.Length ? kept[i] : default;
+                s.Add(e.addr);
+                s.Add(e.len);
+            }
+        state = s.ToImmutable();
+        return ret;
+    }
+
+    int DestroyVqLog(LogCase c, out ImmutableArray<ulong> state)
+    {
+        var commands = c.CommandsOrEmpty;
+        var svq = new vhost_scsi_virtqueue { max_cmds = commands.Length };
+        if (!c.NullCommands)
+        {
+            svq.scsi_cmds = new vhost_scsi_cmd[commands.Length];
+            for (var k = 0; k < commands.Length; k++)
+            {
+                svq.scsi_cmds[k] = new vhost_scsi_cmd { tvc_vq = svq.vq, tvc_log_num = (uint)commands[k] };
+                if (commands[k] > 0)
+                {
+                    var earlier = new vhost_log[c.IovLimit];
+                    for (var i = 0; i < commands[k]; i++)
+                        earlier[i] = new vhost_log { addr = LogCase.PriorEntry(i).Addr, len = LogCase.PriorEntry(i).Len };
+                    svq.scsi_cmds[k].tvc_log = earlier;
+                }
+            }
+        }
+        svq.vq.dev.iov_limit = c.IovLimit;
+        Scsi.vhost_scsi_destroy_vq_log(svq.vq);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add(unchecked((ulong)model.LiveAllocations));
+        foreach (var cmd in svq.scsi_cmds ?? [])
+        {
+            s.Add(cmd.tvc_log is null ? 0UL : 1);
+            s.Add(cmd.tvc_log_num);
+        }
+        state = s.ToImmutable();
+        return 0;
     }
 
     /// <summary>The command's state in the order the native worker reports it.</summary>

@@ -43,7 +43,15 @@ public static class Shrinker
         && (c.Function != Function.log_write_hva || NoWrap(c.Address, c.Length))
         && (c.Function != Function.vhost_log_write || !c.Iotlb || c.Iov.All(v => NoWrap(v.Base, v.Len)))
         && (c.Function != Function.vhost_scsi_copy_cmd_log
-            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length <= c.IovLimit && c.PriorLog >= 0 && c.PriorLog <= c.IovLimit));
+            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length <= c.IovLimit && c.PriorLog >= 0 && c.PriorLog <= c.IovLimit))
+        && (c.Function != Function.vhost_scsi_copy_tmf_log
+            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length >= 1 && c.Log.Length <= c.IovLimit))
+        && (c.Function != Function.vhost_scsi_destroy_vq_log
+            || (c.IovLimit is >= 1 and <= 1024 && c.CommandsOrEmpty.Length <= MaxCommands
+                && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)));
+
+    /// <summary>The most commands a vhost_scsi_destroy_vq_log case may have (the worker's limit).</summary>
+    public const int MaxCommands = 1024;
 
     static bool NoWrap(ulong start, ulong length) => length == 0 || start + length - 1 >= start;
 
@@ -67,10 +75,26 @@ public static class Shrinker
             yield return c with { PriorLog = 0 };
         if (c.PriorLog > 1)
             yield return c with { PriorLog = 1 };
+        var commands = c.CommandsOrEmpty;
+        foreach (var i in Enumerable.Range(0, commands.Length))
+            yield return c with { Commands = commands.RemoveAt(i) };
+        if (c.NullCommands)
+            yield return c with { NullCommands = false };
+        for (var i = 0; i < commands.Length; i++)
+        {
+            if (commands[i] > 1)
+                yield return c with { Commands = commands.SetItem(i, 1) };
+            if (commands[i] > 0)
+                yield return c with { Commands = commands.SetItem(i, 0) };
+        }
         if (c.AllocationsBeforeFailure >= 0)
             yield return c with { AllocationsBeforeFailure = -1 };
-        if (c.Function == Function.vhost_scsi_copy_cmd_log && c.IovLimit > Math.Max(1, Math.Max(c.Log.Length, c.PriorLog)))
-            yield return c with { IovLimit = Math.Max(1, Math.Max(c.Log.Length, c.PriorLog)) };
+        if (c.Function is Function.vhost_scsi_copy_cmd_log or Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log)
+        {
+            var least = Math.Max(1, Math.Max(c.Log.Length, Math.Max(c.PriorLog, commands.DefaultIfEmpty(0).Max())));
+            if (c.IovLimit > least)
+                yield return c with { IovLimit = least };
+        }
         if ((c.Features & ~(1UL << CaseGenerator.VhostFLogAll)) != 0)
             yield return c with { Features = c.Features & (1UL << CaseGenerator.VhostFLogAll) };
         foreach (var v in Simpler(c.Length))

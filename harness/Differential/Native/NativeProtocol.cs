@@ -20,9 +20,10 @@ internal static class NativeProtocol
         var umem = c.Umem.IsDefault ? ImmutableArray<UmemMap>.Empty : c.Umem;
         var log = c.Log.IsDefault ? ImmutableArray<LogEntry>.Empty : c.Log;
         var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
+        var commands = c.CommandsOrEmpty;
 
         // Upper bound: 17 bytes per number.
-        int numbers = 14 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length;
+        int numbers = 16 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length;
         var span = buffer.GetSpan(2 + 17 * numbers + 1);
         int p = 0;
         span[p++] = (byte)'C';
@@ -62,6 +63,10 @@ internal static class NativeProtocol
         Hex(span, ref p, (ulong)c.PriorLog);
         Hex(span, ref p, unchecked((ulong)(long)c.AllocationsBeforeFailure));
         Hex(span, ref p, c.NullLog ? 1UL : 0UL);
+        Hex(span, ref p, c.NullCommands ? 1UL : 0UL);
+        Hex(span, ref p, (ulong)commands.Length);
+        foreach (var n in commands)
+            Hex(span, ref p, (ulong)n);
         span[p++] = (byte)'\n';
         buffer.Advance(p);
     }
@@ -120,31 +125,34 @@ internal static class NativeProtocol
             }
             state = ImmutableCollectionsMarshal.AsImmutableArray(values);
         }
-        if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong nbytes)
-            || nbytes > (ulong)(line.Length - p) / 4)
+        if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong nruns)
+            || nruns > (ulong)(line.Length - p) / 6)
         {
             return null;
         }
-        var bytes = ImmutableArray<(ulong Addr, byte Value)>.Empty;
-        if (nbytes > 0)
+        var memory = ImmutableArray<ByteRun>.Empty;
+        if (nruns > 0)
         {
-            var array = new (ulong Addr, byte Value)[nbytes];
-            for (int i = 0; i < array.Length; i++)
+            var runs = ImmutableArray.CreateBuilder<ByteRun>((int)nruns);
+            for (ulong i = 0; i < nruns; i++)
             {
                 if (!Space(line, ref p) || !ReadHex(line, ref p, out ulong addr)
-                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong value) || value > 0xff)
+                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong count) || count == 0
+                    || !Space(line, ref p) || !ReadHex(line, ref p, out ulong value) || value is 0 or > 0xff)
                 {
                     return null;
                 }
-                array[i] = (addr, (byte)value);
+                // The worker's runs are maximal within a range; merging here
+                // makes them canonical whatever the ranges were.
+                ByteRun.Append(runs, new ByteRun(addr, count, (byte)value));
             }
-            bytes = ImmutableCollectionsMarshal.AsImmutableArray(array);
+            memory = runs.ToImmutable();
         }
         if (p != line.Length)
         {
             return null;
         }
-        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, bytes, "", (int)warnings, state);
+        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
     }
 
     /// <summary>Parses a <c>D case signal</c> line.</summary>

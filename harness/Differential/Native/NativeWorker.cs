@@ -127,7 +127,7 @@ public sealed class NativeWorker : IDisposable
                     end.TimedOut ? Outcome.Timeout : Outcome.Crash,
                     0,
                     0,
-                    ImmutableArray<(ulong Addr, byte Value)>.Empty,
+                    ImmutableArray<ByteRun>.Empty,
                     Describe(end, exitCode, stderr));
                 next++;
             }

@@ -52,7 +52,7 @@ public static class CReproducer
             s.Append($"\t{{ {Hex(addr)}, 0x{value:x2} }},\n");
         s.Append("\t{ 0, 0 }\n};\n\n");
         s.Append("int main(void)\n{\n");
-        s.Append($"\tstatic struct vhost_log log[{Math.Max(1, Math.Max(c.Log.Length, c.Function == Function.vhost_scsi_copy_cmd_log ? c.IovLimit : 0))}] = {{\n");
+        s.Append($"\tstatic struct vhost_log log[{Math.Max(1, Math.Max(c.Log.Length, c.Function is Function.vhost_scsi_copy_cmd_log or Function.vhost_scsi_copy_tmf_log ? c.IovLimit : 0))}] = {{\n");
         foreach (var e in c.Log)
             s.Append($"\t\t{{ .addr = {Hex(e.Addr)}, .len = {Hex(e.Len)} }},\n");
         s.Append("\t};\n");
@@ -65,7 +65,11 @@ public static class CReproducer
             s.Append($"\t\t{{ .start = {Hex(m.Start)}, .size = {Hex(m.Size)}, .last = {Hex(m.Start + m.Size - 1)}, .addr = {Hex(m.Addr)}, .perm = VHOST_MAP_RW }},\n");
         s.Append("\t};\n");
         s.Append("\tstatic struct vhost_virtqueue vq;\n\tstatic struct vhost_dev dev;\n\tstatic struct vhost_iotlb umem, device_iotlb;\n");
-        s.Append("\tstatic struct vhost_scsi_cmd cmd;\n\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
+        s.Append("\tstatic struct vhost_scsi_cmd cmd;\n\tstatic struct vhost_scsi_tmf tmf;\n");
+        // vhost_scsi_destroy_vq_log() finds the commands through container_of(vq).
+        s.Append($"\tstatic struct vhost_scsi_virtqueue svq;\n\tstatic struct vhost_scsi_cmd cmds[{Math.Max(1, c.CommandsOrEmpty.Length)}];\n");
+        s.Append("\tstruct vhost_virtqueue *vqp = &svq.vq;\n");
+        s.Append("\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
         s.Append("\tjmp_buf bug;\n\tint ret = 0, differs = 0;\n\tu64 off;\n\n");
         s.Append("\tvl_user_reset();\n");
         foreach (var r in c.Mapped)
@@ -76,6 +80,8 @@ public static class CReproducer
         s.Append($"\tvq.log_base = (void __user *)(uintptr_t){Hex(c.LogBase)};\n");
         s.Append($"\tvq.log_ctx = {(c.LogCtx ? "vl_log_eventfd()" : "NULL")};\n");
         s.Append("\tvq.umem = &umem;\n");
+        if (c.Function == Function.vhost_scsi_destroy_vq_log)
+            s.Append("\t/* The function is handed svq.vq; vq is set up here, then copied in. */\n");
         s.Append($"\tvq.iotlb = {(c.Iotlb ? "&device_iotlb" : "NULL")};\n");
         s.Append($"\tvq.acked_features = {Hex(c.Features)};\n");
         s.Append($"\tdev.iov_limit = {c.IovLimit};\n\tvq.dev = &dev;\n");
@@ -86,6 +92,18 @@ public static class CReproducer
                 s.Append($"\tcmd.tvc_log[{i}] = (struct vhost_log){{ {Hex(LogCase.PriorEntry(i).Addr)}, {Hex(LogCase.PriorEntry(i).Len)} }};\n");
             s.Append($"\tcmd.tvc_log_num = {c.PriorLog};\n");
         }
+        var commands = c.CommandsOrEmpty;
+        for (var k = 0; k < commands.Length; k++)
+        {
+            if (commands[k] == 0)
+                continue;
+            s.Append($"\tcmds[{k}].tvc_log = calloc({c.IovLimit}, sizeof(*cmds[{k}].tvc_log));\n");
+            s.Append($"\tfor (i = 0; i < {commands[k]}; i++)\n\t\tcmds[{k}].tvc_log[i] = (struct vhost_log){{ 0xdead00000000ULL + (i << 12), i + 1 }};\n");
+            s.Append($"\tcmds[{k}].tvc_log_num = {commands[k]};\n");
+        }
+        if (c.Function == Function.vhost_scsi_destroy_vq_log)
+            s.Append($"\tsvq.vq = vq;\n\tsvq.scsi_cmds = {(c.NullCommands ? "NULL" : "cmds")};\n\tsvq.max_cmds = {commands.Length};\n");
+        s.Append("\t(void)vqp;\n");
         s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
         s.Append("\tvl_bug_target = &bug;\n\tif (setjmp(bug)) {\n\t\tprintf(\"reached BUG()\\n\");\n");
         s.Append($"\t\treturn {(model.Outcome == Outcome.Bug ? 0 : 1)};\n\t}}\n");
@@ -109,6 +127,25 @@ public static class CReproducer
                 s.Append($"\tif (cmd.tvc_log && (cmd.tvc_log[{i / 2}].addr != {Hex(st[4 + i])} || cmd.tvc_log[{i / 2}].len != {Hex(st[5 + i])})) {{\n" +
                          $"\t\tprintf(\"tvc_log[{i / 2}] differs from the model's {{ {Hex(st[4 + i])}, {Hex(st[5 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
         }
+        if (c.Function == Function.vhost_scsi_copy_tmf_log && model.StateOrEmpty.Length >= 5)
+        {
+            var st = model.StateOrEmpty;
+            s.Append("\tprintf(\"request: %lu allocation(s), %llu byte(s), tmf_log_num %u, tmf_log %s\\n\", vl_alloc_count, vl_alloc_bytes, tmf.tmf_log_num, tmf.tmf_log ? \"set\" : \"NULL\");\n");
+            s.Append($"\tif (vl_alloc_count != {st[0]} || (long)(vl_alloc_count - vl_free_count) != {(long)st[1]}L || vl_alloc_bytes != {st[2]} || tmf.tmf_log_num != {st[3]} || !!tmf.tmf_log != {st[4]}) {{\n");
+            s.Append($"\t\tprintf(\"the model: {st[0]} allocation(s), {(long)st[1]} live, {st[2]} byte(s), tmf_log_num {st[3]}, tmf_log {(st[4] != 0 ? "set" : "NULL")}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            for (var i = 0; i + 5 < st.Length; i += 2)
+                s.Append($"\tif (tmf.tmf_log && (tmf.tmf_log[{i / 2}].addr != {Hex(st[5 + i])} || tmf.tmf_log[{i / 2}].len != {Hex(st[6 + i])})) {{\n" +
+                         $"\t\tprintf(\"tmf_log[{i / 2}] differs from the model's {{ {Hex(st[5 + i])}, {Hex(st[6 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+        }
+        if (c.Function == Function.vhost_scsi_destroy_vq_log && model.StateOrEmpty.Length >= 1)
+        {
+            var st = model.StateOrEmpty;
+            s.Append("\tprintf(\"%ld buffer(s) live after the call\\n\", (long)(vl_alloc_count - vl_free_count));\n");
+            s.Append($"\tif ((long)(vl_alloc_count - vl_free_count) != {(long)st[0]}L) {{\n\t\tprintf(\"the model: {(long)st[0]}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            for (var i = 1; i + 1 < st.Length; i += 2)
+                s.Append($"\tif (!!cmds[{i / 2}].tvc_log != {st[i]} || cmds[{i / 2}].tvc_log_num != {st[i + 1]}) {{\n" +
+                         $"\t\tprintf(\"command {i / 2}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{i / 2}].tvc_log ? \"set\" : \"NULL\", cmds[{i / 2}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
+        }
         s.Append("\t/* Every non-zero byte of user memory against the model's. */\n");
         s.Append("\tranges = vl_user_ranges(&nranges);\n\tk = 0;\n");
         s.Append("\tfor (i = 0; i < nranges; i++)\n\t\tfor (off = 0; off < ranges[i].len; off++) {\n");
@@ -116,7 +153,7 @@ public static class CReproducer
         s.Append("\t\t\tprintf(\"bitmap byte 0x%llx = 0x%02x\\n\", (unsigned long long)(ranges[i].start + off), b);\n");
         s.Append("\t\t\tif (expected_bytes[k].addr != ranges[i].start + off || expected_bytes[k].value != b)\n\t\t\t\tdiffers = 1;\n");
         s.Append("\t\t\tif (expected_bytes[k].addr || expected_bytes[k].value)\n\t\t\t\tk++;\n\t\t}\n");
-        s.Append($"\tif (k != {model.Bytes.Length})\n\t\tdiffers = 1;\n");
+        s.Append($"\tif (k != {model.ByteCount})\n\t\tdiffers = 1;\n");
         s.Append($"\tprintf(\"%s\\n\", differs ? \"DIFFERS from the model ({modelState})\" : \"behaves like the model ({modelState})\");\n");
         s.Append("\treturn differs;\n}\n");
         return s.ToString();
@@ -129,6 +166,8 @@ public static class CReproducer
         Function.vhost_log_write => $"ret = vhost_log_write(&vq, log, {c.Log.Length}, {Hex(c.Length)}, iov, {c.Iov.Length});",
         Function.vhost_scsi_log_write => $"vhost_scsi_log_write(&vq, {(c.NullLog ? "NULL" : "log")}, {c.Log.Length});",
         Function.vhost_scsi_copy_cmd_log => $"ret = vhost_scsi_copy_cmd_log(&vq, &cmd, log, {c.Log.Length});",
+        Function.vhost_scsi_copy_tmf_log => $"ret = vhost_scsi_copy_tmf_log(&tmf, log, {c.Log.Length});",
+        Function.vhost_scsi_destroy_vq_log => "vhost_scsi_destroy_vq_log(vqp);",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 

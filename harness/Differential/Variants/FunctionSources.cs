@@ -17,8 +17,12 @@ namespace VhostLog.Harness.Variants;
 /// </summary>
 public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions);
 
-/// <summary>A function the native harness runs, and the file of drivers/vhost it belongs to.</summary>
-public sealed record HarnessFunction(Function Id, string File)
+/// <summary>
+/// A function the native harness runs, the file of drivers/vhost it belongs
+/// to, and the structs of that file whose members it uses (copied facts in
+/// harness/shim/scsi_env.h, checked against the tree when the function is there).
+/// </summary>
+public sealed record HarnessFunction(Function Id, string File, params string[] Structs)
 {
     public string Name => Id.ToString();
 
@@ -35,13 +39,15 @@ public static class FunctionSources
         new(Function.log_write_hva, "vhost.c"),
         new(Function.vhost_log_write, "vhost.c"),
         new(Function.vhost_scsi_log_write, "scsi.c"),
-        new(Function.vhost_scsi_copy_cmd_log, "scsi.c"),
+        new(Function.vhost_scsi_copy_cmd_log, "scsi.c", "vhost_scsi_cmd"),
+        new(Function.vhost_scsi_copy_tmf_log, "scsi.c", "vhost_scsi_tmf"),
+        new(Function.vhost_scsi_destroy_vq_log, "scsi.c", "vhost_scsi_virtqueue", "vhost_scsi_cmd"),
     ];
 
     public static IReadOnlyList<string> Functions { get; } = Catalogue.Select(f => f.Name).ToList();
 
-    /// <summary>The struct whose members the scsi.c functions use; its copied facts are in harness/shim/scsi_env.h.</summary>
-    const string ScsiStruct = "vhost_scsi_cmd";
+    /// <summary>Every struct whose copied facts harness/shim/scsi_env.h holds.</summary>
+    static readonly string[] ScsiStructs = Catalogue.SelectMany(f => f.Structs).Distinct().ToArray();
 
     public static VariantSource FromTree(string name, string treeDir, string headersDir)
     {
@@ -55,7 +61,7 @@ public static class FunctionSources
             var bytes = File.ReadAllBytes(path);
             var wanted = Catalogue.Where(f => f.File == file).ToList();
             var parse = CFile.Parse(path, CParseOptions.ForKernelTree(treeDir, headersDir),
-                file == "scsi.c" ? [ScsiStruct] : null, bytes);
+                file == "scsi.c" ? ScsiStructs : null, bytes);
             foreach (var f in wanted)
             {
                 var e = parse.Functions.FirstOrDefault(x => x.Name == f.Name);
@@ -72,8 +78,10 @@ public static class FunctionSources
                 text.Append(Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset)).Append("\n\n");
                 present.Add(f.Id);
             }
-            if (file == "scsi.c" && wanted.Any(f => present.Contains(f.Id)))
-                CheckCopiedFacts(path, parse.StructFields.GetValueOrDefault(ScsiStruct) ?? []);
+            // Only the structs of the functions this tree has: a tree part-way
+            // through the series lacks the members of the later patches.
+            foreach (var s in wanted.Where(f => present.Contains(f.Id)).SelectMany(f => f.Structs).Distinct())
+                CheckCopiedFacts(path, s, parse.StructFields.GetValueOrDefault(s) ?? []);
         }
         return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable());
     }
@@ -100,26 +108,25 @@ public static class FunctionSources
     }
 
     /// <summary>
-    /// The shim's struct vhost_scsi_cmd holds copied facts: every member it
-    /// declares must be in the tree's definition, with the same type, or the
-    /// functions under test would be compiled against a struct the tree does
-    /// not have.
+    /// The shim's scsi.c structs hold copied facts: every member one declares
+    /// must be in the tree's definition, with the same type, or the functions
+    /// under test would be compiled against a struct the tree does not have.
     /// </summary>
-    static void CheckCopiedFacts(string scsiC, IReadOnlyList<CField> treeFields)
+    static void CheckCopiedFacts(string scsiC, string scsiStruct, IReadOnlyList<CField> treeFields)
     {
         var shimHeader = Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", "scsi_env.h");
-        var shimFields = CFile.Parse(shimHeader, CParseOptions.Default, [ScsiStruct]).StructFields.GetValueOrDefault(ScsiStruct)
-            ?? throw new InvalidOperationException($"{shimHeader} defines no struct {ScsiStruct}");
+        var shimFields = CFile.Parse(shimHeader, CParseOptions.Default, [scsiStruct]).StructFields.GetValueOrDefault(scsiStruct)
+            ?? throw new InvalidOperationException($"{shimHeader} defines no struct {scsiStruct}");
         if (treeFields.Count == 0)
-            throw new UsageException($"{scsiC}: no definition of struct {ScsiStruct} found; the harness needs it to check {shimHeader}");
+            throw new UsageException($"{scsiC}: no definition of struct {scsiStruct} found; the harness needs it to check {shimHeader}");
         foreach (var f in shimFields)
         {
             var inTree = treeFields.FirstOrDefault(t => t.Name == f.Name);
             if (inTree is null)
-                throw new UsageException($"{shimHeader}: struct {ScsiStruct} member {f.Name} is not in {scsiC}; " +
+                throw new UsageException($"{shimHeader}: struct {scsiStruct} member {f.Name} is not in {scsiC}; " +
                     "the shim's copied facts must match the tree: remove or rename it there");
             if (inTree.Type != f.Type)
-                throw new UsageException($"{shimHeader}: struct {ScsiStruct} member {f.Name} is '{f.Type}' in the shim " +
+                throw new UsageException($"{shimHeader}: struct {scsiStruct} member {f.Name} is '{f.Type}' in the shim " +
                     $"but '{inTree.Type}' in {scsiC}; correct the copied facts");
         }
     }
