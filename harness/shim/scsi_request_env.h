@@ -6,9 +6,10 @@
  * vhost_scsi_copy_cmd_log(), vhost_scsi_copy_tmf_log() and
  * vhost_scsi_log_write(), all compiled unchanged from a tree.
  *
- * Copied facts: the members of struct vhost_scsi_ctx, struct vhost_scsi,
- * struct vhost_scsi_virtqueue and struct vhost_scsi_tmf those functions (and
- * the simulator's glue) use, with scsi.c's types.  Before a driver is built
+ * Copied facts: the members of struct vhost_scsi_ctx and struct vhost_scsi
+ * those functions (and the simulator's glue) use, with scsi.c's types;
+ * struct vhost_scsi_cmd, vhost_scsi_tmf and vhost_scsi_virtqueue come from
+ * scsi_env.h, which the equivalence harness shares.  Before a driver is built
  * from a tree, the harness checks each against the tree's own definition
  * (Simulator/RequestPathSources.cs): same name, same type.
  *
@@ -41,10 +42,6 @@ int vhost_iotlb_miss(struct vhost_virtqueue *vq, u64 iova, int access);
 
 /* ---- copied facts ----------------------------------------------------- */
 
-struct vhost_scsi_virtqueue {
-	struct vhost_virtqueue vq;
-};
-
 struct vhost_scsi {
 	struct vhost_dev dev;
 	struct vhost_scsi_virtqueue *vqs;
@@ -58,11 +55,6 @@ struct vhost_scsi_ctx {
 	u8 *target, *lunp;
 	void *req;
 	struct iov_iter out_iter;
-};
-
-struct vhost_scsi_tmf {
-	struct vhost_log *tmf_log;
-	unsigned int tmf_log_num;
 };
 
 #endif
