@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using VhostLog.KernelTree;
 using VhostLog.Models.Kernel;
@@ -75,23 +74,8 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     }
 
     /// <summary>Builds sim.c around the source with make (sim.mk); the folder is named by a hash of the functions and the tree.</summary>
-    public static string Build(string harnessDirectory, RequestPathSource source, string buildRoot)
-    {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            source.FunctionsC + "\n" + Path.GetFullPath(source.Tree))))[..16];
-        var dir = Path.Combine(buildRoot, $"sim-{key}");
-        Directory.CreateDirectory(dir);
-        var functions = Path.Combine(dir, "functions.c");
-        // Rewriting identical text would only make make rebuild.
-        if (!File.Exists(functions) || File.ReadAllText(functions) != source.FunctionsC)
-            File.WriteAllText(functions, source.FunctionsC);
-        var driver = Path.Combine(dir, "sim-driver");
-        var run = ProcessRunner.Run("make", ["-s", "-f", Path.Combine(harnessDirectory, "native", "sim.mk"),
-            "TREE=" + Path.GetFullPath(source.Tree), "FUNCS=" + functions, "OUT=" + driver], dir, timeout: TimeSpan.FromMinutes(5));
-        if (!run.Ok || !File.Exists(driver))
-            throw new UsageException($"the request path of {source.Tree} does not compile against the shim (make -f harness/native/sim.mk):\n{run.Output}");
-        return driver;
-    }
+    public static string Build(string harnessDirectory, RequestPathSource source, string buildRoot) =>
+        DriverBuild.Make(harnessDirectory, "sim", source.Tree, source.FunctionsC, buildRoot, "the request path");
 
     public void Start(DeviceLayout layout)
     {

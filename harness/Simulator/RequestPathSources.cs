@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using VhostLog.Harness.Native;
+using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
 using VhostLog.KernelTree.Clang;
 using VhostLog.Models;
@@ -183,26 +184,6 @@ public static partial class RequestPathSources
     /// be in the tree's definition, with the same type, or the functions
     /// would be compiled against structs the tree does not have.
     /// </summary>
-    static void CheckCopiedFacts(string harnessDirectory, string scsiC, CParseResult tree, IEnumerable<string> structs)
-    {
-        var shim = Path.Combine(harnessDirectory, "shim");
-        var header = Path.Combine(shim, "scsi_request_env.h");
-        var parsed = CFile.Parse(header, CParseOptions.Default with { IncludeDirs = [shim] }, ScsiStructs);
-        foreach (var name in structs)
-        {
-            var shimFields = parsed.StructFields.GetValueOrDefault(name)
-                ?? throw new InvalidOperationException($"{header} defines no struct {name}");
-            var treeFields = tree.StructFields.GetValueOrDefault(name)
-                ?? throw new UsageException($"{scsiC}: no definition of struct {name} found; the native request path needs it to check {header}");
-            foreach (var f in shimFields)
-            {
-                var inTree = treeFields.FirstOrDefault(t => t.Name == f.Name)
-                    ?? throw new UsageException($"{header}: struct {name} member {f.Name} is not in {scsiC}; " +
-                                                "the shim's copied facts must match the tree");
-                if (inTree.Type != f.Type)
-                    throw new UsageException($"{header}: struct {name} member {f.Name} is '{f.Type}' in the shim " +
-                                             $"but '{inTree.Type}' in {scsiC}; correct the copied facts");
-            }
-        }
-    }
+    static void CheckCopiedFacts(string harnessDirectory, string scsiC, CParseResult tree, IEnumerable<string> structs) =>
+        FunctionSources.CheckCopiedFacts(Path.Combine(harnessDirectory, "shim", "scsi_request_env.h"), scsiC, tree.StructFields, structs);
 }

@@ -24,6 +24,7 @@
 
 #include "scsi_request_env.h"
 #include "vl_shim.h"
+#include "line_protocol.h"
 
 #ifndef VL_FUNCTIONS
 #error "build with -DVL_FUNCTIONS='\"/path/to/functions.c\"'"
@@ -59,34 +60,6 @@ static struct iovec iovbuf[VL_IOV_CAP + VL_GUARD];
 static struct vhost_log logbuf[VL_LOG_CAP + VL_GUARD];
 
 static jmp_buf bug_jump;
-
-__attribute__((__format__(__printf__, 1, 2)))
-static void answer(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-#define fail(...) do { answer("err " __VA_ARGS__); return; } while (0)
-
-static bool parse_u64(char **p, u64 *v)
-{
-	char *end;
-
-	while (**p == ' ')
-		(*p)++;
-	errno = 0;
-	*v = strtoull(*p, &end, 16);
-	if (errno || end == *p)
-		return false;
-	*p = end;
-	return true;
-}
 
 static bool parse_word(char **p, char *c)
 {

@@ -27,6 +27,7 @@
 
 #include "scsi_request_env.h"
 #include "vl_shim.h"
+#include "line_protocol.h"
 
 #ifndef VL_FUNCTIONS
 #error "build with -DVL_FUNCTIONS='\"/path/to/functions.c\"'"
@@ -106,21 +107,6 @@ static jmp_buf bug_jump;
 
 /* ---- answers ---------------------------------------------------------- */
 
-__attribute__((__format__(__printf__, 1, 2)))
-static void answer(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-/* A request the glue cannot carry out: the simulator reports it and stops. */
-#define fail(...) do { answer("err " __VA_ARGS__); return; } while (0)
-
 static void answer_writes(const struct vl_write *w, unsigned int n,
 			  const char *prefix)
 {
@@ -167,20 +153,6 @@ static int guest_read(void *to, u64 gpa, size_t n)
 }
 
 /* ---- start ------------------------------------------------------------ */
-
-static bool parse_u64(char **p, u64 *v)
-{
-	char *end;
-
-	while (**p == ' ')
-		(*p)++;
-	errno = 0;
-	*v = strtoull(*p, &end, 16);
-	if (errno || end == *p)
-		return false;
-	*p = end;
-	return true;
-}
 
 static void cmd_start(char *args)
 {

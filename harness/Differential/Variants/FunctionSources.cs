@@ -112,22 +112,36 @@ public static class FunctionSources
     /// must be in the tree's definition, with the same type, or the functions
     /// under test would be compiled against a struct the tree does not have.
     /// </summary>
-    static void CheckCopiedFacts(string scsiC, string scsiStruct, IReadOnlyList<CField> treeFields)
+    static void CheckCopiedFacts(string scsiC, string scsiStruct, IReadOnlyList<CField> treeFields) =>
+        CheckCopiedFacts(Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", "scsi_env.h"), scsiC,
+            new Dictionary<string, IReadOnlyList<CField>> { [scsiStruct] = treeFields }, [scsiStruct]);
+
+    /// <summary>
+    /// Every member a shim header declares in each of the structs must be in
+    /// the tree file's definition with the same type (the simulator's
+    /// drivers check their header the same way).
+    /// </summary>
+    /// <exception cref="UsageException">a struct is missing from the tree, or a member is missing or typed differently</exception>
+    public static void CheckCopiedFacts(string shimHeader, string treeFile,
+                                        IReadOnlyDictionary<string, IReadOnlyList<CField>> treeStructs, IEnumerable<string> structs)
     {
-        var shimHeader = Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", "scsi_env.h");
-        var shimFields = CFile.Parse(shimHeader, CParseOptions.Default, [scsiStruct]).StructFields.GetValueOrDefault(scsiStruct)
-            ?? throw new InvalidOperationException($"{shimHeader} defines no struct {scsiStruct}");
-        if (treeFields.Count == 0)
-            throw new UsageException($"{scsiC}: no definition of struct {scsiStruct} found; the harness needs it to check {shimHeader}");
-        foreach (var f in shimFields)
+        var wanted = structs.ToList();
+        var parsed = CFile.Parse(shimHeader, CParseOptions.Default with { IncludeDirs = [Path.GetDirectoryName(shimHeader)!] }, wanted);
+        foreach (var name in wanted)
         {
-            var inTree = treeFields.FirstOrDefault(t => t.Name == f.Name);
-            if (inTree is null)
-                throw new UsageException($"{shimHeader}: struct {scsiStruct} member {f.Name} is not in {scsiC}; " +
-                    "the shim's copied facts must match the tree: remove or rename it there");
-            if (inTree.Type != f.Type)
-                throw new UsageException($"{shimHeader}: struct {scsiStruct} member {f.Name} is '{f.Type}' in the shim " +
-                    $"but '{inTree.Type}' in {scsiC}; correct the copied facts");
+            var shimFields = parsed.StructFields.GetValueOrDefault(name)
+                ?? throw new InvalidOperationException($"{shimHeader} defines no struct {name}");
+            var treeFields = treeStructs.GetValueOrDefault(name) is { Count: > 0 } t ? t
+                : throw new UsageException($"{treeFile}: no definition of struct {name} found; the harness needs it to check {shimHeader}");
+            foreach (var f in shimFields)
+            {
+                var inTree = treeFields.FirstOrDefault(t => t.Name == f.Name)
+                    ?? throw new UsageException($"{shimHeader}: struct {name} member {f.Name} is not in {treeFile}; " +
+                                                "the shim's copied facts must match the tree: remove or rename it there");
+                if (inTree.Type != f.Type)
+                    throw new UsageException($"{shimHeader}: struct {name} member {f.Name} is '{f.Type}' in the shim " +
+                                             $"but '{inTree.Type}' in {treeFile}; correct the copied facts");
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using VhostLog.KernelTree;
 
@@ -36,23 +35,8 @@ public sealed class ChainsDriver : IDisposable
         new(Build(harnessDirectory, RequestPathSources.DescriptorPathFromTree(treeDir, headersDir), buildRoot));
 
     /// <summary>Builds chains.c around the source with make (chains.mk), in a folder named by a hash of the functions and the tree.</summary>
-    public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot)
-    {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            source.FunctionsC + "\n" + Path.GetFullPath(source.Tree))))[..16];
-        var dir = Path.Combine(buildRoot, $"chains-{key}");
-        Directory.CreateDirectory(dir);
-        var functions = Path.Combine(dir, "functions.c");
-        if (!File.Exists(functions) || File.ReadAllText(functions) != source.FunctionsC)
-            File.WriteAllText(functions, source.FunctionsC);
-        var exe = Path.Combine(dir, "chains-driver");
-        var run = ProcessRunner.Run("make", ["-s", "-f", Path.Combine(harnessDirectory, "native", "chains.mk"),
-            "TREE=" + Path.GetFullPath(source.Tree), "FUNCS=" + functions, "OUT=" + exe], dir, timeout: TimeSpan.FromMinutes(5));
-        if (!run.Ok || !File.Exists(exe))
-            throw new UsageException($"the descriptor collection of {source.Tree} does not compile against the shim " +
-                                     $"(make -f harness/native/chains.mk):\n{run.Output}");
-        return exe;
-    }
+    public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot) =>
+        DriverBuild.Make(harnessDirectory, "chains", source.Tree, source.FunctionsC, buildRoot, "the descriptor collection");
 
     void Launch()
     {

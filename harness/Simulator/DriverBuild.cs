@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+using System.Text;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Simulator;
+
+/// <summary>
+/// Builds one of the simulator's native drivers (sim.c, chains.c) around
+/// functions taken from a tree, with make and the driver's .mk, in a folder
+/// named by a hash of the functions and the tree so that each tree's driver
+/// is built once and make's own dependencies decide when to rebuild.
+/// </summary>
+static class DriverBuild
+{
+    /// <param name="driver">sim or chains: harness/native/{driver}.c and {driver}.mk</param>
+    /// <param name="what">what the functions are, for the error when they do not compile</param>
+    public static string Make(string harnessDirectory, string driver, string tree, string functionsC, string buildRoot, string what)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            functionsC + "\n" + Path.GetFullPath(tree))))[..16];
+        var dir = Path.Combine(buildRoot, $"{driver}-{key}");
+        Directory.CreateDirectory(dir);
+        var functions = Path.Combine(dir, "functions.c");
+        // Rewriting identical text would only make make rebuild.
+        if (!File.Exists(functions) || File.ReadAllText(functions) != functionsC)
+            File.WriteAllText(functions, functionsC);
+        var exe = Path.Combine(dir, $"{driver}-driver");
+        var mk = Path.Combine(harnessDirectory, "native", $"{driver}.mk");
+        var run = ProcessRunner.Run("make", ["-s", "-f", mk,
+            "TREE=" + Path.GetFullPath(tree), "FUNCS=" + functions, "OUT=" + exe], dir, timeout: TimeSpan.FromMinutes(5));
+        if (!run.Ok || !File.Exists(exe))
+            throw new UsageException($"{what} of {tree} does not compile against the shim (make -f harness/native/{driver}.mk):\n{run.Output}");
+        return exe;
+    }
+}
