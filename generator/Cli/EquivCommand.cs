@@ -82,7 +82,7 @@ public static class EquivCommand
     public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
     {
         using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
-        var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions);
+        var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions, source.OtherFormsOrEmpty);
         var interactive = !Console.IsErrorRedirected;
         return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>
         {
@@ -111,6 +111,8 @@ public static class EquivCommand
             {
                 Presence.ModelOnly => $"MISSING: the model ({result.Semantics}) has it, {result.Variant} does not",
                 Presence.CodeOnly => $"MISSING: {result.Variant} has it, the model ({result.Semantics}) does not",
+                Presence.OtherForm => $"NOT COMPARABLE: {result.Variant} has the form before patches 2/3 (vs, vq, head, out), " +
+                                      $"the model ({result.Semantics}) the fixed one (vs, vq, vc, ...)",
                 _ => "not in either (new in the series)",
             }), "", "", "");
         foreach (var f in result.Functions.Where(f => f.Presence == Presence.Both))

@@ -22,14 +22,18 @@ public sealed record Divergence(
     Observation Model,
     Observation Native);
 
-/// <summary>Which side has a function: the scsi.c ones exist only from patch 6 on.</summary>
-public enum Presence { Both, Neither, ModelOnly, CodeOnly }
+/// <summary>
+/// Which side has a function: the scsi.c log ones exist only from patch 6 on;
+/// OtherForm: the C has it only in a form before patches 2 and 3, which the
+/// model state compared (Baseline or later) does not have.
+/// </summary>
+public enum Presence { Both, Neither, ModelOnly, CodeOnly, OtherForm }
 
 public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed,
     Presence Presence = Presence.Both)
 {
     /// <summary>A function one side has and the other lacks is a difference in itself.</summary>
-    public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly;
+    public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly or Presence.OtherForm;
 }
 
 public sealed record EquivResult(
@@ -45,7 +49,7 @@ public sealed record EquivResult(
 
 /// <summary>Runs the same generated cases on the model and on a native worker and compares them.</summary>
 public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics,
-    IReadOnlyCollection<Function> variantFunctions)
+    IReadOnlyCollection<Function> variantFunctions, IReadOnlyCollection<Function>? variantOtherForms = null)
 {
     public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)
     {
@@ -54,7 +58,8 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
         var findings = ImmutableArray.CreateBuilder<SpecFinding>();
         foreach (var function in options.Functions)
         {
-            var presence = (model.Supports(function), variantFunctions.Contains(function)) switch
+            var presence = variantOtherForms?.Contains(function) == true ? Presence.OtherForm
+                : (model.Supports(function), variantFunctions.Contains(function)) switch
             {
                 (true, true) => Presence.Both,
                 (true, false) => Presence.ModelOnly,
