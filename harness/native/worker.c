@@ -494,8 +494,8 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	c->out = field(ps, "out");
 	c->in = field(ps, "in");
 	/* The response iovecs are vq->iov[out .. out + in), UIO_MAXIOV in all. */
-	if (c->out > UIO_MAXIOV || c->in > UIO_MAXIOV - c->out)
-		malformed(ps, "out + in must be at most 400 (UIO_MAXIOV)");
+	if (c->out >= UIO_MAXIOV || c->in > UIO_MAXIOV - c->out)
+		malformed(ps, "out must be below 400 (UIO_MAXIOV) and out + in at most 400");
 	if ((c->fn == 7 || c->fn == 8) && c->niov > UIO_MAXIOV)
 		malformed(ps, "niov must be at most 400 (vq->iov holds UIO_MAXIOV)");
 	c->kind = field(ps, "kind");
@@ -652,14 +652,25 @@ static int call_function(struct vl_case *c, int *ret)
 		vhost_scsi_destroy_vq_log(c->vq);
 		break;
 #endif
+	/* VL_OLD_<name>: the form before patches 2 and 3 (vs, vq, head, out). */
 #ifdef VL_HAVE_vhost_scsi_send_status
 	case 7:
+#ifdef VL_OLD_vhost_scsi_send_status
+		vhost_scsi_send_status(&c->vs, c->vq, (int)c->head,
+				       (unsigned int)c->out, (u8)c->kind);
+#else
 		vhost_scsi_send_status(&c->vs, c->vq, &c->vc, (u8)c->kind);
+#endif
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_send_bad_target
 	case 8:
+#ifdef VL_OLD_vhost_scsi_send_bad_target
+		vhost_scsi_send_bad_target(&c->vs, c->vq, (int)c->head,
+					   (unsigned int)c->out);
+#else
 		vhost_scsi_send_bad_target(&c->vs, c->vq, &c->vc, (int)c->kind);
+#endif
 		break;
 #endif
 	default:

@@ -99,25 +99,51 @@ public sealed class ResponseCopyTests
     static ulong TotalMapped(LogCase c) => c.Mapped.Aggregate(0UL, (n, r) => n + r.Length);
 
     /// <summary>
-    /// Debian's 6.1 has only the form of vhost_scsi_send_bad_target() before
-    /// patch 2 and no vhost_scsi_send_status(): the first is reported as not
-    /// comparable, the second as missing; neither is compiled.
+    /// Debian's 6.1 has vhost_scsi_send_bad_target() only in its form before
+    /// patch 2 and no vhost_scsi_send_status(): the first is compiled and
+    /// driven in its own form against BeforeFixes's model of it, equal; the
+    /// second is reported missing.
     /// </summary>
     [Test]
-    public void OldFormOfDebian61IsNotComparable()
+    public void OldFormOfDebian61IsComparedWithBeforeFixes()
     {
         var tree = TreeCache.EnsureDefault(Repo.Root, DefaultTree.Debian61);
         var source = FunctionSources.FromTree("tree-linux-6.1.192", tree, DefaultTree.Debian61.HeadersDir);
         Assert.That(source.OtherFormsOrEmpty, Is.EqualTo(new[] { Function.vhost_scsi_send_bad_target }));
-        Assert.That(source.Functions, Does.Not.Contain(Function.vhost_scsi_send_bad_target).And.Not.Contain(Function.vhost_scsi_send_status));
-        Assert.That(source.FunctionsC, Does.Not.Contain("vhost_scsi_send_bad_target"));
+        Assert.That(source.Functions, Does.Contain(Function.vhost_scsi_send_bad_target).And.Not.Contain(Function.vhost_scsi_send_status));
+        Assert.That(source.FunctionsC, Does.Contain("#define VL_OLD_vhost_scsi_send_bad_target 1"));
         var r = EquivCommand.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
-            new EquivOptions([Function.vhost_scsi_send_status, Function.vhost_scsi_send_bad_target], 10, 1), sanitize: false);
+            new EquivOptions([Function.vhost_scsi_send_status, Function.vhost_scsi_send_bad_target], 10_000, 1), sanitize: false);
         Assert.That(r.Functions.Select(f => (f.Function, f.Presence)), Is.EqualTo(new[]
         {
             (Function.vhost_scsi_send_status, Presence.ModelOnly), (Function.vhost_scsi_send_bad_target, Presence.OtherForm),
         }));
-        Assert.That(r.Equivalent, Is.False);
+        var badTarget = r.Functions.Single(f => f.Function == Function.vhost_scsi_send_bad_target);
+        Assert.That(badTarget.Cases, Is.EqualTo(10_000));
+        Assert.That(r.Divergences, Is.Empty, string.Join("\n", r.Divergences.Select(d =>
+            $"{CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Function)}\n  native: {CaseJson.Describe(d.Native, d.Function)}")));
+    }
+
+    /// <summary>
+    /// The old form is the bug patch 2 fixes: a response split over two
+    /// iovecs is written into the first as a whole (past its end), and a TMF
+    /// request gets a command response.
+    /// </summary>
+    [Test]
+    public void OldAndFixedFormsDifferOnASplitResponse()
+    {
+        var c = new LogCase(Function.vhost_scsi_send_bad_target, 0, [new UserRange(Area, 0x1000)], false, [], false, 0, 0, [],
+            [new IoVec(Area, 1), new IoVec(Area + 0x200, 4)], Head: 3, Out: 0, In: 2, Kind: 1, Fill: 0xa5);
+        var engine = ManagedEngine.For("before");
+        var fixedForm = engine.Run(c);
+        engine.OldForms = new HashSet<Function> { Function.vhost_scsi_send_bad_target };
+        var oldForm = engine.Run(c);
+        // Fixed: a 1-byte TMF response (3) in iov[0]. Old: 108 bytes at iov[0]'s base, response at offset 11.
+        Assert.That(fixedForm.Bytes.Count(b => b.Addr < Area + 0x200 && b.Value != 0xa5), Is.EqualTo(1));
+        Assert.That(fixedForm.Bytes.First().Value, Is.EqualTo(3));
+        Assert.That(oldForm.Bytes.First(b => b.Value != 0xa5).Addr, Is.EqualTo(Area + 11));
+        Assert.That(oldForm.Bytes.Count(b => b.Addr < Area + 108), Is.EqualTo(1), "107 zero bytes written over the fill");
+        Assert.That(fixedForm.StateOrEmpty.ToArray(), Is.EqualTo(oldForm.StateOrEmpty.ToArray()), "both return head 3");
     }
 
     /// <summary>The copied facts of struct vhost_scsi_ctx and scsi.c's TYPE_* are checked against the tree.</summary>

@@ -44,12 +44,19 @@ public sealed class ManagedEngine
     }
 
     /// <summary>
+    /// The response functions to run in the form before patches 2 and 3,
+    /// (vs, vq, head, out), because the C compared has that form
+    /// (VariantSource.OtherForms). The states --semantics picks (Baseline
+    /// or later) have the fixed forms; the earlier ones are BeforeFixes's
+    /// methods, which every later state inherits unchanged (an overload, not
+    /// an override), so calling one runs BeforeFixes's model of the function.
+    /// </summary>
+    public IReadOnlySet<Function> OldForms { get; set; } = new HashSet<Function>();
+
+    /// <summary>
     /// Whether the model state has the function (the scsi.c log ones arrive
-    /// with patches 6 and 7). Every state has the response functions, and
-    /// every state --semantics picks (Baseline or later) has their fixed
-    /// forms, the ones Run calls; the forms before patches 2 and 3 live only
-    /// in BeforeFixes, and a variant with one of them is not compared
-    /// (VariantSource.OtherForms).
+    /// with patches 6 and 7). Every state has both forms of the response
+    /// functions (see OldForms).
     /// </summary>
     public bool Supports(Function function) => function switch
     {
@@ -255,8 +262,13 @@ public sealed class ManagedEngine
             vq.iov[i] = new iovec { iov_base = new UserPtr(c.Iov[i].Base), iov_len = c.Iov[i].Len };
         var vs = new vhost_scsi();
         var vc = new vhost_scsi_ctx { head = c.Head, @out = (uint)c.Out, @in = (uint)c.In };
-        if (c.Function == Function.vhost_scsi_send_status)
+        var old = OldForms.Contains(c.Function);
+        if (c.Function == Function.vhost_scsi_send_status && old)
+            model.vhost_scsi_send_status(vs, vq, c.Head, (uint)c.Out, (byte)c.Kind);
+        else if (c.Function == Function.vhost_scsi_send_status)
             model.vhost_scsi_send_status(vs, vq, vc, (byte)c.Kind);
+        else if (old)
+            model.vhost_scsi_send_bad_target(vs, vq, c.Head, (uint)c.Out);
         else
             model.vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
         var s = ImmutableArray.CreateBuilder<ulong>();

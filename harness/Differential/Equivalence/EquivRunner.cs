@@ -24,8 +24,8 @@ public sealed record Divergence(
 
 /// <summary>
 /// Which side has a function: the scsi.c log ones exist only from patch 6 on;
-/// OtherForm: the C has it only in a form before patches 2 and 3, which the
-/// model state compared (Baseline or later) does not have.
+/// OtherForm: the C has it in the form before patches 2 and 3, compared with
+/// that form's model (BeforeFixes's), whatever state the others use.
 /// </summary>
 public enum Presence { Both, Neither, ModelOnly, CodeOnly, OtherForm }
 
@@ -33,7 +33,9 @@ public sealed record FunctionResult(Function Function, int Cases, int Divergence
     Presence Presence = Presence.Both)
 {
     /// <summary>A function one side has and the other lacks is a difference in itself.</summary>
-    public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly or Presence.OtherForm;
+    public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly;
+
+    public bool Compared => Presence is Presence.Both or Presence.OtherForm;
 }
 
 public sealed record EquivResult(
@@ -56,17 +58,20 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
         var results = ImmutableArray.CreateBuilder<FunctionResult>();
         var divergences = ImmutableArray.CreateBuilder<Divergence>();
         var findings = ImmutableArray.CreateBuilder<SpecFinding>();
+        // The response functions the C has in their old form run in that form on the model too.
+        model.OldForms = variantOtherForms is null ? [] : variantOtherForms.ToHashSet();
         foreach (var function in options.Functions)
         {
-            var presence = variantOtherForms?.Contains(function) == true ? Presence.OtherForm
-                : (model.Supports(function), variantFunctions.Contains(function)) switch
+            var oldForm = variantOtherForms?.Contains(function) == true;
+            var presence = (model.Supports(function), variantFunctions.Contains(function)) switch
             {
+                (true, true) when oldForm => Presence.OtherForm,
                 (true, true) => Presence.Both,
                 (true, false) => Presence.ModelOnly,
                 (false, true) => Presence.CodeOnly,
                 _ => Presence.Neither,
             };
-            if (presence != Presence.Both)
+            if (presence is not (Presence.Both or Presence.OtherForm))
             {
                 results.Add(new FunctionResult(function, 0, 0, 0, TimeSpan.Zero, presence));
                 continue;
@@ -101,7 +106,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                 }
                 progress?.Report((function, Math.Min(start + chunk, mine.Count), mine.Count));
             }
-            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed));
+            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed, presence));
         }
         return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable(), findings.ToImmutable());
     }

@@ -50,7 +50,7 @@ public static class Shrinker
             || (c.IovLimit is >= 1 and <= 1024 && c.CommandsOrEmpty.Length <= MaxCommands
                 && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
         && (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
-            || (c.Out >= 0 && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
+            || (c.Out >= 0 && c.Out < MaxIovecs && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
                 && c.Kind is >= 0 and <= 0xff))
         && (c.Fill == 0 || c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target);
 

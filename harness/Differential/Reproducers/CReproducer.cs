@@ -117,7 +117,7 @@ public static class CReproducer
         s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
         s.Append("\tvl_bug_target = &bug;\n\tif (setjmp(bug)) {\n\t\tprintf(\"reached BUG()\\n\");\n");
         s.Append($"\t\treturn {(model.Outcome == Outcome.Bug ? 0 : 1)};\n\t}}\n");
-        s.Append('\t').Append(Call(c)).Append('\n');
+        s.Append('\t').Append(Call(c, variant.OtherFormsOrEmpty.Contains(c.Function))).Append('\n');
         s.Append("\tvl_bug_target = NULL;\n\n");
         s.Append("\tprintf(\"returned %d, %lu signal(s), %lu warning(s)\\n\", ret, vl_signal_count, vl_warn_count);\n");
         if (model.Outcome == Outcome.Bug)
@@ -178,8 +178,10 @@ public static class CReproducer
         return s.ToString();
     }
 
-    static string Call(LogCase c) => c.Function switch
+    static string Call(LogCase c, bool oldForm) => c.Function switch
     {
+        Function.vhost_scsi_send_status when oldForm => $"vhost_scsi_send_status(&vs, &vq, {c.Head}, {c.Out}, {c.Kind});",
+        Function.vhost_scsi_send_bad_target when oldForm => $"vhost_scsi_send_bad_target(&vs, &vq, {c.Head}, {c.Out});",
         Function.log_write => $"ret = log_write(vq.log_base, {Hex(c.Address)}, {Hex(c.Length)});",
         Function.log_write_hva => $"ret = log_write_hva(&vq, {Hex(c.Address)}, {Hex(c.Length)});",
         Function.vhost_log_write => $"ret = vhost_log_write(&vq, log, {c.Log.Length}, {Hex(c.Length)}, iov, {c.Iov.Length});",

@@ -14,9 +14,11 @@ namespace VhostLog.Harness.Variants;
 /// state; plus the tree whose vhost.h and vhost_iotlb.h they compile against.
 /// <see cref="Functions"/> lists the functions the text defines: every variant
 /// has the vhost.c ones, the scsi.c log ones come with patch 6 of the series.
-/// <see cref="OtherForms"/> lists the functions the C has only in a form the
-/// harness does not drive: the response functions before patches 2 and 3
-/// (vs, vq, head, out), as Debian's 6.1 tree has vhost_scsi_send_bad_target().
+/// <see cref="OtherForms"/> lists the functions of <see cref="Functions"/>
+/// the C has in the form before patches 2 and 3, (vs, vq, head, out), as
+/// Debian's 6.1 tree has vhost_scsi_send_bad_target(): the worker and the
+/// managed engine drive them in that form (VL_OLD_<name>; BeforeFixes's
+/// model of it).
 /// </summary>
 public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions,
     ImmutableArray<Function> OtherForms = default)
@@ -64,9 +66,9 @@ public static class FunctionSources
         scsiStruct is "vhost_scsi_ctx" or "vhost_scsi" ? "scsi_request_env.h" : "scsi_env.h";
 
     /// <summary>
-    /// The response functions are driven in the form patches 2 and 3 give
-    /// them, vc carrying head, out and in; the earlier form takes head and
-    /// out itself.
+    /// The response functions come in two forms: the one patches 2 and 3
+    /// give them, vc carrying head, out and in, and the earlier one taking
+    /// head and out itself.
     /// </summary>
     static bool IsResponse(Function f) => f is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target;
 
@@ -126,13 +128,13 @@ public static class FunctionSources
                     continue;
                 }
                 var body = Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset);
-                if (IsResponse(f.Id) && !HasDrivenForm(body))
-                {
-                    otherForms.Add(f.Id);
-                    continue;
-                }
                 if (!f.Required)
                     text.Append($"#define VL_HAVE_{f.Name} 1\n");
+                if (IsResponse(f.Id) && !HasDrivenForm(body))
+                {
+                    text.Append($"#define VL_OLD_{f.Name} 1\n");
+                    otherForms.Add(f.Id);
+                }
                 text.Append($"/* {f.Name}: drivers/vhost/{file} lines {e.StartLine}-{e.EndLine} of {treeDir} */\n");
                 text.Append(body).Append("\n\n");
                 present.Add(f.Id);
@@ -141,7 +143,8 @@ public static class FunctionSources
             // through the series lacks the members of the later patches.
             foreach (var s in wanted.Where(f => present.Contains(f.Id)).SelectMany(f => f.Structs).Distinct())
                 CheckCopiedFacts(path, s, parse.StructFields.GetValueOrDefault(s) ?? []);
-            if (wanted.Any(f => f.Id == Function.vhost_scsi_send_bad_target && present.Contains(f.Id)))
+            // Only the fixed form of vhost_scsi_send_bad_target() takes a type.
+            if (present.Contains(Function.vhost_scsi_send_bad_target) && !otherForms.Contains(Function.vhost_scsi_send_bad_target))
                 CheckResponseTypes(path, Encoding.UTF8.GetString(bytes));
         }
         return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable(), otherForms.ToImmutable());
@@ -161,13 +164,13 @@ public static class FunctionSources
         {
             if (functions.FirstOrDefault(f => f.Name == c.Name) is not { } f)
                 continue;
-            if (IsResponse(c.Id) && !HasDrivenForm(f.Text))
-            {
-                otherForms.Add(c.Id);
-                continue;
-            }
             if (!c.Required)
                 text.Append($"#define VL_HAVE_{f.Name} 1\n");
+            if (IsResponse(c.Id) && !HasDrivenForm(f.Text))
+            {
+                text.Append($"#define VL_OLD_{f.Name} 1\n");
+                otherForms.Add(c.Id);
+            }
             text.Append($"/* {f.Name}: generated from model state {state} */\n").Append(f.Text).Append('\n');
             present.Add(c.Id);
         }
