@@ -120,6 +120,7 @@ public sealed class ResponseCopyTests
         }));
         var badTarget = r.Functions.Single(f => f.Function == Function.vhost_scsi_send_bad_target);
         Assert.That(badTarget.Cases, Is.EqualTo(10_000));
+        Assert.That(badTarget.SpecFindings, Is.GreaterThan(0), "the old form breaks the response specification (patch 2's bug)");
         Assert.That(r.Divergences, Is.Empty, string.Join("\n", r.Divergences.Select(d =>
             $"{CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Function)}\n  native: {CaseJson.Describe(d.Native, d.Function)}")));
     }
@@ -144,6 +145,10 @@ public sealed class ResponseCopyTests
         Assert.That(oldForm.Bytes.First(b => b.Value != 0xa5).Addr, Is.EqualTo(Area + 11));
         Assert.That(oldForm.Bytes.Count(b => b.Addr < Area + 108), Is.EqualTo(1), "107 zero bytes written over the fill");
         Assert.That(fixedForm.StateOrEmpty.ToArray(), Is.EqualTo(oldForm.StateOrEmpty.ToArray()), "both return head 3");
+        // The specification: the fixed form keeps it; the old one answers a
+        // TMF request with a command response (0, not BAD TARGET, in its byte).
+        Assert.That(SpecOracle.Check(c, fixedForm, "before"), Is.Null);
+        Assert.That(SpecOracle.Check(c, oldForm, "before")?.Explanation, Does.Contain($"0x{Area:x} is 0x00"));
     }
 
     /// <summary>The copied facts of struct vhost_scsi_ctx and scsi.c's TYPE_* are checked against the tree.</summary>
