@@ -82,7 +82,7 @@ public static class EquivCommand
     public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
     {
         using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
-        var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions);
+        var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions, source.OtherFormsOrEmpty);
         var interactive = !Console.IsErrorRedirected;
         return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>
         {
@@ -106,15 +106,17 @@ public static class EquivCommand
     static void Report(EquivResult result, VariantSource source, string shimDir, string saveDir, string? json, string? junit)
     {
         var table = new Table().AddColumns("function", "cases", "divergences", "spec findings", "cases/s");
-        foreach (var f in result.Functions.Where(f => f.Presence != Presence.Both))
+        foreach (var f in result.Functions.Where(f => !f.Compared))
             table.AddRow(f.Function.ToString(), Markup.Escape(f.Presence switch
             {
                 Presence.ModelOnly => $"MISSING: the model ({result.Semantics}) has it, {result.Variant} does not",
                 Presence.CodeOnly => $"MISSING: {result.Variant} has it, the model ({result.Semantics}) does not",
                 _ => "not in either (new in the series)",
             }), "", "", "");
-        foreach (var f in result.Functions.Where(f => f.Presence == Presence.Both))
-            table.AddRow(f.Function.ToString(), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
+        // A response function in its form before patches 2 and 3 is compared
+        // with BeforeFixes's model of that form, whatever --semantics says.
+        foreach (var f in result.Functions.Where(f => f.Compared))
+            table.AddRow(f.Function + (f.Presence == Presence.OtherForm ? " (form before patches 2/3, model BeforeFixes)" : ""), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
                 f.SpecFindings.ToString(CultureInfo.InvariantCulture),
                 (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(new Rule($"{result.Variant} vs model ({result.Semantics}), seed {result.Seed}").LeftJustified());

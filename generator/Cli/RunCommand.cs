@@ -93,8 +93,18 @@ public static class RunCommand
             var target = Targets.Resolve(repo, tree);
             variants.Add((FunctionSources.FromTree($"tree-{target.Name}", target.Dir, target.HeadersDir), treeSemantics));
         }
-        foreach (var (source, sem) in variants)
+        // A tree with a response function in its form before patches 2 and 3
+        // is held to BeforeFixes's model of that form (EquivRunner does the same).
+        const string oldForm = "before-fixes";
+        if (variants.Any(v => v.Source.OtherFormsOrEmpty.Contains(c.Function)))
         {
+            var engine = ManagedEngine.For("before");
+            engine.OldForms = new HashSet<Function> { c.Function };
+            runs.Add(new EngineRun($"model {oldForm}", oldForm, engine.Run(c), null));
+        }
+        foreach (var (source, treeSem) in variants)
+        {
+            var sem = source.OtherFormsOrEmpty.Contains(c.Function) ? oldForm : treeSem;
             foreach (var sanitize in new[] { false, true })
             {
                 var name = $"{source.Name} ({(sanitize ? "ASan+UBSan" : "-O2")})";

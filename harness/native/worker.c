@@ -26,7 +26,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#include "scsi_env.h"
+#include "scsi_request_env.h"
 #include "vl_shim.h"
 
 #ifndef VL_FUNCTIONS
@@ -197,6 +197,35 @@ static void install_death_handlers(void)
 #endif
 }
 
+/* ---- the used ring, as the response functions see it ----------------- */
+
+#define VL_USED_MAX 8
+
+/* Used entries added in this case (the first VL_USED_MAX are kept). */
+static unsigned long vl_used_count;
+static struct {
+	int head;
+	int len;
+} vl_used[VL_USED_MAX];
+
+/*
+ * Stub of vhost.c's: the harness observes which buffer went back to the
+ * guest and with what length, and that the guest was signalled, not the
+ * used ring's layout in guest memory.
+ */
+void vhost_add_used_and_signal(struct vhost_dev *dev, struct vhost_virtqueue *vq,
+			       unsigned int head, int len)
+{
+	(void)dev;
+	(void)vq;
+	if (vl_used_count < VL_USED_MAX) {
+		vl_used[vl_used_count].head = (int)head;
+		vl_used[vl_used_count].len = len;
+	}
+	vl_used_count++;
+	vl_signal_count++;
+}
+
 /* ---- one case --------------------------------------------------------- */
 
 struct vl_case {
@@ -234,6 +263,10 @@ struct vl_case {
 	struct vhost_scsi_virtqueue *svq;
 	struct vhost_scsi_cmd *cmds;
 	struct vhost_log **cmd_bufs;	/* the buffers the commands started with */
+	/* vhost_scsi_send_status(), vhost_scsi_send_bad_target() */
+	u64 head, out, in, kind, fill;
+	struct vhost_scsi vs;
+	struct vhost_scsi_ctx vc;
 };
 
 /* Static, so that whatever it holds stays reachable if we _exit mid-case. */
@@ -377,8 +410,8 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	u64 fn;
 
 	fn = field(ps, "fn");
-	if (fn > 6)
-		malformed(ps, "fn must be 0 to 6");
+	if (fn > 8)
+		malformed(ps, "fn must be 0 to 8");
 	c->fn = (unsigned int)fn;
 	c->log_base = field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -455,8 +488,26 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 		c->cmd_logs[i] = (unsigned int)v;
 	}
 
+	c->head = field(ps, "head");
+	if (c->head > INT_MAX)
+		malformed(ps, "head must be at most 7fffffff");
+	c->out = field(ps, "out");
+	c->in = field(ps, "in");
+	/* The response iovecs are vq->iov[out .. out + in), UIO_MAXIOV in all. */
+	if (c->out >= UIO_MAXIOV || c->in > UIO_MAXIOV - c->out)
+		malformed(ps, "out must be below 400 (UIO_MAXIOV) and out + in at most 400");
+	if ((c->fn == 7 || c->fn == 8) && c->niov > UIO_MAXIOV)
+		malformed(ps, "niov must be at most 400 (vq->iov holds UIO_MAXIOV)");
+	c->kind = field(ps, "kind");
+	if (c->kind > 0xff)
+		malformed(ps, "kind must be at most ff");
+	c->fill = field(ps, "fill");
+	if (c->fill > 0xff)
+		malformed(ps, "fill must be at most ff");
+	vl_user_fill((unsigned char)c->fill);
+
 	if (ps->p != ps->end)
-		malformed(ps, "unexpected text after the last iovec");
+		malformed(ps, "unexpected text after the last field");
 }
 
 /* ---- running ---------------------------------------------------------- */
@@ -531,6 +582,15 @@ static void build_vq(struct vl_case *c)
 		}
 		c->svq->scsi_cmds = c->null_cmds ? NULL : c->cmds;
 	}
+
+	if (c->fn == 7 || c->fn == 8) {
+		/* The request's iovecs as vhost_get_vq_desc() left them. */
+		if (c->niov)
+			memcpy(vq->iov, c->iov, c->niov * sizeof(*c->iov));
+		c->vc.head = (int)c->head;
+		c->vc.out = (unsigned int)c->out;
+		c->vc.in = (unsigned int)c->in;
+	}
 }
 
 /* Returns 1 when the call reached BUG(). */
@@ -541,6 +601,8 @@ static int call_function(struct vl_case *c, int *ret)
 
 	vl_signal_count = 0;
 	vl_warn_count = 0;
+	vl_pr_err_count = 0;
+	vl_used_count = 0;
 	vl_alloc_count = 0;
 	vl_alloc_bytes = 0;
 	vl_free_count = 0;
@@ -588,6 +650,27 @@ static int call_function(struct vl_case *c, int *ret)
 #ifdef VL_HAVE_vhost_scsi_destroy_vq_log
 	case 6:
 		vhost_scsi_destroy_vq_log(c->vq);
+		break;
+#endif
+	/* VL_OLD_<name>: the form before patches 2 and 3 (vs, vq, head, out). */
+#ifdef VL_HAVE_vhost_scsi_send_status
+	case 7:
+#ifdef VL_OLD_vhost_scsi_send_status
+		vhost_scsi_send_status(&c->vs, c->vq, (int)c->head,
+				       (unsigned int)c->out, (u8)c->kind);
+#else
+		vhost_scsi_send_status(&c->vs, c->vq, &c->vc, (u8)c->kind);
+#endif
+		break;
+#endif
+#ifdef VL_HAVE_vhost_scsi_send_bad_target
+	case 8:
+#ifdef VL_OLD_vhost_scsi_send_bad_target
+		vhost_scsi_send_bad_target(&c->vs, c->vq, (int)c->head,
+					   (unsigned int)c->out);
+#else
+		vhost_scsi_send_bad_target(&c->vs, c->vq, &c->vc, (int)c->kind);
+#endif
 		break;
 #endif
 	default:
@@ -673,6 +756,26 @@ static char *put_commands_state(char *p, const struct vl_case *c)
 	return p;
 }
 
+/* What a response function did with the used ring (PROTOCOL.md). */
+static char *put_response_state(char *p)
+{
+	unsigned long n = vl_used_count < VL_USED_MAX ? vl_used_count : VL_USED_MAX, i;
+
+	*p++ = ' ';
+	p = put_hex(p, 2 + 2 * n);
+	*p++ = ' ';
+	p = put_hex(p, vl_used_count);
+	*p++ = ' ';
+	p = put_hex(p, vl_pr_err_count);
+	for (i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_hex(p, (unsigned int)vl_used[i].head);
+		*p++ = ' ';
+		p = put_hex(p, (unsigned int)vl_used[i].len);
+	}
+	return p;
+}
+
 /* The end of the run of bytes equal to the one at off, within the dirty window. */
 static u64 run_end(const struct vl_user_range *r, u64 off)
 {
@@ -700,7 +803,8 @@ static void respond(const struct vl_case *c, int bug, int ret)
 
 	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
 		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
-		    (c->fn == 6 ? c->ncmds * 20 : 0));
+		    (c->fn == 6 ? c->ncmds * 20 : 0) +
+		    (c->fn == 7 || c->fn == 8 ? 3 * 17 + VL_USED_MAX * 18 : 0));
 	p = out_buf + out_len;
 	memcpy(p, bug ? "R bug " : "R ok ", bug ? 6 : 5);
 	p += bug ? 6 : 5;
@@ -715,6 +819,8 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		p = put_tmf_state(p, c);
 	} else if (c->fn == 6 && !bug) {
 		p = put_commands_state(p, c);
+	} else if ((c->fn == 7 || c->fn == 8) && !bug) {
+		p = put_response_state(p);
 	} else {
 		*p++ = ' ';
 		*p++ = '0';

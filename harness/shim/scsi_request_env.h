@@ -13,6 +13,13 @@
  * from a tree, the harness checks each against the tree's own definition
  * (Simulator/RequestPathSources.cs): same name, same type.
  *
+ * The equivalence worker (harness/native/worker.c) includes this header
+ * too, for the response functions vhost_scsi_send_status() and
+ * vhost_scsi_send_bad_target(): it shares the two structs and adds the
+ * response types (the uapi <linux/virtio_scsi.h>, as scsi.c includes it)
+ * and scsi.c's TYPE_* names, copied facts the harness checks against the
+ * tree's #defines (Variants/FunctionSources.cs).
+ *
  * Customised: the structs hold only those members, so their sizes and
  * layouts are not the kernel's; nothing under test depends on either.
  *
@@ -35,6 +42,7 @@
 #include <linux/array_size.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/virtio_scsi.h>
 
 #include "scsi_env.h"
 
@@ -56,5 +64,10 @@ struct vhost_scsi_ctx {
 	void *req;
 	struct iov_iter out_iter;
 };
+
+/* The response kinds of vhost_scsi_send_bad_target() (scsi.c's #defines). */
+#define TYPE_IO_CMD    0
+#define TYPE_CTRL_TMF  1
+#define TYPE_CTRL_AN   2
 
 #endif

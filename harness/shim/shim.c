@@ -14,6 +14,7 @@
 
 unsigned long vl_signal_count;
 unsigned long vl_warn_count;
+unsigned long vl_pr_err_count;
 long vl_allocs_left = -1;
 unsigned long vl_alloc_count;
 unsigned long long vl_alloc_bytes;
@@ -184,6 +185,34 @@ int vl_user_read(void *to, u64 addr, size_t n)
 		return -EFAULT;
 	memcpy(to, r->bytes + (addr - r->start), n);
 	return 0;
+}
+
+size_t vl_user_write_prefix(u64 addr, const void *from, size_t n)
+{
+	struct vl_user_range *r;
+	u64 off;
+
+	if (!n)
+		return 0;
+	r = vl_user_find(addr);
+	if (!r)
+		return 0;
+	off = addr - r->start;
+	/* Adjacent ranges are merged: the mapped prefix ends with r. */
+	if (n > r->len - off)
+		n = (size_t)(r->len - off);
+	return vl_user_write(addr, from, n) ? 0 : n;
+}
+
+void vl_user_fill(unsigned char byte)
+{
+	size_t i;
+
+	for (i = 0; i < vl_nranges && byte; i++) {
+		memset(vl_ranges[i].bytes, byte, vl_ranges[i].len);
+		vl_ranges[i].dirty_lo = 0;
+		vl_ranges[i].dirty_hi = vl_ranges[i].len;
+	}
 }
 
 int vl_user_write(u64 addr, const void *from, size_t n)

@@ -38,6 +38,17 @@ void vl_user_free(void);
  */
 int vl_user_read(void *to, u64 addr, size_t n);
 int vl_user_write(u64 addr, const void *from, size_t n);
+/*
+ * Write the longest mapped prefix of [addr, addr + n) and return its length
+ * (0 when addr is unmapped): a copy to user memory that faults part-way, as
+ * the kernel's copy_to_user() stops at the first faulting byte.
+ */
+size_t vl_user_write_prefix(u64 addr, const void *from, size_t n);
+/*
+ * Set every mapped byte to byte (after vl_user_commit()): a response that
+ * writes zeros is then visible in the memory the runner compares.
+ */
+void vl_user_fill(unsigned char byte);
 /* When set, called for every successful vl_user_write() (the simulator's record of device writes). */
 extern void (*vl_user_write_trace)(u64 addr, size_t n);
 
@@ -47,6 +58,8 @@ struct eventfd_ctx *vl_log_eventfd(void);
 /* Counters of the current case; the worker zeroes them at case start. */
 extern unsigned long vl_signal_count;
 extern unsigned long vl_warn_count;
+/* pr_err() calls (<linux/printk.h>). */
+extern unsigned long vl_pr_err_count;
 /* set_bit_to_user() calls since start (the bench driver reads and zeroes it). */
 extern unsigned long vl_set_bit_count;
 

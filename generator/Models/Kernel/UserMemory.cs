@@ -39,6 +39,13 @@ public sealed class UserMemory
         ranges.Add((start, new byte[checked((int)length)]));
     }
 
+    /// <summary>Sets every mapped byte to value (a harness starting memory that is not zero).</summary>
+    public void Fill(byte value)
+    {
+        foreach (var (_, b) in ranges)
+            Array.Fill(b, value);
+    }
+
     /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
     public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
     {

@@ -132,8 +132,84 @@ public static class CaseGenerator
             from nullCommands in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
             select new LogCase(function, 0, [], false, [], false, 0, 0, [], [],
                 IovLimit: iovLimit, Commands: commands.ToImmutableArray(), NullCommands: nullCommands),
+        Function.vhost_scsi_send_status =>
+            from r in Response
+            from status in Gen.Frequency((3, Gen.Elements(0, 2, 8, 0x28)), (1, Gen.Choose(0, 255)))
+            select r with { Function = function, Kind = status },
+        Function.vhost_scsi_send_bad_target =>
+            // TYPE_IO_CMD, TYPE_CTRL_TMF, TYPE_CTRL_AN, and a value no caller
+            // passes (answered as AN by the else branch).
+            from r in Response
+            from type in Gen.Frequency((6, Gen.Choose(0, 2)), (1, Gen.Elements(3, 255)))
+            select r with { Function = function, Kind = type },
         _ => throw new ArgumentOutOfRangeException(nameof(function)),
     };
+
+    /// <summary>Where the response buffers live (host-virtual, away from the guest memory of the log cases).</summary>
+    public const ulong ResponseHva = GuestHva + 0x1000_0000;
+
+    const int ResponsePages = 8;
+
+    /// <summary>
+    /// One page of the response area: unmapped, mapped, or mapped only before
+    /// or after a cut, so that a copy faults part-way through an iovec.
+    /// </summary>
+    static Gen<(int Kind, int Cut)> ResponsePage =>
+        from kind in Gen.Frequency((1, Gen.Constant(0)), (5, Gen.Constant(1)), (1, Gen.Constant(2)), (1, Gen.Constant(3)))
+        from cut in Gen.Frequency((1, Gen.Elements(1, 11, 12, 107, 108, 2048, 4095)), (1, Gen.Choose(1, (int)Page - 1)))
+        select (kind, cut);
+
+    static UserRange? ResponseRange(int page, (int Kind, int Cut) p)
+    {
+        var start = ResponseHva + (ulong)page * Page;
+        return p.Kind switch
+        {
+            1 => new UserRange(start, Page),
+            2 => new UserRange(start, (ulong)p.Cut),
+            3 => new UserRange(start + (ulong)p.Cut, Page - (ulong)p.Cut),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A response iovec: a length of 0, 1, a few bytes, about one response
+    /// (108 bytes for a command, 1 for TMF, 5 for AN) or more, at a page
+    /// start, a page end or anywhere in the response area.
+    /// </summary>
+    static Gen<IoVec> ResponseIovec =>
+        from len in Gen.Frequency(
+            (2, Gen.Elements(0UL, 1UL)),
+            (3, U64(2, 16)),
+            (2, Gen.Elements(4UL, 5UL, 6UL, 10UL, 11UL, 12UL, 107UL, 108UL, 109UL)),
+            (2, U64(17, 200)),
+            (1, U64(201, 3 * Page)))
+        from page in Gen.Choose(0, ResponsePages - 1)
+        from offset in Gen.Frequency(
+            (2, Gen.Constant(0UL)),
+            (2, from back in Gen.Elements(1UL, 5UL, 11UL, 50UL, 107UL, 108UL) select Page - back),
+            (2, U64(0, Page - 1)))
+        from stray in Gen.Frequency((12, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from anywhere in Any64
+        select new IoVec(stray ? anywhere : ResponseHva + (ulong)page * Page + offset, len);
+
+    /// <summary>
+    /// A request's iovecs: out device-readable ones (never written), then in
+    /// response iovecs (1..N, sometimes none, sometimes in larger than the
+    /// iovecs given, whose remaining vq->iov entries are zero), memory filled
+    /// with a non-zero byte (mostly) so the zeros of a response show.
+    /// </summary>
+    static Gen<LogCase> Response =>
+        from pages in ResponsePage.ListOf(ResponsePages)
+        from @out in Gen.Frequency((3, Gen.Constant(0)), (3, Gen.Constant(1)), (1, Gen.Choose(2, 4)))
+        from @in in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 3)), (2, Gen.Choose(4, 8)))
+        from iov in ResponseIovec.ListOf(@out + @in)
+        from missing in Gen.Frequency((8, Gen.Constant(0)), (1, Gen.Choose(1, 2)))
+        from head in Gen.Frequency((4, Gen.Choose(0, 255)), (1, Gen.Choose(256, 0xffff)), (1, Gen.Elements(0, 0x7fff_ffff)))
+        from fill in Gen.Frequency((1, Gen.Constant((byte)0)), (3, Gen.Constant((byte)0xa5)), (1, Gen.Elements((byte)0xff, (byte)3)))
+        select new LogCase(Function.vhost_scsi_send_status, 0,
+            pages.Select((p, i) => ResponseRange(i, p)).Where(r => r is not null).Select(r => r!.Value).ToImmutableArray(), false, [], false, 0, 0, [],
+            iov.Take(Math.Max(0, @out + @in - missing)).ToImmutableArray(),
+            Head: head, Out: @out, In: @in, Fill: fill);
 
     /// <summary>The feature bit that turns dirty logging on (uapi vhost_types.h).</summary>
     public const int VhostFLogAll = 26;

@@ -37,6 +37,11 @@ public static class CaseJson
         ["null_log"] = c.NullLog,
         ["commands"] = new JsonArray(c.CommandsOrEmpty.Select(n => (JsonNode)n).ToArray()),
         ["null_commands"] = c.NullCommands,
+        ["head"] = c.Head,
+        ["out"] = c.Out,
+        ["in"] = c.In,
+        ["kind"] = c.Kind,
+        ["fill"] = c.Fill,
     };
 
     public static LogCase FromJson(JsonNode n)
@@ -61,7 +66,12 @@ public static class CaseJson
             n["allocations_before_failure"]?.GetValue<int>() ?? -1,
             n["null_log"]?.GetValue<bool>() ?? false,
             Array("commands").Select(x => x!.GetValue<int>()).ToImmutableArray(),
-            n["null_commands"]?.GetValue<bool>() ?? false);
+            n["null_commands"]?.GetValue<bool>() ?? false,
+            n["head"]?.GetValue<int>() ?? 0,
+            n["out"]?.GetValue<int>() ?? 0,
+            n["in"]?.GetValue<int>() ?? 0,
+            n["kind"]?.GetValue<int>() ?? 0,
+            n["fill"]?.GetValue<byte>() ?? 0);
     }
 
     public static JsonObject ToJson(Observation o) => new()
@@ -99,6 +109,9 @@ public static class CaseJson
                  $"{(c.AllocationsBeforeFailure >= 0 ? $", allocation {c.AllocationsBeforeFailure + 1} fails" : "")})",
             Function.vhost_scsi_copy_tmf_log => $"vhost_scsi_copy_tmf_log(log_num={c.Log.Length}, iov_limit={c.IovLimit}" +
                  $"{(c.AllocationsBeforeFailure >= 0 ? $", allocation {c.AllocationsBeforeFailure + 1} fails" : "")})",
+            Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target =>
+                 $"{c.Function}(head={c.Head}, out={c.Out}, in={c.In}, {(c.Function == Function.vhost_scsi_send_status ? "status" : "type")}={c.Kind}, " +
+                 $"memory filled with {Hex(c.Fill)}) iov [{string.Join(", ", c.Iov.Select(v => $"{Hex(v.Base)}+{Hex(v.Len)}"))}]",
             Function.vhost_scsi_destroy_vq_log => $"vhost_scsi_destroy_vq_log(max_cmds={c.CommandsOrEmpty.Length}, " +
                  (c.NullCommands ? "scsi_cmds=NULL" : $"earlier logs [{string.Join(", ", c.CommandsOrEmpty)}]") + $", iov_limit={c.IovLimit})",
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
@@ -122,7 +135,11 @@ public static class CaseJson
             $"; {(long)state[0]} buffer(s) live after, commands still holding a log: " +
             $"{Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[1 + 2 * i] != 0)}, " +
             $"with tvc_log_num set: {Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[2 + 2 * i] != 0)}",
-        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log => "",
+        Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target when state.Length >= 2 =>
+            $"; {state[0]} used entr{(state[0] == 1 ? "y" : "ies")} " +
+            $"[{string.Join(", ", Enumerable.Range(0, (state.Length - 2) / 2).Select(i => $"head {state[2 + 2 * i]} len {state[3 + 2 * i]}"))}], {state[1]} pr_err(s)",
+        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log
+            or Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => "",
         _ => state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
             $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}",
     };

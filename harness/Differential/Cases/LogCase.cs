@@ -2,7 +2,11 @@ using System.Collections.Immutable;
 
 namespace VhostLog.Harness.Cases;
 
-/// <summary>The function a case calls: three of vhost.c, four of scsi.c (new in the series).</summary>
+/// <summary>
+/// The function a case calls: three of vhost.c, four of scsi.c new in the
+/// series, and scsi.c's two response functions (in every tree, fixed by
+/// patches 2 and 3).
+/// </summary>
 public enum Function
 {
     log_write = 0,
@@ -12,6 +16,8 @@ public enum Function
     vhost_scsi_copy_cmd_log = 4,
     vhost_scsi_copy_tmf_log = 5,
     vhost_scsi_destroy_vq_log = 6,
+    vhost_scsi_send_status = 7,
+    vhost_scsi_send_bad_target = 8,
 }
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
@@ -43,6 +49,12 @@ public readonly record struct IoVec(ulong Base, ulong Len);
 /// buffer of IovLimit entries whose first Commands[i] are an earlier log, or
 /// no buffer when Commands[i] is 0; NullCommands leaves scsi_cmds NULL (as
 /// vhost_scsi_destroy_vq_cmds() does, keeping max_cmds).
+/// vhost_scsi_send_status and vhost_scsi_send_bad_target get a request
+/// whose iovecs are Iov (vq->iov[0..]), with vc->head = Head, vc->out = Out
+/// and vc->in = In, so the response goes to vq->iov[Out .. Out + In); Kind
+/// is the status byte or the response type (TYPE_IO_CMD 0, TYPE_CTRL_TMF 1,
+/// TYPE_CTRL_AN 2, anything else answered as AN). Every mapped byte starts
+/// as Fill (0 for the other functions), so a response's zero bytes show.
 /// </summary>
 public sealed record LogCase(
     Function Function,
@@ -61,7 +73,12 @@ public sealed record LogCase(
     int AllocationsBeforeFailure = -1,
     bool NullLog = false,
     ImmutableArray<int> Commands = default,
-    bool NullCommands = false)
+    bool NullCommands = false,
+    int Head = 0,
+    int Out = 0,
+    int In = 0,
+    int Kind = 0,
+    byte Fill = 0)
 {
     public ImmutableArray<int> CommandsOrEmpty => Commands.IsDefault ? [] : Commands;
 

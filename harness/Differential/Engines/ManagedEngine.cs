@@ -43,10 +43,25 @@ public sealed class ManagedEngine
         return d;
     }
 
-    /// <summary>Whether the model state has the function (the scsi.c ones arrive with patches 6 and 7).</summary>
+    /// <summary>
+    /// The response functions to run in the form before patches 2 and 3,
+    /// (vs, vq, head, out), because the C compared has that form
+    /// (VariantSource.OtherForms). The states --semantics picks (Baseline
+    /// or later) have the fixed forms; the earlier ones are BeforeFixes's
+    /// methods, which every later state inherits unchanged (an overload, not
+    /// an override), so calling one runs BeforeFixes's model of the function.
+    /// </summary>
+    public IReadOnlySet<Function> OldForms { get; set; } = new HashSet<Function>();
+
+    /// <summary>
+    /// Whether the model state has the function (the scsi.c log ones arrive
+    /// with patches 6 and 7). Every state has both forms of the response
+    /// functions (see OldForms).
+    /// </summary>
     public bool Supports(Function function) => function switch
     {
         Function.log_write or Function.log_write_hva or Function.vhost_log_write => true,
+        Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => true,
         Function.vhost_scsi_copy_tmf_log => model is CtlQueueLog,
         _ => model is IoQueueLog,
     };
@@ -57,6 +72,8 @@ public sealed class ManagedEngine
         model.AllocationsBeforeFailure = c.AllocationsBeforeFailure < 0 ? null : c.AllocationsBeforeFailure;
         foreach (var r in c.Mapped)
             model.Memory.Map(r.Start, r.Length);
+        if (c.Fill != 0)
+            model.Memory.Fill(c.Fill);
         var umem = new vhost_iotlb();
         foreach (var m in c.Umem)
             umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr });
@@ -86,6 +103,7 @@ public sealed class ManagedEngine
                 Function.vhost_scsi_copy_cmd_log => CopyCmdLog(vq, c, out state),
                 Function.vhost_scsi_copy_tmf_log => CopyTmfLog(vq, c, out state),
                 Function.vhost_scsi_destroy_vq_log => DestroyVqLog(c, out state),
+                Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => SendResponse(vq, c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -100,7 +118,11 @@ public sealed class ManagedEngine
         var memory = ImmutableArray.CreateBuilder<ByteRun>();
         foreach (var (addr, count, value) in model.Memory.NonZeroRuns())
             ByteRun.Append(memory, new ByteRun(addr, count, value));
-        return new Observation(outcome, ret, ctx?.signals ?? 0, memory.ToImmutable(), "", model.Warnings, state);
+        // The response functions signal the guest (a used buffer), not the VMM's log eventfd.
+        var signals = c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target
+            ? vq.used_signals : ctx?.signals ?? 0;
+        ForgetResponse(vq, c);
+        return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Warnings, state);
     }
 
     vhost_virtqueue? spare;
@@ -108,7 +130,8 @@ public sealed class ManagedEngine
     // The fields FreshVirtqueue() knows how to check; a field added to the
     // model's struct must be added there too, or reuse would carry it over.
     static readonly string[] CheckedFields =
-        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "avail", "used", "used_signals", "notify_enabled", "container"];
+        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "avail", "used", "used_signals",
+         "notify_enabled", "container"];
 
     static readonly vhost_virtqueue AsNew = new();
 
@@ -223,6 +246,51 @@ public sealed class ManagedEngine
         }
         state = s.ToImmutable();
         return 0;
+    }
+
+    /// <summary>Entries of the used ring the native worker reports (it keeps the first 8).</summary>
+    const int UsedKept = 8;
+
+    /// <summary>
+    /// vhost_scsi_send_status() or vhost_scsi_send_bad_target() (fixed
+    /// forms) on a request whose iovecs are c.Iov; the state is the used
+    /// entries added, pr_err() calls, then head and len of each entry.
+    /// </summary>
+    int SendResponse(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    {
+        for (var i = 0; i < c.Iov.Length; i++)
+            vq.iov[i] = new iovec { iov_base = new UserPtr(c.Iov[i].Base), iov_len = c.Iov[i].Len };
+        var vs = new vhost_scsi();
+        var vc = new vhost_scsi_ctx { head = c.Head, @out = (uint)c.Out, @in = (uint)c.In };
+        var old = OldForms.Contains(c.Function);
+        if (c.Function == Function.vhost_scsi_send_status && old)
+            model.vhost_scsi_send_status(vs, vq, c.Head, (uint)c.Out, (byte)c.Kind);
+        else if (c.Function == Function.vhost_scsi_send_status)
+            model.vhost_scsi_send_status(vs, vq, vc, (byte)c.Kind);
+        else if (old)
+            model.vhost_scsi_send_bad_target(vs, vq, c.Head, (uint)c.Out);
+        else
+            model.vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add((ulong)vq.used.Count);
+        s.Add((ulong)model.VqErrors.Count);
+        foreach (var (head, len) in vq.used.Take(UsedKept))
+        {
+            s.Add((uint)head);
+            s.Add((uint)len);
+        }
+        state = s.ToImmutable();
+        return 0;
+    }
+
+    /// <summary>Leaves the virtqueue as new for the next case (FreshVirtqueue reuses it).</summary>
+    static void ForgetResponse(vhost_virtqueue vq, LogCase c)
+    {
+        if (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target))
+            return;
+        Array.Clear(vq.iov, 0, Math.Min(c.Iov.Length, vq.iov.Length));
+        vq.used.Clear();
+        vq.used_signals = 0;
     }
 
     /// <summary>The command's state in the order the native worker reports it.</summary>

@@ -22,14 +22,20 @@ public sealed record Divergence(
     Observation Model,
     Observation Native);
 
-/// <summary>Which side has a function: the scsi.c ones exist only from patch 6 on.</summary>
-public enum Presence { Both, Neither, ModelOnly, CodeOnly }
+/// <summary>
+/// Which side has a function: the scsi.c log ones exist only from patch 6 on;
+/// OtherForm: the C has it in the form before patches 2 and 3, compared with
+/// that form's model (BeforeFixes's), whatever state the others use.
+/// </summary>
+public enum Presence { Both, Neither, ModelOnly, CodeOnly, OtherForm }
 
 public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed,
     Presence Presence = Presence.Both)
 {
     /// <summary>A function one side has and the other lacks is a difference in itself.</summary>
     public bool Mismatch => Presence is Presence.ModelOnly or Presence.CodeOnly;
+
+    public bool Compared => Presence is Presence.Both or Presence.OtherForm;
 }
 
 public sealed record EquivResult(
@@ -45,23 +51,27 @@ public sealed record EquivResult(
 
 /// <summary>Runs the same generated cases on the model and on a native worker and compares them.</summary>
 public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics,
-    IReadOnlyCollection<Function> variantFunctions)
+    IReadOnlyCollection<Function> variantFunctions, IReadOnlyCollection<Function>? variantOtherForms = null)
 {
     public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)
     {
         var results = ImmutableArray.CreateBuilder<FunctionResult>();
         var divergences = ImmutableArray.CreateBuilder<Divergence>();
         var findings = ImmutableArray.CreateBuilder<SpecFinding>();
+        // The response functions the C has in their old form run in that form on the model too.
+        model.OldForms = variantOtherForms is null ? [] : variantOtherForms.ToHashSet();
         foreach (var function in options.Functions)
         {
+            var oldForm = variantOtherForms?.Contains(function) == true;
             var presence = (model.Supports(function), variantFunctions.Contains(function)) switch
             {
+                (true, true) when oldForm => Presence.OtherForm,
                 (true, true) => Presence.Both,
                 (true, false) => Presence.ModelOnly,
                 (false, true) => Presence.CodeOnly,
                 _ => Presence.Neither,
             };
-            if (presence != Presence.Both)
+            if (presence is not (Presence.Both or Presence.OtherForm))
             {
                 results.Add(new FunctionResult(function, 0, 0, 0, TimeSpan.Zero, presence));
                 continue;
@@ -96,7 +106,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                 }
                 progress?.Report((function, Math.Min(start + chunk, mine.Count), mine.Count));
             }
-            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed));
+            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed, presence));
         }
         return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable(), findings.ToImmutable());
     }

@@ -48,7 +48,14 @@ public static class Shrinker
             || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length >= 1 && c.Log.Length <= c.IovLimit))
         && (c.Function != Function.vhost_scsi_destroy_vq_log
             || (c.IovLimit is >= 1 and <= 1024 && c.CommandsOrEmpty.Length <= MaxCommands
-                && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)));
+                && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
+        && (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
+            || (c.Out >= 0 && c.Out < MaxIovecs && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
+                && c.Kind is >= 0 and <= 0xff))
+        && (c.Fill == 0 || c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target);
+
+    /// <summary>vq->iov's entries (UIO_MAXIOV): the response iovecs are some of them.</summary>
+    public const int MaxIovecs = 1024;
 
     /// <summary>The most commands a vhost_scsi_destroy_vq_log case may have (the worker's limit).</summary>
     public const int MaxCommands = 1024;
@@ -89,6 +96,12 @@ public static class Shrinker
         }
         if (c.AllocationsBeforeFailure >= 0)
             yield return c with { AllocationsBeforeFailure = -1 };
+        if (c.Head != 0)
+            yield return c with { Head = 0 };
+        if (c.Out > 0)
+            yield return c with { Out = c.Out - 1 };
+        if (c.In > 0)
+            yield return c with { In = c.In - 1 };
         if (c.Function is Function.vhost_scsi_copy_cmd_log or Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log)
         {
             var least = Math.Max(1, Math.Max(c.Log.Length, Math.Max(c.PriorLog, commands.DefaultIfEmpty(0).Max())));

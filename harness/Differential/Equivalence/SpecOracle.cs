@@ -27,6 +27,8 @@ public static class SpecOracle
 
     static SpecFinding? Check(LogCase c, Observation o, string semantics, bool byteByByte)
     {
+        if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
+            return CheckResponse(c, o);
         if (o.Outcome != Outcome.Returned || o.Return != 0)
             return null;
         var ranges = AskedPages(c, semantics, out var fullyMapped);
@@ -41,6 +43,83 @@ public static class SpecOracle
         if (!byteByByte && Matches(c.LogBase, ranges, o.Memory.IsDefault ? [] : o.Memory))
             return null;
         return Explain(c, o, ranges);
+    }
+
+    /// <summary>
+    /// virtio-scsi's response, as the guest must see it: the response of
+    /// its type's size (108 bytes for a command, 1 for TMF, 5 for AN) laid
+    /// over the device-writable buffers vq->iov[out .. out + in) in order,
+    /// status at offset 10 or BAD TARGET (3) in the response field; the
+    /// buffer returned (head, length 0) exactly when all of it was written;
+    /// no byte outside the response's place changed. A response that faults
+    /// may leave any of its bytes written or not.
+    /// </summary>
+    static SpecFinding? CheckResponse(LogCase c, Observation o)
+    {
+        if (o.Outcome != Outcome.Returned || o.StateOrEmpty.Length < 2)
+            return null;
+        var status = c.Function == Function.vhost_scsi_send_status;
+        var size = status || c.Kind == 0 ? 108 : c.Kind == 1 ? 1 : 5;
+        var rsp = new byte[size];
+        if (status)
+            rsp[10] = (byte)c.Kind;
+        else
+            rsp[c.Kind switch { 0 => 11, 1 => 0, _ => 4 }] = 3;
+        // Where each response byte goes, while the buffers last.
+        var places = new List<ulong>();
+        for (var k = c.Out; k < c.Out + c.In && k < c.Iov.Length && places.Count < size; k++)
+            for (var b = 0UL; b < c.Iov[k].Len && places.Count < size; b++)
+                places.Add(c.Iov[k].Base + b);
+        bool Mapped(ulong a) => c.Mapped.Any(r => a - r.Start < r.Length);
+        var fits = places.Count == size && places.All(Mapped);
+        var used = o.StateOrEmpty[0];
+        if (fits && (used != 1 || o.StateOrEmpty[2] != (uint)c.Head || o.StateOrEmpty[3] != 0))
+            return new SpecFinding(c.Function, c, o, "the whole response fit in the response buffers but the buffer was not returned once with its head and length 0");
+        if (!fits && used != 0)
+            return new SpecFinding(c.Function, c, o, places.Count < size
+                ? $"returned the buffer although the response buffers hold {places.Count} of the {size} response bytes"
+                : "returned the buffer although writing the response faulted");
+        // The bytes each place may hold: the response's (the last write wins
+        // where buffers overlap) or, when it did not fit, also the fill.
+        var observed = new Dictionary<ulong, byte>();
+        foreach (var r in o.Memory.IsDefault ? [] : o.Memory)
+            foreach (var p in places.Where(p => p - r.Addr < r.Count))
+                observed[p] = r.Value;
+        var final = new Dictionary<ulong, byte>();
+        var allowed = new Dictionary<ulong, HashSet<byte>>();
+        for (var i = 0; i < places.Count; i++)
+        {
+            if (!Mapped(places[i]))
+                continue;
+            final[places[i]] = rsp[i];
+            if (!allowed.TryGetValue(places[i], out var set))
+                allowed[places[i]] = set = [c.Fill];
+            set.Add(rsp[i]);
+        }
+        foreach (var (addr, set) in allowed)
+        {
+            var v = observed.GetValueOrDefault(addr);
+            if (fits ? v != final[addr] : !set.Contains(v))
+                return new SpecFinding(c.Function, c, o, $"the response byte at 0x{addr:x} is 0x{v:x2}, not the response's");
+            final[addr] = v;
+        }
+        // Everything else keeps the fill: compare the runs.
+        var expected = ImmutableArray.CreateBuilder<ByteRun>();
+        var points = final.Keys.Order().ToList();
+        foreach (var r in c.Mapped.OrderBy(r => r.Start))
+        {
+            var at = r.Start;
+            foreach (var p in points.Where(p => p - r.Start < r.Length))
+            {
+                ByteRun.Append(expected, new ByteRun(at, p - at, c.Fill));
+                ByteRun.Append(expected, new ByteRun(p, 1, final[p]));
+                at = p + 1;
+            }
+            ByteRun.Append(expected, new ByteRun(at, r.Start + r.Length - at, c.Fill));
+        }
+        return expected.ToImmutable().AsSpan().SequenceEqual((o.Memory.IsDefault ? [] : o.Memory).AsSpan())
+            ? null
+            : new SpecFinding(c.Function, c, o, "wrote user memory outside the response's place in the response buffers");
     }
 
     /// <summary>The finding, byte by byte: which bytes lack bits, which hold bits of pages not asked for.</summary>

@@ -23,7 +23,7 @@ internal static class NativeProtocol
         var commands = c.CommandsOrEmpty;
 
         // Upper bound: 17 bytes per number.
-        int numbers = 16 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length;
+        int numbers = 21 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length;
         var span = buffer.GetSpan(2 + 17 * numbers + 1);
         int p = 0;
         span[p++] = (byte)'C';
@@ -67,6 +67,11 @@ internal static class NativeProtocol
         Hex(span, ref p, (ulong)commands.Length);
         foreach (var n in commands)
             Hex(span, ref p, (ulong)n);
+        Hex(span, ref p, (uint)c.Head);
+        Hex(span, ref p, (uint)c.Out);
+        Hex(span, ref p, (uint)c.In);
+        Hex(span, ref p, (uint)c.Kind);
+        Hex(span, ref p, c.Fill);
         span[p++] = (byte)'\n';
         buffer.Advance(p);
     }

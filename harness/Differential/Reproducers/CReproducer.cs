@@ -46,7 +46,12 @@ public static class CReproducer
         foreach (var line in Wrap(CaseJson.Describe(c)))
             s.Append($" * {line}\n");
         s.Append(" *\n * make && ./repro   (exit 0: behaves like the model, 1: does not)\n */\n");
-        s.Append("#include <setjmp.h>\n#include <stdio.h>\n\n#include \"scsi_env.h\"\n#include \"vl_shim.h\"\n\n#include VL_FUNCTIONS\n\n");
+        s.Append("#include <setjmp.h>\n#include <stdio.h>\n\n#include \"scsi_request_env.h\"\n#include \"vl_shim.h\"\n\n#include VL_FUNCTIONS\n\n");
+        // The response functions return a buffer to the guest: what the worker's stub records, here too.
+        s.Append("static unsigned long used_count;\nstatic int used_head, used_len;\n\n");
+        s.Append("void vhost_add_used_and_signal(struct vhost_dev *dev, struct vhost_virtqueue *vq,\n");
+        s.Append("\t\t\t       unsigned int head, int len)\n{\n\t(void)dev;\n\t(void)vq;\n");
+        s.Append("\tif (!used_count++) {\n\t\tused_head = (int)head;\n\t\tused_len = len;\n\t}\n\tvl_signal_count++;\n}\n\n");
         s.Append("static const struct { u64 addr; unsigned char value; } expected_bytes[] = {\n");
         foreach (var (addr, value) in model.Bytes)
             s.Append($"\t{{ {Hex(addr)}, 0x{value:x2} }},\n");
@@ -69,12 +74,17 @@ public static class CReproducer
         // vhost_scsi_destroy_vq_log() finds the commands through container_of(vq).
         s.Append($"\tstatic struct vhost_scsi_virtqueue svq;\n\tstatic struct vhost_scsi_cmd cmds[{Math.Max(1, c.CommandsOrEmpty.Length)}];\n");
         s.Append("\tstruct vhost_virtqueue *vqp = &svq.vq;\n");
+        s.Append("\tstatic struct vhost_scsi vs;\n");
+        s.Append($"\tstatic struct vhost_scsi_ctx vc = {{ .head = {c.Head}, .out = {c.Out}, .in = {c.In} }};\n");
         s.Append("\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
         s.Append("\tjmp_buf bug;\n\tint ret = 0, differs = 0;\n\tu64 off;\n\n");
         s.Append("\tvl_user_reset();\n");
         foreach (var r in c.Mapped)
             s.Append($"\tvl_user_add({Hex(r.Start)}, {Hex(r.Length)});\n");
         s.Append("\tvl_user_commit();\n");
+        s.Append($"\tvl_user_fill(0x{c.Fill:x2});\n");
+        if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
+            s.Append($"\tfor (i = 0; i < {c.Iov.Length}; i++)\n\t\tvq.iov[i] = iov[i];\n\t(void)vs;\n\t(void)vc;\n");
         s.Append("\tINIT_LIST_HEAD(&umem.list);\n\tINIT_LIST_HEAD(&device_iotlb.list);\n");
         s.Append($"\tfor (i = 0; i < {c.Umem.Length}; i++)\n\t\tlist_add_tail(&maps[i].link, &umem.list);\n");
         s.Append($"\tvq.log_base = (void __user *)(uintptr_t){Hex(c.LogBase)};\n");
@@ -107,7 +117,7 @@ public static class CReproducer
         s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
         s.Append("\tvl_bug_target = &bug;\n\tif (setjmp(bug)) {\n\t\tprintf(\"reached BUG()\\n\");\n");
         s.Append($"\t\treturn {(model.Outcome == Outcome.Bug ? 0 : 1)};\n\t}}\n");
-        s.Append('\t').Append(Call(c)).Append('\n');
+        s.Append('\t').Append(Call(c, variant.OtherFormsOrEmpty.Contains(c.Function))).Append('\n');
         s.Append("\tvl_bug_target = NULL;\n\n");
         s.Append("\tprintf(\"returned %d, %lu signal(s), %lu warning(s)\\n\", ret, vl_signal_count, vl_warn_count);\n");
         if (model.Outcome == Outcome.Bug)
@@ -146,6 +156,15 @@ public static class CReproducer
                 s.Append($"\tif (!!cmds[{i / 2}].tvc_log != {st[i]} || cmds[{i / 2}].tvc_log_num != {st[i + 1]}) {{\n" +
                          $"\t\tprintf(\"command {i / 2}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{i / 2}].tvc_log ? \"set\" : \"NULL\", cmds[{i / 2}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
         }
+        if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target && model.StateOrEmpty.Length >= 2)
+        {
+            var st = model.StateOrEmpty;
+            s.Append("\tprintf(\"%lu used entr%s, %lu pr_err(s)\\n\", used_count, used_count == 1 ? \"y\" : \"ies\", vl_pr_err_count);\n");
+            s.Append($"\tif (used_count != {st[0]} || vl_pr_err_count != {st[1]}" +
+                     (st.Length >= 4 ? $" || used_head != {(int)(uint)st[2]} || used_len != {(int)(uint)st[3]}" : "") + ") {\n");
+            s.Append($"\t\tprintf(\"the model: {st[0]} used entr{(st[0] == 1 ? "y" : "ies")}" +
+                     (st.Length >= 4 ? $" (head {st[2]}, len {st[3]})" : "") + $", {st[1]} pr_err(s)\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+        }
         s.Append("\t/* Every non-zero byte of user memory against the model's. */\n");
         s.Append("\tranges = vl_user_ranges(&nranges);\n\tk = 0;\n");
         s.Append("\tfor (i = 0; i < nranges; i++)\n\t\tfor (off = 0; off < ranges[i].len; off++) {\n");
@@ -159,8 +178,10 @@ public static class CReproducer
         return s.ToString();
     }
 
-    static string Call(LogCase c) => c.Function switch
+    static string Call(LogCase c, bool oldForm) => c.Function switch
     {
+        Function.vhost_scsi_send_status when oldForm => $"vhost_scsi_send_status(&vs, &vq, {c.Head}, {c.Out}, {c.Kind});",
+        Function.vhost_scsi_send_bad_target when oldForm => $"vhost_scsi_send_bad_target(&vs, &vq, {c.Head}, {c.Out});",
         Function.log_write => $"ret = log_write(vq.log_base, {Hex(c.Address)}, {Hex(c.Length)});",
         Function.log_write_hva => $"ret = log_write_hva(&vq, {Hex(c.Address)}, {Hex(c.Length)});",
         Function.vhost_log_write => $"ret = vhost_log_write(&vq, log, {c.Log.Length}, {Hex(c.Length)}, iov, {c.Iov.Length});",
@@ -168,6 +189,8 @@ public static class CReproducer
         Function.vhost_scsi_copy_cmd_log => $"ret = vhost_scsi_copy_cmd_log(&vq, &cmd, log, {c.Log.Length});",
         Function.vhost_scsi_copy_tmf_log => $"ret = vhost_scsi_copy_tmf_log(&tmf, log, {c.Log.Length});",
         Function.vhost_scsi_destroy_vq_log => "vhost_scsi_destroy_vq_log(vqp);",
+        Function.vhost_scsi_send_status => $"vhost_scsi_send_status(&vs, &vq, &vc, {c.Kind});",
+        Function.vhost_scsi_send_bad_target => $"vhost_scsi_send_bad_target(&vs, &vq, &vc, {c.Kind});",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 

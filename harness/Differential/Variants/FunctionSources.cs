@@ -13,9 +13,18 @@ namespace VhostLog.Harness.Variants;
 /// unchanged from a tree by their libclang extents, or generated from a model
 /// state; plus the tree whose vhost.h and vhost_iotlb.h they compile against.
 /// <see cref="Functions"/> lists the functions the text defines: every variant
-/// has the vhost.c ones, the scsi.c ones come with patch 6 of the series.
+/// has the vhost.c ones, the scsi.c log ones come with patch 6 of the series.
+/// <see cref="OtherForms"/> lists the functions of <see cref="Functions"/>
+/// the C has in the form before patches 2 and 3, (vs, vq, head, out), as
+/// Debian's 6.1 tree has vhost_scsi_send_bad_target(): the worker and the
+/// managed engine drive them in that form (VL_OLD_<name>; BeforeFixes's
+/// model of it).
 /// </summary>
-public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions);
+public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions,
+    ImmutableArray<Function> OtherForms = default)
+{
+    public ImmutableArray<Function> OtherFormsOrEmpty => OtherForms.IsDefault ? [] : OtherForms;
+}
 
 /// <summary>
 /// A function the native harness runs, the file of drivers/vhost it belongs
@@ -42,7 +51,52 @@ public static class FunctionSources
         new(Function.vhost_scsi_copy_cmd_log, "scsi.c", "vhost_scsi_cmd"),
         new(Function.vhost_scsi_copy_tmf_log, "scsi.c", "vhost_scsi_tmf"),
         new(Function.vhost_scsi_destroy_vq_log, "scsi.c", "vhost_scsi_virtqueue", "vhost_scsi_cmd"),
+        // Last, so that the C generated before them keeps its line numbers
+        // (the mutant patches depend on them).
+        new(Function.vhost_scsi_send_bad_target, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
+        new(Function.vhost_scsi_send_status, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
     ];
+
+    /// <summary>
+    /// The shim header holding each struct's copied facts: the simulator's
+    /// scsi_request_env.h declares the two the response functions use, and
+    /// the worker shares it.
+    /// </summary>
+    static string ShimHeaderOf(string scsiStruct) =>
+        scsiStruct is "vhost_scsi_ctx" or "vhost_scsi" ? "scsi_request_env.h" : "scsi_env.h";
+
+    /// <summary>
+    /// The response functions come in two forms: the one patches 2 and 3
+    /// give them, vc carrying head, out and in, and the earlier one taking
+    /// head and out itself.
+    /// </summary>
+    static bool IsResponse(Function f) => f is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target;
+
+    static bool HasDrivenForm(string functionText)
+    {
+        var brace = functionText.IndexOf('{', StringComparison.Ordinal);
+        var signature = brace < 0 ? functionText : functionText[..brace];
+        return signature.Contains("struct vhost_scsi_ctx *vc", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// scsi.c's response kinds, copied into scsi_request_env.h: the tree must
+    /// #define each with the value the shim gives it.
+    /// </summary>
+    static readonly (string Name, int Value)[] ResponseTypes = [("TYPE_IO_CMD", 0), ("TYPE_CTRL_TMF", 1), ("TYPE_CTRL_AN", 2)];
+
+    static void CheckResponseTypes(string scsiC, string text)
+    {
+        foreach (var (name, value) in ResponseTypes)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(text, $@"^#define[ \t]+{name}[ \t]+(\d+)[ \t]*$",
+                System.Text.RegularExpressions.RegexOptions.Multiline);
+            if (!m.Success)
+                throw new UsageException($"{scsiC}: no #define {name} found; the harness copies it into scsi_request_env.h");
+            if (m.Groups[1].Value != value.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in scsi_request_env.h; correct the copied facts");
+        }
+    }
 
     public static IReadOnlyList<string> Functions { get; } = Catalogue.Select(f => f.Name).ToList();
 
@@ -53,6 +107,7 @@ public static class FunctionSources
     {
         var text = new StringBuilder();
         var present = ImmutableArray.CreateBuilder<Function>();
+        var otherForms = ImmutableArray.CreateBuilder<Function>();
         foreach (var file in Catalogue.Select(f => f.File).Distinct())
         {
             var path = Path.Combine(treeDir, "drivers", "vhost", file);
@@ -72,18 +127,27 @@ public static class FunctionSources
                             string.Join(", ", Catalogue.Where(c => c.Required).Select(c => c.Name)));
                     continue;
                 }
+                var body = Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset);
                 if (!f.Required)
                     text.Append($"#define VL_HAVE_{f.Name} 1\n");
+                if (IsResponse(f.Id) && !HasDrivenForm(body))
+                {
+                    text.Append($"#define VL_OLD_{f.Name} 1\n");
+                    otherForms.Add(f.Id);
+                }
                 text.Append($"/* {f.Name}: drivers/vhost/{file} lines {e.StartLine}-{e.EndLine} of {treeDir} */\n");
-                text.Append(Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset)).Append("\n\n");
+                text.Append(body).Append("\n\n");
                 present.Add(f.Id);
             }
             // Only the structs of the functions this tree has: a tree part-way
             // through the series lacks the members of the later patches.
             foreach (var s in wanted.Where(f => present.Contains(f.Id)).SelectMany(f => f.Structs).Distinct())
                 CheckCopiedFacts(path, s, parse.StructFields.GetValueOrDefault(s) ?? []);
+            // Only the fixed form of vhost_scsi_send_bad_target() takes a type.
+            if (present.Contains(Function.vhost_scsi_send_bad_target) && !otherForms.Contains(Function.vhost_scsi_send_bad_target))
+                CheckResponseTypes(path, Encoding.UTF8.GetString(bytes));
         }
-        return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable());
+        return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable(), otherForms.ToImmutable());
     }
 
     public static VariantSource Generated(string name, Translation translation, string state, string headerTree)
@@ -94,6 +158,7 @@ public static class FunctionSources
             throw new InvalidOperationException($"model state {state} lacks {string.Join(", ", missing)}");
         var text = new StringBuilder();
         var present = ImmutableArray.CreateBuilder<Function>();
+        var otherForms = ImmutableArray.CreateBuilder<Function>();
         // Callees first, as in the catalogue.
         foreach (var c in Catalogue)
         {
@@ -101,10 +166,15 @@ public static class FunctionSources
                 continue;
             if (!c.Required)
                 text.Append($"#define VL_HAVE_{f.Name} 1\n");
+            if (IsResponse(c.Id) && !HasDrivenForm(f.Text))
+            {
+                text.Append($"#define VL_OLD_{f.Name} 1\n");
+                otherForms.Add(c.Id);
+            }
             text.Append($"/* {f.Name}: generated from model state {state} */\n").Append(f.Text).Append('\n');
             present.Add(c.Id);
         }
-        return new VariantSource(name, headerTree, text.ToString(), present.ToImmutable());
+        return new VariantSource(name, headerTree, text.ToString(), present.ToImmutable(), otherForms.ToImmutable());
     }
 
     /// <summary>
@@ -113,7 +183,7 @@ public static class FunctionSources
     /// under test would be compiled against a struct the tree does not have.
     /// </summary>
     static void CheckCopiedFacts(string scsiC, string scsiStruct, IReadOnlyList<CField> treeFields) =>
-        CheckCopiedFacts(Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", "scsi_env.h"), scsiC,
+        CheckCopiedFacts(Path.Combine(NativeBuild.FindHarnessDirectory(), "shim", ShimHeaderOf(scsiStruct)), scsiC,
             new Dictionary<string, IReadOnlyList<CField>> { [scsiStruct] = treeFields }, [scsiStruct]);
 
     /// <summary>

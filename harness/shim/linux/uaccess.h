@@ -4,9 +4,11 @@
  * __copy_to_user() over the simulated user memory of vl_shim.h, with the
  * kernel's results: 0 or -EFAULT for the first two (and 0 stored in x on a
  * fault, as the kernel does), the number of bytes not copied for the copies.
- * Customised: an access must lie inside one mapped range or it faults as a
+ * Customised: a read must lie inside one mapped range or it faults as a
  * whole (the kernel may copy a prefix before faulting; the request path
- * never straddles a mapping, the simulator's rings are all mapped).
+ * never straddles a mapping, the simulator's rings are all mapped);
+ * __copy_to_user() writes up to the first unmapped byte, as the kernel's
+ * does and the response functions' old forms can show.
  * Stubbed: access_ok(), page faults, SMAP, the checked get_user/put_user.
  */
 #ifndef VL_SHIM_LINUX_UACCESS_H
@@ -38,7 +40,7 @@ static inline unsigned long __copy_from_user(void *to, const void __user *from,
 static inline unsigned long __copy_to_user(void __user *to, const void *from,
 					   unsigned long n)
 {
-	return vl_user_write((u64)(uintptr_t)to, from, n) ? n : 0;
+	return n - vl_user_write_prefix((u64)(uintptr_t)to, from, n);
 }
 
 #endif

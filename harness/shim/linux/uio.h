@@ -7,7 +7,9 @@
  * (vl_shim.h), for the request path (vhost_scsi_get_desc(),
  * get_indirect(); vhost_copy_to_user()'s IOTLB branch only compiles).
  * Customised: struct iov_iter holds only what those helpers use, so its
- * layout is not the kernel's; a copy stops at the first faulting segment.
+ * layout is not the kernel's; a copy from user memory stops at the first
+ * segment that faults and takes nothing of it, a copy to user memory writes
+ * up to the first unmapped byte (as copy_to_user() does) and stops there.
  * Stubbed: kvec/bvec/folio iterators, advancing, reverting, nofault.
  * Do not mix with libc's <sys/uio.h>, which declares its own struct iovec.
  */
@@ -63,14 +65,14 @@ static inline size_t vl_iter_copy(void *buf, size_t bytes, struct iov_iter *i,
 		size_t left = i->__iov->iov_len - i->iov_offset;
 		size_t n = bytes - done < left ? bytes - done : left;
 		u64 user = (u64)(uintptr_t)i->__iov->iov_base + i->iov_offset;
-		int r = to_user ? vl_user_write(user, (char *)buf + done, n)
-				: vl_user_read((char *)buf + done, user, n);
+		size_t m = to_user ? vl_user_write_prefix(user, (char *)buf + done, n)
+				   : vl_user_read((char *)buf + done, user, n) ? 0 : n;
 
-		if (r)
+		done += m;
+		i->count -= m;
+		i->iov_offset += m;
+		if (m < n)
 			break;
-		done += n;
-		i->count -= n;
-		i->iov_offset += n;
 		if (i->iov_offset == i->__iov->iov_len) {
 			i->__iov++;
 			i->nr_segs--;
