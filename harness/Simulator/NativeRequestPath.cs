@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using VhostLog.KernelTree;
 using VhostLog.Models.Kernel;
 
@@ -23,8 +22,7 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     /// <summary>One answer may take this long before the driver counts as hung and is killed (a whole request path takes microseconds).</summary>
     public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    readonly Process process;
-    readonly StringBuilder stderr = new();
+    readonly DriverProcess process;
     readonly RequestPathSource source;
     readonly string driver;
     readonly bool indirect;
@@ -35,23 +33,7 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
         this.source = source;
         this.indirect = indirect;
         State = $"{source.State}: C of {label}";
-        var psi = new ProcessStartInfo(driver)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["LC_ALL"] = "C";
-        process = Process.Start(psi) ?? throw new NativeEngineException($"could not start the native driver {driver}");
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                lock (stderr)
-                    stderr.AppendLine(e.Data);
-        };
-        process.BeginErrorReadLine();
-        process.StandardInput.AutoFlush = false;
+        process = DriverProcess.Start(driver);
     }
 
     public string State { get; }
@@ -120,25 +102,7 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     public ImmutableArray<ulong> CollectDirtyPages() =>
         [.. Ask("dirty").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => ulong.Parse(p, NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.StandardInput.WriteLine("quit");
-                process.StandardInput.Flush();
-                process.StandardInput.Close();
-                if (!process.WaitForExit(5000))
-                    process.Kill();
-            }
-        }
-        catch (IOException)
-        {
-            // It is gone already.
-        }
-        process.Dispose();
-    }
+    public void Dispose() => process.Dispose();
 
     /// <summary>Sends one command and returns what follows "ok" in its answer.</summary>
     string Ask(string command)
@@ -146,14 +110,14 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
         string? line;
         try
         {
-            process.StandardInput.Write(command);
-            process.StandardInput.Write('\n');
-            process.StandardInput.Flush();
-            var read = process.StandardOutput.ReadLineAsync();
+            process.Input.Write(command);
+            process.Input.Write('\n');
+            process.Input.Flush();
+            var read = process.Output.ReadLineAsync();
             if (!read.Wait(AnswerTimeout))
             {
                 process.Kill();
-                throw new NativeEngineException($"the native driver {driver} did not answer '{Verb(command)}' within {AnswerTimeout.TotalSeconds} s and was killed{StderrTail()}");
+                throw new NativeEngineException($"the native driver {driver} did not answer '{Verb(command)}' within {AnswerTimeout.TotalSeconds} s and was killed{process.StderrTail()}");
             }
             line = read.Result;
         }
@@ -172,18 +136,8 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
 
     NativeEngineException Died(string command)
     {
-        process.WaitForExit(5000);
-        var how = !process.HasExited ? "closed its output"
-            : process.ExitCode > 128 ? $"was killed by signal {process.ExitCode - 128}"
-            : $"exited with status {process.ExitCode}";
-        return new NativeEngineException($"the native driver {driver} {how} during '{Verb(command)}'{StderrTail()}");
-    }
-
-    string StderrTail()
-    {
-        Thread.Sleep(50); // let the last stderr lines arrive
-        lock (stderr)
-            return stderr.Length == 0 ? "" : ":\n" + stderr.ToString().TrimEnd();
+        var how = process.HowItEnded();
+        return new NativeEngineException($"the native driver {driver} {how} during '{Verb(command)}'{process.StderrTail()}");
     }
 
     NativeEngineException Protocol(string verb, string line) =>

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using VhostLog.KernelTree;
 
 namespace VhostLog.Simulator.Chains;
@@ -22,8 +21,7 @@ public sealed class ChainsDriver : IDisposable
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     readonly string driver;
-    Process process = null!;
-    readonly StringBuilder stderr = new();
+    DriverProcess process = null!;
 
     ChainsDriver(string driver)
     {
@@ -40,30 +38,12 @@ public sealed class ChainsDriver : IDisposable
 
     void Launch()
     {
-        var psi = new ProcessStartInfo(driver)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["LC_ALL"] = "C";
-        lock (stderr)
-            stderr.Clear();
-        process = Process.Start(psi) ?? throw new UsageException($"could not start the chains driver {driver}");
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                lock (stderr)
-                    stderr.AppendLine(e.Data);
-        };
-        process.BeginErrorReadLine();
-        process.StandardInput.AutoFlush = false;
-        process.StandardInput.Write(GuestMemory.StartLine() + "\n");
-        process.StandardInput.Flush();
-        var answer = process.StandardOutput.ReadLine();
+        process = DriverProcess.Start(driver);
+        process.Input.Write(GuestMemory.StartLine() + "\n");
+        process.Input.Flush();
+        var answer = process.Output.ReadLine();
         if (answer != "ok")
-            throw new InvalidOperationException($"the chains driver {driver} refused the guest memory map: {answer ?? "(no answer)"}{Tail()}");
+            throw new InvalidOperationException($"the chains driver {driver} refused the guest memory map: {answer ?? "(no answer)"}{process.StderrTail()}");
     }
 
     /// <summary>
@@ -92,7 +72,7 @@ public sealed class ChainsDriver : IDisposable
     /// <summary>Sends cases[from..] and reads answers; returns how many cases (from 0) are answered.</summary>
     int RunFrom(IReadOnlyList<ChainCase> cases, int from, ChainResult?[] results)
     {
-        var input = process.StandardInput;
+        var input = process.Input;
         var writer = Task.Run(() =>
         {
             try
@@ -109,7 +89,7 @@ public sealed class ChainsDriver : IDisposable
         var deadline = Stopwatch.StartNew();
         for (var i = from; i < cases.Count; i++)
         {
-            var read = process.StandardOutput.ReadLineAsync();
+            var read = process.Output.ReadLineAsync();
             var left = BatchTimeout - deadline.Elapsed;
             if (left <= TimeSpan.Zero || !read.Wait(left))
             {
@@ -132,14 +112,9 @@ public sealed class ChainsDriver : IDisposable
         if (hung)
         {
             hung = false;
-            return $"no answer within {BatchTimeout.TotalSeconds} s (hung){Tail()}";
+            return $"no answer within {BatchTimeout.TotalSeconds} s (hung){process.StderrTail()}";
         }
-        process.WaitForExit(5000);
-        var how = !process.HasExited ? "closed its output"
-            : process.ExitCode > 128 ? $"killed by signal {process.ExitCode - 128}"
-            : process.ExitCode < 0 ? $"killed by signal {-process.ExitCode}"
-            : $"exited with status {process.ExitCode}";
-        return how + Tail();
+        return process.HowItEnded() + process.StderrTail();
     }
 
     ChainResult Parse(ChainCase c, string line)
@@ -159,43 +134,11 @@ public sealed class ChainsDriver : IDisposable
         return new ChainResult(unchecked((int)U(2)), U(3), U(4), U(5), U(6), U(7), entries);
     }
 
-    string Tail()
-    {
-        Thread.Sleep(50);
-        lock (stderr)
-            return stderr.Length == 0 ? "" : ": " + stderr.ToString().Trim();
-    }
-
     void Kill()
     {
-        try
-        {
-            if (!process.HasExited)
-                process.Kill();
-            process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        process.Kill();
         process.Dispose();
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.StandardInput.Write("quit\n");
-                process.StandardInput.Flush();
-                process.StandardInput.Close();
-                if (!process.WaitForExit(5000))
-                    process.Kill();
-            }
-        }
-        catch (IOException)
-        {
-        }
-        process.Dispose();
-    }
+    public void Dispose() => process.Dispose();
 }
