@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "scsi_env.h"
+#include "scsi_request_env.h"
 #include "vl_shim.h"
 
 #ifndef VL_FUNCTIONS
