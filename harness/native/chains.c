@@ -292,15 +292,9 @@ static void cmd_case(char *args)
 int main(void)
 {
 	static char line[VL_LINE_MAX];
+	int got;
 
-	while (fgets(line, sizeof(line), stdin)) {
-		size_t n = strlen(line);
-
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		else if (n == sizeof(line) - 1)
-			return fprintf(stderr, "vhostlog-chains: a line is longer than %d bytes\n",
-				       VL_LINE_MAX), 2;
+	while ((got = read_command(line, sizeof(line), "vhostlog-chains")) > 0) {
 		if (!strcmp(line, "quit")) {
 			answer("ok bye");
 			break;
@@ -314,5 +308,5 @@ int main(void)
 		else
 			answer("err unknown command: %.20s", line);
 	}
-	return 0;
+	return got < 0 ? 2 : 0;
 }

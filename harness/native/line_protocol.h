@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/types.h>
 
 __attribute__((__format__(__printf__, 1, 2)))
@@ -42,6 +43,29 @@ static bool parse_u64(char **p, u64 *v)
 		return false;
 	*p = end;
 	return true;
+}
+
+/*
+ * The next command, without its newline: 1, or 0 at the end of input, or
+ * -1 (after saying so on stderr) when a line does not fit, which only a
+ * caller that broke the protocol sends.
+ */
+static int read_command(char *line, size_t size, const char *driver)
+{
+	size_t n;
+
+	if (!fgets(line, (int)size, stdin))
+		return 0;
+	n = strlen(line);
+	if (n && line[n - 1] == '\n') {
+		line[--n] = '\0';
+		return 1;
+	}
+	if (n == size - 1) {
+		fprintf(stderr, "%s: a line is longer than %zu bytes\n", driver, size - 1);
+		return -1;
+	}
+	return 1;
 }
 
 #endif

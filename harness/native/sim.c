@@ -643,12 +643,9 @@ static void dispatch(char *line)
 int main(void)
 {
 	static char line[VL_LINE_MAX];
+	int got;
 
-	while (fgets(line, sizeof(line), stdin)) {
-		size_t n = strlen(line);
-
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
+	while ((got = read_command(line, sizeof(line), "vhostlog-sim")) > 0) {
 		if (!strcmp(line, "quit")) {
 			answer("ok bye");
 			break;
@@ -667,5 +664,5 @@ int main(void)
 		tracing = false;
 		vl_bug_target = NULL;
 	}
-	return 0;
+	return got < 0 ? 2 : 0;
 }

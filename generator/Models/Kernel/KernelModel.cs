@@ -194,10 +194,7 @@ public abstract class KernelModel
         where T : unmanaged
     {
         Step();
-        var source = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
-            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref addr, 1));
-        if (bytes > (size_t)source.Length)
-            throw new ArgumentException($"copy_to_iter of {bytes} bytes from a {typeof(T).Name} of {source.Length}");
+        var source = BytesOf(ref addr, bytes, "copy_to_iter");
         // The kernel refuses to write through a source iterator.
         if (i.data_source != ITER_DEST)
             return 0;
@@ -227,10 +224,7 @@ public abstract class KernelModel
         where T : unmanaged
     {
         Step();
-        var source = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
-            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref from, 1));
-        if (n > (ulong)source.Length)
-            throw new ArgumentException($"__copy_to_user of {n} bytes from a {typeof(T).Name} of {source.Length}");
+        var source = BytesOf(ref from, n, "__copy_to_user");
         for (ulong k = 0; k < n; k++)
         {
             if (!Memory.TryLocate(to.Value + k, out var page, out var at))
@@ -238,6 +232,17 @@ public abstract class KernelModel
             page[at] = source[(int)k];
         }
         return 0;
+    }
+
+    /// <summary>The first n bytes of a value held by the model, as C would copy them; more than it holds is a model bug.</summary>
+    static ReadOnlySpan<byte> BytesOf<T>(ref T value, ulong n, string api)
+        where T : unmanaged
+    {
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref value, 1));
+        if (n > (ulong)bytes.Length)
+            throw new ArgumentException($"{api} of {n} bytes from a {typeof(T).Name} of {bytes.Length}");
+        return bytes[..(int)n];
     }
 
     /// <summary>Returns a buffer to the guest (a used ring entry) and signals it.</summary>
