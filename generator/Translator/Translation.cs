@@ -23,8 +23,10 @@ public sealed class Translation
     readonly ModelSources sources;
     readonly ClangFormat? format;
 
-    // Rendering runs clang-format once per function: each state is rendered once.
+    // Rendering runs clang-format once per function: each state is rendered
+    // once, and a function that several states share is formatted once.
     readonly System.Collections.Concurrent.ConcurrentDictionary<(string State, bool OnlyChanged), ImmutableArray<CFunction>> rendered = new();
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> formatted = new(StringComparer.Ordinal);
 
     public Translation(ModelSources sources, ClangFormat? format)
     {
@@ -91,17 +93,20 @@ public sealed class Translation
             .ToList();
         if (diagnostics.Count > 0)
             throw new ModelLanguageException(diagnostics.Distinct().OrderBy(d => d.File).ThenBy(d => d.Line).ToList());
-        return CalleesFirst(lowered.Select(l => l.Ir))
-            .Select(ir => new CFunction(ir.Name, ir.CFile, state,
+        var ordered = CalleesFirst(lowered.Select(l => l.Ir)).ToList();
+        // clang-format is a process per function: start them side by side.
+        var texts = ordered.AsParallel().AsOrdered().Select(RenderC).ToList();
+        return ordered
+            .Select((ir, i) => new CFunction(ir.Name, ir.CFile, state,
                 SymbolEqualityComparer.Default.Equals(lowered.First(l => l.Ir == ir).Owner, type),
-                ir, RenderC(ir)))
+                ir, texts[i]))
             .ToImmutableArray();
     }
 
     string RenderC(IrFunction ir)
     {
         var text = CPrinter.Print(KernelC.Lower(ir));
-        return format is null ? text : format.Format(text);
+        return format is null ? text : formatted.GetOrAdd(text, format.Format);
     }
 
     static IEnumerable<IrFunction> CalleesFirst(IEnumerable<IrFunction> functions)

@@ -16,8 +16,13 @@ public static unsafe class CFile
     /// The file's text to parse in place of what is on disk (the file then need not exist;
     /// quoted includes are still looked up beside <paramref name="path"/>). Offsets index it.
     /// </param>
+    /// <param name="skipBodies">
+    /// Parse no function body: the extents and kernel-doc of definitions and struct fields
+    /// stay, while diagnostics from inside bodies are not reported.
+    /// </param>
     public static CParseResult Parse(
-        string path, CParseOptions options, IEnumerable<string>? structNames = null, byte[]? contents = null)
+        string path, CParseOptions options, IEnumerable<string>? structNames = null, byte[]? contents = null,
+        bool skipBodies = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         var full = System.IO.Path.GetFullPath(path);
@@ -33,11 +38,12 @@ public static unsafe class CFile
             throw new InvalidOperationException("clang_createIndex failed");
         try
         {
-            var tu = ParseTranslationUnit(index, full, bytes, options.ArgumentsFor(full));
+            var tu = ParseTranslationUnit(index, full, bytes, options.ArgumentsFor(full),
+                CXTranslationUnitFlags.KeepGoing | (skipBodies ? CXTranslationUnitFlags.SkipFunctionBodies : 0));
             try
             {
                 var root = LibClang.clang_getTranslationUnitCursor(tu);
-                var functions = Functions(root, MainFile(tu, full), bytes);
+                var functions = Functions(root, MainFile(tu, full), bytes, skipBodies);
                 var fields = new Dictionary<string, IReadOnlyList<CField>>(StringComparer.Ordinal);
                 foreach (var name in wanted)
                 {
@@ -58,8 +64,12 @@ public static unsafe class CFile
     }
 
     /// <summary>The function definitions located in <paramref name="path"/> itself, in file order.</summary>
+    /// <remarks>
+    /// Function bodies are not parsed (clang still finds where each one ends):
+    /// most of the time of a parse is the kernel headers' inline functions.
+    /// </remarks>
     public static IReadOnlyList<FunctionExtent> FunctionDefinitions(string path, CParseOptions options) =>
-        Parse(path, options).Functions;
+        Parse(path, options, skipBodies: true).Functions;
 
     /// <summary>
     /// The field names of <c>struct <paramref name="structName"/></c> as seen from
@@ -70,7 +80,7 @@ public static unsafe class CFile
     public static IReadOnlyList<string> StructFields(string path, string structName, CParseOptions options) =>
         Parse(path, options, [structName]).StructFields.GetValueOrDefault(structName)?.Select(f => f.Name).ToList() ?? [];
 
-    private static void* ParseTranslationUnit(void* index, string path, byte[] contents, IReadOnlyList<string> args)
+    private static void* ParseTranslationUnit(void* index, string path, byte[] contents, IReadOnlyList<string> args, uint flags)
     {
         var allocated = new List<nint>(args.Count + 1);
         try
@@ -96,7 +106,7 @@ public static unsafe class CFile
                 };
                 void* tu = null;
                 var rc = LibClang.clang_parseTranslationUnit2(
-                    index, file, argv, args.Count, &unsaved, 1, CXTranslationUnitFlags.KeepGoing, &tu);
+                    index, file, argv, args.Count, &unsaved, 1, flags, &tu);
                 if (rc != 0 || tu == null)
                     throw new InvalidOperationException(
                         $"libclang could not parse {path} (CXErrorCode {rc}); arguments: {string.Join(' ', args)}");
@@ -174,11 +184,13 @@ public static unsafe class CFile
     /// the main file (after macro expansion: a definition whose return type is a macro counts,
     /// one that a macro generates whole does not, as its body's brace is not in the file).
     /// </summary>
-    private static List<FunctionExtent> Functions(CXCursor root, void* mainFile, byte[] bytes)
+    private static List<FunctionExtent> Functions(CXCursor root, void* mainFile, byte[] bytes, bool skippedBodies)
     {
         var cursors = Children(root, c =>
             LibClang.clang_getCursorKind(c) == CXCursorKind.FunctionDecl
-            && LibClang.clang_isCursorDefinition(c) != 0
+            // A skipped body does not make a definition for clang; the
+            // closing brace checked below tells definitions from prototypes.
+            && (skippedBodies || LibClang.clang_isCursorDefinition(c) != 0)
             && Expansion(LibClang.clang_getCursorLocation(c), mainFile).InMain);
 
         var result = new List<FunctionExtent>(cursors.Count);
@@ -187,6 +199,8 @@ public static unsafe class CFile
             var extent = LibClang.clang_getCursorExtent(c);
             var start = Expansion(LibClang.clang_getRangeStart(extent), mainFile);
             var end = Expansion(LibClang.clang_getRangeEnd(extent), mainFile);
+            if (skippedBodies && end.InMain && BodyEnd(bytes, end.Offset) is var (bodyEnd, bodyEndLine) && bodyEnd > 0)
+                end = end with { Offset = bodyEnd, Line = bodyEndLine };
             if (!start.InMain || !end.InMain || end.Offset <= start.Offset || end.Offset > bytes.Length
                 || bytes[end.Offset - 1] != '}')
                 continue;
@@ -211,6 +225,63 @@ public static unsafe class CFile
         }
         result.Sort((a, b) => a.StartOffset.CompareTo(b.StartOffset));
         return result;
+    }
+
+    /// <summary>
+    /// Where the body of a function whose declarator ends at <paramref name="from"/> ends (just
+    /// after its closing brace), and that brace's line; (-1, 0) for a prototype. Attribute
+    /// macros between the declarator and the body are passed over; braces in comments and in
+    /// string or character literals do not count.
+    /// </summary>
+    private static (int Offset, int Line) BodyEnd(byte[] bytes, int from)
+    {
+        var i = from;
+        var parens = 0;
+        while (i < bytes.Length && !(parens == 0 && bytes[i] == '{'))
+        {
+            if (bytes[i] == ';' && parens == 0)
+                return (-1, 0);
+            parens += bytes[i] == '(' ? 1 : bytes[i] == ')' ? -1 : 0;
+            i = SkipCommentOrLiteral(bytes, i);
+        }
+        var depth = 0;
+        for (; i < bytes.Length; i = SkipCommentOrLiteral(bytes, i))
+        {
+            if (bytes[i] == '{')
+                depth++;
+            else if (bytes[i] == '}' && --depth == 0)
+                return (i + 1, 1 + bytes.AsSpan(0, i).Count((byte)'\n'));
+        }
+        return (-1, 0);
+    }
+
+    /// <summary>The offset after the comment or literal starting at <paramref name="i"/>, or i + 1.</summary>
+    private static int SkipCommentOrLiteral(byte[] bytes, int i)
+    {
+        var next = i + 1 < bytes.Length ? bytes[i + 1] : (byte)0;
+        if (bytes[i] == '/' && next == '*')
+        {
+            var close = bytes.AsSpan(i + 2).IndexOf("*/"u8);
+            return close < 0 ? bytes.Length : i + 2 + close + 2;
+        }
+        if (bytes[i] == '/' && next == '/')
+        {
+            var eol = bytes.AsSpan(i).IndexOf((byte)'\n');
+            return eol < 0 ? bytes.Length : i + eol + 1;
+        }
+        if (bytes[i] is (byte)'"' or (byte)'\'')
+        {
+            var quote = bytes[i];
+            for (var j = i + 1; j < bytes.Length; j++)
+            {
+                if (bytes[j] == '\\')
+                    j++;
+                else if (bytes[j] == quote || bytes[j] == '\n')
+                    return j + 1;
+            }
+            return bytes.Length;
+        }
+        return i + 1;
     }
 
     /// <summary>
