@@ -3,6 +3,10 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using VhostLog.KernelTree;
 using VhostLog.Series;
+using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
+using VhostLog.Harness.Equivalence;
+using VhostLog.Harness.Variants;
 using VhostLog.Series.Verify;
 
 namespace VhostLog.Cli;
@@ -60,8 +64,46 @@ public static class VerifyCommand
             .Distinct()
             .ToList();
         return SeriesVerifier.Verify(
-            new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo)),
+            new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo))
+            {
+                PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
+            },
             new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+    }
+
+    /// <summary>Cases per function: CI's coverage floor, so verify's verdict is as strong as make check's.</summary>
+    public const int EquivCases = 10_000;
+
+    /// <summary>
+    /// `equiv --tree PATCHED --semantics after` on the patched copy: every
+    /// harness function the tree has must behave as the last model state.
+    /// </summary>
+    public static CheckResult PatchedTreeEquivalence(string repo, TargetTree target, string patchedRoot)
+    {
+        VariantSource source;
+        try
+        {
+            source = FunctionSources.FromTree($"patched-{target.Name}", patchedRoot, target.HeadersDir);
+        }
+        catch (UsageException e)
+        {
+            return new CheckResult(CheckNames.Equivalence, false, "the harness cannot take the patched tree's functions", e.Message);
+        }
+        const string semantics = "after";
+        var options = new EquivOptions([.. source.Functions], EquivCases, MutantsCommand.CiSeed);
+        var result = EquivCommand.Run(repo, source, ManagedEngine.For(semantics), semantics, options, sanitize: false);
+        var details = new System.Text.StringBuilder();
+        foreach (var f in result.Functions)
+            details.AppendLine($"{f.Function}: {f.Cases} cases, {f.Divergences} divergences, {f.SpecFindings} specification findings ({f.Presence})");
+        foreach (var d in result.Divergences)
+            details.AppendLine($"divergence in {d.Function}: {CaseJson.Describe(d.Minimised)}")
+                .AppendLine($"  model:  {CaseJson.Describe(d.Model, d.Function)}")
+                .AppendLine($"  native: {CaseJson.Describe(d.Native, d.Function)}");
+        var compared = result.Functions.Count(f => f.Compared);
+        var summary = result.Equivalent
+            ? $"{compared} functions x {EquivCases} cases (seed {MutantsCommand.CiSeed}) equal to {ManagedEngine.For(semantics).State}"
+            : $"{result.Divergences.Length} divergence(s), {result.Functions.Count(f => f.Mismatch)} function(s) on one side only";
+        return new CheckResult(CheckNames.Equivalence, result.Equivalent, summary, details.ToString());
     }
 
     /// <summary>The subjects of the patches in a series folder, without their [PATCH n/m] prefix.</summary>

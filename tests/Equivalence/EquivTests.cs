@@ -99,8 +99,11 @@ public sealed class EquivTests
         Assert.That(e.Message, Does.Contain("tvc_log_num").And.Contain("u16").And.Contain("scsi_env.h"));
     }
 
-    /// <summary>A copy of the tree's drivers/vhost and include/linux with the committed series applied by patch(1).</summary>
-    static string PatchedTree()
+    /// <summary>
+    /// A copy of the tree's drivers/vhost and include/linux with the committed
+    /// series applied by patch(1), each patch's text first passed through <paramref name="edit"/>.
+    /// </summary>
+    internal static string PatchedTree(Func<string, string>? edit = null)
     {
         var tree = Repo.TempDir("patched");
         foreach (var rel in new[] { "drivers/vhost", "include/linux" })
@@ -112,8 +115,14 @@ public sealed class EquivTests
         foreach (var patch in Directory.GetFiles(Path.Combine(Repo.Root, "out", "linux-6.12.117"), "00*.patch")
                      .Where(f => !Path.GetFileName(f).StartsWith("0000-", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
-            var psi = new ProcessStartInfo("patch", ["-p1", "--quiet", "-i", patch]) { WorkingDirectory = tree, RedirectStandardOutput = true, RedirectStandardError = true };
+            var psi = new ProcessStartInfo("patch", ["-p1", "--quiet"])
+            {
+                WorkingDirectory = tree, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
             using var p = Process.Start(psi)!;
+            var text = File.ReadAllText(patch);
+            p.StandardInput.Write(edit is null ? text : edit(text));
+            p.StandardInput.Close();
             var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
             p.WaitForExit();
             Assert.That(p.ExitCode, Is.EqualTo(0), $"{Path.GetFileName(patch)} does not apply: {output}");

@@ -17,7 +17,7 @@ public sealed class VerifyTests
         Assert.That(names, Is.SupersetOf(new[]
         {
             CheckNames.GitAm, CheckNames.Checkpatch, CheckNames.Kbuild, CheckNames.Sparse,
-            CheckNames.KernelDoc, CheckNames.ClangFormat, CheckNames.TreeUnchanged,
+            CheckNames.KernelDoc, CheckNames.ClangFormat, CheckNames.TreeUnchanged, CheckNames.Equivalence,
         }));
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
     }
@@ -59,6 +59,26 @@ public sealed class VerifyTests
         var report = VerifyCommand.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir);
         Assert.That(report.Checks.Single(c => c.Name == CheckNames.GitAm).Passed, Is.False);
         Assert.That(report.Passed, Is.False);
+    }
+
+    /// <summary>
+    /// A series that applies, builds and passes checkpatch but counts only half
+    /// of each logged length against len (so it logs past it): only the harness
+    /// step sees it.
+    /// </summary>
+    [Test]
+    public void PatchedTreeThatDivergesFromTheModelsFailsTheEquivalenceCheck()
+    {
+        const string consumed = "+\t\t\tlen -= l;";
+        var tree = VhostLog.Tests.Equivalence.EquivTests.PatchedTree(text =>
+            text.Replace(consumed, "+\t\t\tlen -= l / 2;", StringComparison.Ordinal));
+        Assert.That(File.ReadAllText(Path.Combine(tree, "drivers", "vhost", "vhost.c")), Does.Contain("len -= l / 2;"));
+
+        var check = VerifyCommand.PatchedTreeEquivalence(Repo.Root, Targets.Resolve(Repo.Root, null), tree);
+
+        Assert.That(check.Name, Is.EqualTo(CheckNames.Equivalence));
+        Assert.That(check.Passed, Is.False, check.Details);
+        Assert.That(check.Details, Does.Contain("divergence in vhost_log_write"));
     }
 
     static string CopyOfCommitted(string name)

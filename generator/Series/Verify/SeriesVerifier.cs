@@ -86,6 +86,8 @@ public static class SeriesVerifier
         {
             foreach (var name in new[] { CheckNames.Kbuild, CheckNames.Sparse, CheckNames.Bisect, CheckNames.KernelDoc, CheckNames.ClangFormat })
                 checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
+            if (r.PatchedTreeCheck is not null)
+                checks.Add(new CheckResult(CheckNames.Equivalence, false, "not run: the series did not apply", ""));
         }
         else
         {
@@ -93,6 +95,13 @@ public static class SeriesVerifier
             checks.Add(KernelDocCheck.Compare(kdocBefore, KernelDocCheck.Run(tools, root, touched), kdocScript));
             checks.Add(ClangFormatCheck.Run(tools, root, Locate(root, r.Generated, r.HeadersDir),
                 AddedLines(git, pristine, final), timings, progress));
+            if (r.PatchedTreeCheck is { } patchedTreeCheck)
+            {
+                progress?.Report("equiv: the patched tree's functions against the models");
+                sw.Restart();
+                checks.Add(patchedTreeCheck(root));
+                timings.Add(new StepTiming("equiv patched tree", sw.Elapsed));
+            }
 
             var kbuild = new Kbuild(tools, root);
             var cache = new Kbuild.PristineCache(Path.Combine(workRoot, "cache", "pristine-kbuild"), tools);

@@ -21,7 +21,14 @@ public sealed record VerifyRequest(
     string SeriesDir,
     string HeadersDir,
     IReadOnlyList<GeneratedFunction> Generated,
-    string WorkRoot);
+    string WorkRoot)
+{
+    /// <summary>
+    /// A check of the patched tree (its root, read only) that this stage cannot
+    /// make itself: the differential harness comparing its C with the models.
+    /// </summary>
+    public Func<string, CheckResult>? PatchedTreeCheck { get; init; }
+}
 
 /// <summary>One named check: a one-line summary and the full evidence.</summary>
 public sealed record CheckResult(string Name, bool Passed, string Summary, string Details);
@@ -52,4 +59,5 @@ public static class CheckNames
     public const string ClangFormat = "clang-format";
     public const string TreeUnchanged = "input tree unchanged";
     public const string Bisect = "bisect (every prefix builds)";
+    public const string Equivalence = "equiv (patched tree vs models)";
 }
