@@ -681,7 +681,13 @@ static int call_function(struct vl_case *c, int *ret)
 		break;
 #endif
 	default:
-		fprintf(stderr, "vhostlog-worker: this variant has no function %u\n",
+		/*
+		 * A malformed request like the parser's refusals (PROTOCOL.md):
+		 * the same words, so the runner reports it as one and not as a
+		 * crash, and the answers before it are written first.
+		 */
+		out_flush();
+		fprintf(stderr, "vhostlog-worker: malformed input: this variant has no function %u (its C does not define it)\n",
 			c->fn);
 		_exit(2);
 	}
