@@ -37,6 +37,9 @@ sealed class DriverProcess : IDisposable
             UseShellExecute = false,
         };
         psi.Environment["LC_ALL"] = "C";
+        // A sanitized driver's UBSan report names the kernel function only with its stack.
+        if (!psi.Environment.ContainsKey("UBSAN_OPTIONS"))
+            psi.Environment["UBSAN_OPTIONS"] = "print_stacktrace=1";
         return new DriverProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {executable}"));
     }
 
