@@ -178,6 +178,7 @@ public static class EquivCommand
             {
                 ["variant"] = result.Variant,
                 ["semantics"] = result.Semantics,
+                ["model_state"] = modelState,
                 ["seed"] = result.Seed,
                 ["equivalent"] = result.Equivalent,
                 ["functions"] = new JsonArray(result.Functions.Select(f => (JsonNode)new JsonObject

@@ -75,8 +75,10 @@ public sealed class StateTests
     [Test]
     public void TheCliTakesAStateAndRefusesBadUse()
     {
+        var json = Path.Combine(Repo.TempDir("equiv-state"), "r.json");
         Assert.That(Commands.Run(["equiv", "--generated", "--state", "BeforeFixes", "--function", "vhost_scsi_send_bad_target",
-            "--cases", "300"]), Is.EqualTo(0), "spec findings alone do not fail equivalence");
+            "--cases", "300", "--json", json]), Is.EqualTo(0), "spec findings alone do not fail equivalence");
+        Assert.That(File.ReadAllText(json), Does.Contain("\"model_state\": \"BeforeFixes\"").And.Contain("\"variant\": \"generated-BeforeFixes\""));
         Assert.That(Commands.Run(["equiv", "--generated", "--state", "NoSuchState"]), Is.EqualTo(2));
         Assert.That(Commands.Run(["equiv", "--generated", "--state", "Baseline", "--semantics", "before"]), Is.EqualTo(2));
         // A tree's vhost.c functions against a state without them: reported missing, a failed check.
