@@ -23,10 +23,14 @@ public static class ChainsCommand
         var cases = new Option<long>("--cases") { Description = "chains to try (spread evenly over the categories)", DefaultValueFactory = _ => 10000 };
         var seed = new Option<int>("--seed") { Description = "seed of the chain generator", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "also write the report as JSON to this file" };
+        var sanitize = new Option<bool>("--sanitize")
+        {
+            Description = "run the driver built with ASan and UBSan (-O1): a sanitizer report is a crash of its case, with the report",
+        };
         var cmd = new Command("chains",
             "run the tree's vhost_get_vq_desc() on adversarial descriptor chains; check log_num <= in_num <= iov_limit and an independent oracle")
         {
-            tree, series, cases, seed, json,
+            tree, series, cases, seed, json, sanitize,
         };
         cmd.SetAction(r =>
         {
@@ -48,7 +52,7 @@ public static class ChainsCommand
             CampaignReport report;
             try
             {
-                report = Run(repo, dir, target.HeadersDir, label, r.GetValue(seed), n);
+                report = Run(repo, dir, target.HeadersDir, label, r.GetValue(seed), n, r.GetValue(sanitize));
             }
             catch (InvalidOperationException e)
             {
@@ -63,11 +67,13 @@ public static class ChainsCommand
         return cmd;
     }
 
-    static CampaignReport Run(string repo, string dir, string headersDir, string label, int seed, long n)
+    static CampaignReport Run(string repo, string dir, string headersDir, string label, int seed, long n, bool sanitize)
     {
         CampaignReport report;
+        if (sanitize)
+            label += " (ASan+UBSan)";
         using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), dir, headersDir,
-                   Path.Combine(TreeCache.CacheRoot(repo), "native")))
+                   Path.Combine(TreeCache.CacheRoot(repo), "native"), sanitize))
         {
             var last = DateTime.UtcNow;
             report = ChainCampaign.Run(driver, label, seed, n, new Progress(done =>

@@ -21,6 +21,11 @@ public static class EquivCommand
         var generated = new Option<bool>("--generated") { Description = "compare the C generated from the model state instead of a tree" };
         var semantics = new Option<string?>("--semantics") { Description = "model state: before (the tree as shipped; default for trees) or after (the series applied; default for --generated)" };
         semantics.AcceptOnlyFromAmong("before", "after");
+        var state = new Option<string?>("--state")
+        {
+            Description = "model state by name, instead of --semantics (" + string.Join(", ", ManagedEngine.StateNames) +
+                          "); with --generated, the C generated from that state",
+        };
         var function = new Option<string?>("--function") { Description = "only this function (" + string.Join(", ", Enum.GetNames<Function>()) + ")" };
         function.AcceptOnlyFromAmong(Enum.GetNames<Function>());
         var cases = new Option<int>("--cases") { Description = "cases per function", DefaultValueFactory = _ => 2000 };
@@ -32,7 +37,7 @@ public static class EquivCommand
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
         var cmd = new Command("equiv", "run C and a model state side by side on the same generated inputs")
         {
-            tree, generated, semantics, function, cases, seed, shard, sanitize, junit, save, json,
+            tree, generated, semantics, state, function, cases, seed, shard, sanitize, junit, save, json,
         };
         cmd.SetAction(r =>
         {
@@ -43,8 +48,28 @@ public static class EquivCommand
             var (shardIndex, shardCount) = ParseShard(r.GetValue(shard));
             var repo = RepoRoot.Find();
             var isGenerated = r.GetValue(generated);
-            var sem = r.GetValue(semantics) ?? (isGenerated ? "after" : "before");
-            var engine = ManagedEngine.For(sem);
+            ManagedEngine engine;
+            string sem;
+            if (r.GetValue(state) is { } stateName)
+            {
+                if (r.GetValue(semantics) is not null)
+                    throw new UsageException("--state and --semantics exclude each other: --state names the model state, --semantics picks before or after");
+                try
+                {
+                    engine = ManagedEngine.ForState(stateName);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException($"--state {stateName}: {e.Message} (generator/Models/States.cs)");
+                }
+                // The oracle's semantics (what vhost_log_write logs for len == U64_MAX) follows the state.
+                sem = engine.OracleSemantics;
+            }
+            else
+            {
+                sem = r.GetValue(semantics) ?? (isGenerated ? "after" : "before");
+                engine = ManagedEngine.For(sem);
+            }
             var defaultTree = Targets.Resolve(repo, null);
             VariantSource source;
             if (isGenerated)
@@ -59,7 +84,7 @@ public static class EquivCommand
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount);
             var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize));
-            Report(result, source, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
+            Report(result, source, engine.State, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
             return result.Equivalent ? 0 : 1;
         });
         return cmd;
@@ -103,7 +128,7 @@ public static class EquivCommand
         throw new UsageException($"--shard {shard}: expected I/N with 0 <= I < N, e.g. --shard 0/4");
     }
 
-    static void Report(EquivResult result, VariantSource source, string shimDir, string saveDir, string? json, string? junit)
+    static void Report(EquivResult result, VariantSource source, string modelState, string shimDir, string saveDir, string? json, string? junit)
     {
         var table = new Table().AddColumns("function", "cases", "divergences", "spec findings", "cases/s");
         foreach (var f in result.Functions.Where(f => !f.Compared))
@@ -111,7 +136,7 @@ public static class EquivCommand
             {
                 Presence.ModelOnly => $"MISSING: the model ({result.Semantics}) has it, {result.Variant} does not",
                 Presence.CodeOnly => $"MISSING: {result.Variant} has it, the model ({result.Semantics}) does not",
-                _ => "not in either (new in the series)",
+                _ => $"skipped: neither model state {modelState} nor {result.Variant} has it",
             }), "", "", "");
         // A response function in its form before patches 2 and 3 is compared
         // with BeforeFixes's model of that form, whatever --semantics says.
@@ -119,7 +144,7 @@ public static class EquivCommand
             table.AddRow(f.Function + (f.Presence == Presence.OtherForm ? " (form before patches 2/3, model BeforeFixes)" : ""), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
                 f.SpecFindings.ToString(CultureInfo.InvariantCulture),
                 (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
-        AnsiConsole.Write(new Rule($"{result.Variant} vs model ({result.Semantics}), seed {result.Seed}").LeftJustified());
+        AnsiConsole.Write(new Rule(Markup.Escape($"{result.Variant} vs model {modelState} ({result.Semantics}), seed {result.Seed}")).LeftJustified());
         AnsiConsole.Write(table);
         var saved = new List<string>();
         foreach (var d in result.Divergences)
@@ -153,6 +178,7 @@ public static class EquivCommand
             {
                 ["variant"] = result.Variant,
                 ["semantics"] = result.Semantics,
+                ["model_state"] = modelState,
                 ["seed"] = result.Seed,
                 ["equivalent"] = result.Equivalent,
                 ["functions"] = new JsonArray(result.Functions.Select(f => (JsonNode)new JsonObject

@@ -57,10 +57,14 @@ public static class SimulateCommand
         var tree = new Option<string?>("--tree") { Description = "with --engine native: the kernel tree whose C runs (read only; default: the Debian 6.12.117 tree)" };
         var show = new Option<int>("--show-lost") { Description = "lost pages to list per semantics (all are in --json)", DefaultValueFactory = _ => 10 };
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
+        var sanitize = new Option<bool>("--sanitize")
+        {
+            Description = "with --engine native: run the drivers built with ASan and UBSan (-O1); a sanitizer report stops the run with the command and the report",
+        };
         var plot = new Option<string?>("--plot") { Description = $"draw dirty, re-sent and lost pages per round to this PNG (gnuplot, Debian package {GnuplotPackage})" };
         var cmd = new Command("simulate", "simulate a live migration with a vhost-scsi disk and count the guest pages the destination misses")
         {
-            workload, semantics, engine, tree, seed, guestMiB, requests, perRound, depth, converge, maxRounds, show, json, plot,
+            workload, semantics, engine, tree, seed, guestMiB, requests, perRound, depth, converge, maxRounds, show, json, plot, sanitize,
         };
         cmd.SetAction(r =>
         {
@@ -73,6 +77,9 @@ public static class SimulateCommand
             var engineName = r.GetValue(engine)!;
             if (r.GetValue(tree) is not null && engineName != "native")
                 throw new UsageException("--tree picks the C the native engine runs: add --engine native (the managed engine runs the models)");
+            var san = r.GetValue(sanitize);
+            if (san && engineName != "native")
+                throw new UsageException("--sanitize builds the native engine's C with ASan and UBSan: add --engine native (the managed engine runs no C)");
             var jsonPath = r.GetValue(json);
             var plotPath = r.GetValue(plot);
             // Refuse before running rather than after: nothing half-done is left behind.
@@ -87,7 +94,7 @@ public static class SimulateCommand
             // Only the native engine needs the repository (harness/, out/, the tree cache): managed runs anywhere.
             var repo = engineName == "native" ? RepoRoot.Find() : "";
             var target = engineName == "native" ? Targets.Resolve(repo, r.GetValue(tree)) : null;
-            var runs = which.Select(s => Simulate(s, options, engineName, repo, target)).ToImmutableArray();
+            var runs = which.Select(s => Simulate(s, options, engineName, repo, target, san)).ToImmutableArray();
             var asPredicted = Print(runs, engineName, r.GetValue(show));
             if (jsonPath is not null)
                 JsonReport.Write(jsonPath, new Report(engineName, options, runs, asPredicted), JsonOptions);
@@ -103,7 +110,7 @@ public static class SimulateCommand
     /// before; for after, the C of a cached copy with the committed series
     /// (out/linux-VERSION) applied.
     /// </summary>
-    static IRequestPath RequestPathFor(string semantics, string engine, string repo, Series.TargetTree? target)
+    static IRequestPath RequestPathFor(string semantics, string engine, string repo, Series.TargetTree? target, bool sanitize)
     {
         if (engine != "native" || target is null)
             return RequestPaths.Managed(semantics);
@@ -116,13 +123,13 @@ public static class SimulateCommand
             label = $"{target.Name}+series";
         }
         return NativeRequestPath.Start(System.IO.Path.Combine(repo, "harness"), tree, target.HeadersDir,
-            System.IO.Path.Combine(TreeCache.CacheRoot(repo), "native"), label);
+            System.IO.Path.Combine(TreeCache.CacheRoot(repo), "native"), label, sanitize: sanitize);
     }
 
-    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target)
+    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize)
     {
         var clock = Stopwatch.StartNew();
-        var path = RequestPathFor(semantics, engine, repo, target);
+        var path = RequestPathFor(semantics, engine, repo, target, sanitize);
         try
         {
             return Simulate(semantics, options, path, clock);

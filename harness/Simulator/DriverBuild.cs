@@ -14,11 +14,17 @@ static class DriverBuild
 {
     /// <param name="driver">sim or chains: harness/native/{driver}.c and {driver}.mk</param>
     /// <param name="what">what the functions are, for the error when they do not compile</param>
-    public static string Make(string harnessDirectory, string driver, string tree, string functionsC, string buildRoot, string what)
+    /// <param name="sanitize">
+    /// the sanitized flavour (SAN=1 in common.mk: -O1, ASan+UBSan, UB fatal), the
+    /// one way both drivers ask for it; built in a folder of its own so that
+    /// the plain driver next to it is neither rebuilt nor replaced
+    /// </param>
+    public static string Make(string harnessDirectory, string driver, string tree, string functionsC, string buildRoot, string what,
+                              bool sanitize = false)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             functionsC + "\n" + Path.GetFullPath(tree))))[..16];
-        var dir = Path.Combine(buildRoot, $"{driver}-{key}");
+        var dir = Path.Combine(buildRoot, $"{driver}-{(sanitize ? "san-" : "")}{key}");
         Directory.CreateDirectory(dir);
         var functions = Path.Combine(dir, "functions.c");
         // Rewriting identical text would only make make rebuild.
@@ -27,7 +33,7 @@ static class DriverBuild
         var exe = Path.Combine(dir, $"{driver}-driver");
         var mk = Path.Combine(harnessDirectory, "native", $"{driver}.mk");
         var run = ProcessRunner.Run("make", ["-s", "-f", mk,
-            "TREE=" + Path.GetFullPath(tree), "FUNCS=" + functions, "OUT=" + exe], dir, timeout: TimeSpan.FromMinutes(5));
+            "TREE=" + Path.GetFullPath(tree), "FUNCS=" + functions, "OUT=" + exe, "SAN=" + (sanitize ? "1" : "0")], dir, timeout: TimeSpan.FromMinutes(5));
         if (!run.Ok || !File.Exists(exe))
             throw new UsageException($"{what} of {tree} does not compile against the shim (make -f harness/native/{driver}.mk):\n{run.Output}");
         return exe;

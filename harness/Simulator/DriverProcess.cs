@@ -37,6 +37,9 @@ sealed class DriverProcess : IDisposable
             UseShellExecute = false,
         };
         psi.Environment["LC_ALL"] = "C";
+        // A sanitized driver's UBSan report names the kernel function only with its stack.
+        if (!psi.Environment.ContainsKey("UBSAN_OPTIONS"))
+            psi.Environment["UBSAN_OPTIONS"] = "print_stacktrace=1";
         return new DriverProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {executable}"));
     }
 
@@ -44,12 +47,21 @@ sealed class DriverProcess : IDisposable
 
     public StreamReader Output => process.StandardOutput;
 
-    /// <summary>What the driver wrote to stderr, as ":\n..." to append to a message; empty when nothing.</summary>
+    /// <summary>Lines of stderr a message keeps: a sanitizer report's error, access and first frames fit, its shadow-byte legend does not.</summary>
+    const int KeptLines = 40;
+
+    /// <summary>What the driver wrote to stderr (its first lines), as ":\n..." to append to a message; empty when nothing.</summary>
     public string StderrTail()
     {
         Thread.Sleep(50); // let the last stderr lines arrive
+        string text;
         lock (stderr)
-            return stderr.Length == 0 ? "" : ":\n" + stderr.ToString().TrimEnd();
+            text = stderr.ToString().TrimEnd();
+        if (text.Length == 0)
+            return "";
+        var lines = text.Split('\n');
+        return ":\n" + (lines.Length <= KeptLines ? text
+            : string.Join('\n', lines.Take(KeptLines)) + $"\n... ({lines.Length - KeptLines} more lines of stderr)");
     }
 
     /// <summary>After its output ended: how the driver ended (a signal, a status, or still running).</summary>

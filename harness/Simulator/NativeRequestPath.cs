@@ -47,17 +47,19 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     /// unchanged) and starts it.
     /// </summary>
     /// <param name="indirect">post chains of several descriptors through indirect tables (get_indirect()), as a Linux guest does</param>
+    /// <param name="sanitize">run the driver built with ASan+UBSan: a report kills it, which fails the command in flight with the report</param>
     /// <exception cref="UsageException">the tree lacks what the request path needs, or its C does not compile against the shim</exception>
     public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label,
-                                          bool indirect = true)
+                                          bool indirect = true, bool sanitize = false)
     {
         var source = RequestPathSources.FromTree(treeDir, headersDir, harnessDirectory);
-        return new NativeRequestPath(Build(harnessDirectory, source, buildRoot), source, label, indirect);
+        return new NativeRequestPath(Build(harnessDirectory, source, buildRoot, sanitize), source,
+            sanitize ? label + ", ASan+UBSan" : label, indirect);
     }
 
     /// <summary>Builds sim.c around the source with make (sim.mk); the folder is named by a hash of the functions and the tree.</summary>
-    public static string Build(string harnessDirectory, RequestPathSource source, string buildRoot) =>
-        DriverBuild.Make(harnessDirectory, "sim", source.Tree, source.FunctionsC, buildRoot, "the request path");
+    public static string Build(string harnessDirectory, RequestPathSource source, string buildRoot, bool sanitize = false) =>
+        DriverBuild.Make(harnessDirectory, "sim", source.Tree, source.FunctionsC, buildRoot, "the request path", sanitize);
 
     public void Start(DeviceLayout layout)
     {
@@ -137,7 +139,9 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     NativeEngineException Died(string command)
     {
         var how = process.HowItEnded();
-        return new NativeEngineException($"the native driver {driver} {how} during '{Verb(command)}'{process.StderrTail()}");
+        // The whole command (its input), not only its verb: a sanitizer report is about that input.
+        var input = command.Length > 400 ? command[..400] + " ..." : command;
+        return new NativeEngineException($"the native driver {driver} {how} during '{Verb(command)}' (input: {input}){process.StderrTail()}");
     }
 
     NativeEngineException Protocol(string verb, string line) =>

@@ -61,6 +61,34 @@ static struct vhost_log logbuf[VL_LOG_CAP + VL_GUARD];
 
 static jmp_buf bug_jump;
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+/*
+ * The canaries see writes past the caller's arrays, not reads, and not
+ * writes beyond the guards.  In the sanitized build (chains --sanitize) the
+ * guards and the room after them are poisoned while the kernel runs, so
+ * ASan reports any access past iov_size or iov_limit (a write into a guard
+ * is then a crash with a report instead of a touched guard).
+ */
+#define vl_poison(p, n)		ASAN_POISON_MEMORY_REGION(p, n)
+#define vl_unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define vl_poison(p, n)		((void)(p), (void)(n))
+#define vl_unpoison(p, n)	((void)(p), (void)(n))
+#endif
+
+static void poison_tails(unsigned int iov_size, unsigned int iov_limit)
+{
+	vl_poison(&iovbuf[iov_size], (VL_IOV_CAP + VL_GUARD - iov_size) * sizeof(iovbuf[0]));
+	vl_poison(&logbuf[iov_limit], (VL_LOG_CAP + VL_GUARD - iov_limit) * sizeof(logbuf[0]));
+}
+
+static void unpoison_tails(unsigned int iov_size, unsigned int iov_limit)
+{
+	vl_unpoison(&iovbuf[iov_size], (VL_IOV_CAP + VL_GUARD - iov_size) * sizeof(iovbuf[0]));
+	vl_unpoison(&logbuf[iov_limit], (VL_LOG_CAP + VL_GUARD - iov_limit) * sizeof(logbuf[0]));
+}
+
 static bool parse_word(char **p, char *c)
 {
 	while (**p == ' ')
@@ -270,10 +298,13 @@ static void cmd_case(char *args)
 	vl_bug_target = &bug_jump;
 	if (setjmp(bug_jump)) {
 		vl_bug_target = NULL;
+		unpoison_tails((unsigned int)iov_size, (unsigned int)iov_limit);
 		fail("case %llx: BUG() reached in the kernel code", (unsigned long long)id);
 	}
+	poison_tails((unsigned int)iov_size, (unsigned int)iov_limit);
 	ret = vhost_get_vq_desc(vq, iovbuf, (unsigned int)iov_size, &out, &in,
 				log ? logbuf : NULL, &log_num);
+	unpoison_tails((unsigned int)iov_size, (unsigned int)iov_limit);
 	vl_bug_target = NULL;
 	iov_touched = iov_guard_touched((unsigned int)iov_size);
 	log_touched = log_guard_touched((unsigned int)iov_limit);

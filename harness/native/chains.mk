@@ -1,11 +1,12 @@
 # Builds the native driver of `vhostlog chains` (chains.c; CHAINS-PROTOCOL.md).
 #
 #   make -f harness/native/chains.mk TREE=<kernel tree> FUNCS=<functions.c> \
-#        OUT=<driver executable> [BUILD=<scratch dir>] [CC=gcc]
+#        OUT=<driver executable> [SAN=1] [BUILD=<scratch dir>] [CC=gcc]
 #
 # FUNCS holds vhost_get_vq_desc() and its callees taken unchanged from TREE
 # (Simulator/RequestPathSources.Chains.cs writes it).  Same flags and kernel
-# integer semantics as the worker's and the simulator's builds (common.mk).
+# integer semantics as the worker's and the simulator's builds (common.mk);
+# SAN=1: ASan+UBSan, as the worker's sanitized build.
 
 OPT := -O2 -g
 

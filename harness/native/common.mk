@@ -1,7 +1,12 @@
-# What the worker's build (Makefile) and the benchmark driver's (bench.mk)
-# share: the inputs TREE, FUNCS, OUT and BUILD, the compiler flags (OPT comes
-# from the including file) and the staged vhost_iotlb.h, so that the timed
-# code is compiled exactly like the code the harness compares.
+# What the worker's build (Makefile), the benchmark driver's (bench.mk) and
+# the simulator's drivers (sim.mk, chains.mk) share: the inputs TREE, FUNCS,
+# OUT and BUILD, the compiler flags (OPT comes from the including file) and
+# the staged vhost_iotlb.h, so that the timed code is compiled exactly like
+# the code the harness compares.
+#
+# SAN=1 replaces OPT with -O1 -g, AddressSanitizer and UndefinedBehaviorSanitizer
+# (UB errors fatal): one definition of the sanitized flavour for the worker
+# (equiv --sanitize) and the drivers (simulate/chains --sanitize).
 
 ifeq ($(origin CC),default)
 CC := gcc
@@ -18,6 +23,12 @@ $(error FUNCS is not set)
 endif
 ifeq ($(strip $(OUT)),)
 $(error OUT is not set)
+endif
+
+SAN ?= 0
+ifeq ($(SAN),1)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+       -fno-sanitize-recover=undefined
 endif
 
 BUILD ?= $(patsubst %/,%,$(dir $(OUT)))

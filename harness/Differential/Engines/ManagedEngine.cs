@@ -9,9 +9,11 @@ namespace VhostLog.Harness.Engines;
 /// <summary>Runs cases on a model state in .NET (the managed kernel runtime).</summary>
 public sealed class ManagedEngine
 {
-    readonly Baseline model;
+    // BeforeFixes, not Baseline: the states before Baseline (--state) have
+    // only the response functions, in their earlier forms.
+    readonly BeforeFixes model;
 
-    public ManagedEngine(Baseline model, string state)
+    public ManagedEngine(BeforeFixes model, string state)
     {
         this.model = model;
         State = state;
@@ -27,7 +29,27 @@ public sealed class ManagedEngine
         _ => throw new ArgumentException($"unknown semantics '{semantics}' (before or after)"),
     };
 
-    static ManagedEngine Create(Type state) => new((Baseline)Activator.CreateInstance(state)!, state.Name);
+    static ManagedEngine Create(Type state) => new((BeforeFixes)Activator.CreateInstance(state)!, state.Name);
+
+    /// <summary>Every model state (generator/Models/States.cs), oldest first.</summary>
+    public static IReadOnlyList<string> StateNames { get; } =
+        typeof(BeforeFixes).Assembly.GetTypes()
+            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(BeforeFixes).IsAssignableFrom(t))
+            .OrderBy(Depth).Select(t => t.Name).ToArray();
+
+    /// <summary>The model state of that name (equiv --state).</summary>
+    /// <exception cref="ArgumentException">no model state has that name; the message lists them</exception>
+    public static ManagedEngine ForState(string name) =>
+        StateNames.Contains(name, StringComparer.Ordinal)
+            ? Create(typeof(BeforeFixes).Assembly.GetTypes().Single(t => t.Name == name && typeof(BeforeFixes).IsAssignableFrom(t)))
+            : throw new ArgumentException($"no model state '{name}': pick one of {string.Join(", ", StateNames)}");
+
+    /// <summary>
+    /// The specification oracle's semantics for the state: "after" from the
+    /// patch on that makes vhost_log_write() log whole descriptors for
+    /// len == U64_MAX (BroaderLogWrite), "before" until then.
+    /// </summary>
+    public string OracleSemantics => model is BroaderLogWrite ? "after" : "before";
 
     /// <summary>The most derived model state: every patch of the series applied.</summary>
     public static Type LastState() =>
@@ -60,11 +82,21 @@ public sealed class ManagedEngine
     /// </summary>
     public bool Supports(Function function) => function switch
     {
-        Function.log_write or Function.log_write_hva or Function.vhost_log_write => true,
-        Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => true,
+        Function.log_write or Function.log_write_hva or Function.vhost_log_write => model is Baseline,
+        // The form the C has (OldForms) must be one the state has: the vc form comes with patches 2 and 3.
+        Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => UsesOldForm(function) || HasDrivenForm(function),
         Function.vhost_scsi_copy_tmf_log => model is CtlQueueLog,
         _ => model is IoQueueLog,
     };
+
+    /// <summary>The state has the form patches 2 and 3 give the response function (vc carrying head, out and in).</summary>
+    bool HasDrivenForm(Function function) =>
+        function == Function.vhost_scsi_send_status ? model is SendStatusIter : model is BadTargetIter;
+
+    bool UsesOldForm(Function function) => OldForms.Contains(function);
+
+    Baseline Base => model as Baseline
+        ?? throw new InvalidOperationException($"model state {State} has no vhost.c log functions (they come with Baseline)");
 
     public Observation Run(LogCase c)
     {
@@ -92,9 +124,9 @@ public sealed class ManagedEngine
         {
             ret = c.Function switch
             {
-                Function.log_write => model.log_write(vq.log_base, c.Address, c.Length),
-                Function.log_write_hva => model.log_write_hva(vq, c.Address, c.Length),
-                Function.vhost_log_write => model.vhost_log_write(vq,
+                Function.log_write => Base.log_write(vq.log_base, c.Address, c.Length),
+                Function.log_write_hva => Base.log_write_hva(vq, c.Address, c.Length),
+                Function.vhost_log_write => Base.vhost_log_write(vq,
                     Entries(c.Log),
                     (uint)c.Log.Length, c.Length,
                     c.Iov.Select(v => new iovec { iov_base = new UserPtr(v.Base), iov_len = v.Len }).ToArray(),
@@ -266,11 +298,11 @@ public sealed class ManagedEngine
         if (c.Function == Function.vhost_scsi_send_status && old)
             model.vhost_scsi_send_status(vs, vq, c.Head, (uint)c.Out, (byte)c.Kind);
         else if (c.Function == Function.vhost_scsi_send_status)
-            model.vhost_scsi_send_status(vs, vq, vc, (byte)c.Kind);
+            (model as SendStatusIter ?? throw NoDrivenForm(c.Function)).vhost_scsi_send_status(vs, vq, vc, (byte)c.Kind);
         else if (old)
             model.vhost_scsi_send_bad_target(vs, vq, c.Head, (uint)c.Out);
         else
-            model.vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
+            (model as BadTargetIter ?? throw NoDrivenForm(c.Function)).vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
         var s = ImmutableArray.CreateBuilder<ulong>();
         s.Add((ulong)vq.used.Count);
         s.Add((ulong)model.VqErrors.Count);
@@ -282,6 +314,9 @@ public sealed class ManagedEngine
         state = s.ToImmutable();
         return 0;
     }
+
+    InvalidOperationException NoDrivenForm(Function function) =>
+        new($"model state {State} has {function}() only in its form before patches 2 and 3 (vs, vq, head, out)");
 
     /// <summary>Leaves the virtqueue as new for the next case (FreshVirtqueue reuses it).</summary>
     static void ForgetResponse(vhost_virtqueue vq, LogCase c)

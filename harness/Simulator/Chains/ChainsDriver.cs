@@ -29,12 +29,13 @@ public sealed class ChainsDriver : IDisposable
         Launch();
     }
 
-    public static ChainsDriver Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot) =>
-        new(Build(harnessDirectory, RequestPathSources.DescriptorPathFromTree(treeDir, headersDir), buildRoot));
+    /// <param name="sanitize">run the driver built with ASan+UBSan: a report kills it and is a crash finding of the case</param>
+    public static ChainsDriver Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, bool sanitize = false) =>
+        new(Build(harnessDirectory, RequestPathSources.DescriptorPathFromTree(treeDir, headersDir), buildRoot, sanitize));
 
     /// <summary>Builds chains.c around the source with make (chains.mk), in a folder named by a hash of the functions and the tree.</summary>
-    public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot) =>
-        DriverBuild.Make(harnessDirectory, "chains", source.Tree, source.FunctionsC, buildRoot, "the descriptor collection");
+    public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot, bool sanitize = false) =>
+        DriverBuild.Make(harnessDirectory, "chains", source.Tree, source.FunctionsC, buildRoot, "the descriptor collection", sanitize);
 
     void Launch()
     {
