@@ -43,6 +43,11 @@ public static class Commands
             Console.Error.WriteLine($"vhostlog: {e.Message}");
             return 2;
         }
+        catch (CheckFailedException e)
+        {
+            Console.Error.WriteLine($"vhostlog: {e.Message}");
+            return 1;
+        }
         catch (ModelLanguageException e)
         {
             Console.Error.WriteLine("vhostlog: the models use constructs outside the model language:");

@@ -136,8 +136,9 @@ public static class SimulateCommand
         }
         catch (Exception e) when (engine == "native" && e is NativeEngineException or InvalidOperationException)
         {
-            // The tree's C (or the shim around it) failed: say so instead of a stack trace.
-            throw new UsageException($"simulate --engine native ({semantics}, {path.State}): {e.Message}");
+            // The tree's C crashed, hung or refused a request: a failed check
+            // of that C (exit 1) with what happened, not a stack trace.
+            throw new CheckFailedException($"simulate --engine native ({semantics}, {path.State}): {e.Message}");
         }
         finally
         {

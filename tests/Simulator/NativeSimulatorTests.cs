@@ -166,6 +166,33 @@ public sealed class NativeSimulatorTests
         Assert.That(e.Message, Does.Contain("signal 11").And.Contain("during 'complete'"));
     }
 
+    /// <summary>From the command line, C that crashes is a failed check (exit 1), not bad input.</summary>
+    [Test]
+    public void ACrashingTreeExitsOneFromTheCommandLine()
+    {
+        var tree = PatchedTree.Create(Repo.DefaultTreeDir, [], Repo.TempDir("native-sim-cli-crash"));
+        var vhost = Path.Combine(tree, "drivers", "vhost", "vhost.c");
+        const string anchor = "\tconst struct vhost_iotlb_map *map;\n\tstruct vhost_dev *dev = vq->dev;\n";
+        var text = File.ReadAllText(vhost);
+        Assert.That(text, Does.Contain(anchor), "translate_desc()'s first lines are the anchor");
+        File.WriteAllText(vhost, text.Replace(anchor, anchor + "\n\t*(volatile int *)0 = 0;\n"));
+
+        var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = Commands.Run(["simulate", "--engine", "native", "--tree", tree, "--guest-mib", "1", "--requests", "10"]);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.That(code, Is.EqualTo(1), error.ToString());
+        Assert.That(error.ToString(), Does.Contain("signal 11"));
+    }
+
     [Test]
     public void ADriverThatHangsIsKilledAndReported()
     {
