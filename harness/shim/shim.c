@@ -136,16 +136,12 @@ void vl_user_free(void)
 	vl_ranges_cap = 0;
 }
 
-static struct vl_user_range *vl_user_find(u64 addr)
+/* The range holding addr by binary search (ranges are sorted and disjoint), or NULL. */
+static struct vl_user_range *vl_user_search(u64 addr)
 {
 	size_t lo = 0, hi = vl_nranges;
 	struct vl_user_range *r;
 
-	if (vl_last_hit < vl_nranges) {
-		r = &vl_ranges[vl_last_hit];
-		if (addr >= r->start && addr - r->start < r->len)
-			return r;
-	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -160,6 +156,22 @@ static struct vl_user_range *vl_user_find(u64 addr)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The range of the last hit is tried first, inline: log_write() sets up to
+ * 64K bits of one bitmap in a row, one set_bit_to_user() each.
+ */
+static inline struct vl_user_range *vl_user_find(u64 addr)
+{
+	if (vl_last_hit < vl_nranges) {
+		struct vl_user_range *r = &vl_ranges[vl_last_hit];
+
+		/* Below r->start, addr - r->start wraps to at least len: ranges never wrap. */
+		if (addr - r->start < r->len)
+			return r;
+	}
+	return vl_user_search(addr);
 }
 
 void (*vl_user_write_trace)(u64 addr, size_t n);

@@ -41,4 +41,34 @@ public sealed class UserMemoryTests
         Assert.That(m.TryLocate(0x2008, out again, out _), Is.True);
         Assert.That(again, Is.SameAs(second), "an earlier hit in the later range does not take over");
     }
+
+    /// <summary>TrySetBit sets one bit of the byte TryLocate finds, before and after a hit is remembered, and faults where it faults.</summary>
+    [Test]
+    public void SetBitChangesOnlyTheByteALookupFinds()
+    {
+        var m = new UserMemory();
+        m.Map(0x1000, 4);
+        m.Map(0x3000, 4);
+        Assert.That(m.TrySetBit(0x3002, 1), Is.True, "no hit remembered yet");
+        Assert.That(m.TrySetBit(0x3002, 9), Is.True, "bit 9 is bit 1 of the byte");
+        Assert.That(m.TrySetBit(0x3003, 7), Is.True, "the remembered range");
+        Assert.That(m.TrySetBit(0x1000, 0), Is.True, "another range");
+        Assert.That(m.TrySetBit(0x3004, 0), Is.False, "just past a range");
+        Assert.That(m.TrySetBit(0x0fff, 0), Is.False, "just before a range");
+        Assert.That(m.NonZeroBytes(), Is.EqualTo(new[] { (0x1000UL, (byte)1), (0x3002UL, (byte)2), (0x3003UL, (byte)0x80) }));
+    }
+
+    /// <summary>With overlapping ranges the bit goes to the first range mapped, as TryLocate answers.</summary>
+    [Test]
+    public void SetBitInOverlappingRangesGoesToTheFirstMapped()
+    {
+        var m = new UserMemory();
+        m.Map(0x2000, 16);
+        m.Map(0x1ff8, 32);
+        Assert.That(m.TrySetBit(0x2008, 3), Is.True);
+        Assert.That(m.TryLocate(0x2008, out var first, out var offset), Is.True);
+        Assert.That(first[offset], Is.EqualTo(8));
+        Assert.That(m.TryLocate(0x1ff8, out var second, out offset), Is.True);
+        Assert.That(second[offset + 0x10], Is.Zero, "the later range's copy of the address is untouched");
+    }
 }

@@ -88,7 +88,9 @@ public abstract class KernelModel
     [Extern] protected const int TYPE_CTRL_AN = 2;
 
     /// <summary>Sets bit nr of the byte at addr in user memory; -EFAULT if it is not mapped.</summary>
+    // Inlined: log_write calls it once per page, up to 64K times a call.
     [Extern]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected int set_bit_to_user(int nr, UserPtr addr)
     {
         Step();
@@ -97,9 +99,8 @@ public abstract class KernelModel
         // Both the pinned byte and the target must be mapped; from log_write
         // (nr 0..7) they are the same byte, and one lookup answers for both.
         if ((target != (ulong)addr && !Memory.TryLocate((ulong)addr, out _, out _))
-            || !Memory.TryLocate(target, out var bytes, out var offset))
+            || !Memory.TrySetBit(target, nr))
             return -EFAULT;
-        bytes[offset] |= (byte)(1 << (nr & 7));
         return 0;
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VhostLog.Models.Kernel;
 
 /// <summary>
@@ -47,6 +49,7 @@ public sealed class UserMemory
     }
 
     /// <summary>The backing byte of a mapped address, or null for a fault.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLocate(ulong addr, out byte[] bytes, out int offset)
     {
         // addr below hitStart wraps to a huge offset and misses.
@@ -56,6 +59,32 @@ public sealed class UserMemory
             offset = (int)(addr - hitStart);
             return true;
         }
+        return TryLocateInRanges(addr, out bytes, out offset);
+    }
+
+    /// <summary>
+    /// Sets bit (bit &amp; 7) of the mapped byte at addr; false (nothing
+    /// changed) when addr is not mapped. set_bit_to_user()'s path: log_write
+    /// sets up to 64K bits of one bitmap per call, so the hit is inlined.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TrySetBit(ulong addr, int bit)
+    {
+        if (hitBytes is { } hit && addr - hitStart < (ulong)hit.Length)
+        {
+            hit[(int)(addr - hitStart)] |= (byte)(1 << (bit & 7));
+            return true;
+        }
+        if (!TryLocateInRanges(addr, out var bytes, out var offset))
+            return false;
+        bytes[offset] |= (byte)(1 << (bit & 7));
+        return true;
+    }
+
+    // Kept out of line so that the callers' inlined hit path stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    bool TryLocateInRanges(ulong addr, out byte[] bytes, out int offset)
+    {
         for (var i = 0; i < ranges.Count; i++)
         {
             var (start, b) = ranges[i];

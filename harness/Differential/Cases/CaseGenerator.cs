@@ -236,4 +236,23 @@ public static class CaseGenerator
     /// <summary>count cases for a function, reproducible from seed.</summary>
     public static IReadOnlyList<LogCase> Sample(Function function, int count, ulong seed, int size = 50) =>
         count == 0 ? [] : Gen.Sample(For(function).Where(Equivalence.Shrinker.Valid), count, new Rnd(seed), size);
+
+    /// <summary>
+    /// The cases of <see cref="Sample"/> (same seed, same cases, same
+    /// order), handed to <paramref name="take"/> one at a time as they are
+    /// drawn, so that a consumer can run the first ones while the rest are
+    /// still being drawn. FsCheck threads one Rnd through the samples one
+    /// after another, and a Select after the Where runs once per accepted
+    /// sample, in order.
+    /// </summary>
+    public static void Draw(Function function, int count, ulong seed, Action<LogCase> take, int size = 50)
+    {
+        if (count == 0)
+            return;
+        _ = Gen.Sample(For(function).Where(Equivalence.Shrinker.Valid).Select(c =>
+        {
+            take(c);
+            return c;
+        }), count, new Rnd(seed), size);
+    }
 }

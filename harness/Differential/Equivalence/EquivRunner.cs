@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Native;
@@ -77,38 +79,134 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                 continue;
             }
             var clock = Stopwatch.StartNew();
-            // Every shard draws the same sequence and keeps its own slice, so
-            // a sharded run covers exactly the cases of an unsharded one.
-            var all = CaseGenerator.Sample(function, options.Cases, options.Seed + (ulong)function * 0x9E3779B97F4A7C15UL);
-            var mine = all.Select((c, i) => (c, i)).Where(x => x.i % options.ShardCount == options.ShardIndex).ToList();
-            var diverged = 0;
-            var broken = 0;
-            const int chunk = 2048;
-            for (var start = 0; start < mine.Count; start += chunk)
+            var run = RunPipelined(function, options, progress);
+            // Minimised after the pipeline, which has the worker to itself while it runs.
+            if (run.FirstDivergence is { } first)
+                divergences.Add(Minimise(function, first.Index, first.Case));
+            if (run.FirstFinding is { } finding)
+                findings.Add(MinimiseFinding(finding));
+            results.Add(new FunctionResult(function, run.Cases, run.Diverged, run.Broken, clock.Elapsed, presence));
+        }
+        return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable(), findings.ToImmutable());
+    }
+
+    /// <summary>What the cases of one function gave, before minimisation.</summary>
+    sealed record PipelineResult(int Cases, int Diverged, int Broken, (int Index, LogCase Case)? FirstDivergence, LogCase? FirstFinding);
+
+    /// <summary>Cases per hand-over between the stages of the pipeline.</summary>
+    const int Chunk = 256;
+
+    /// <summary>
+    /// The cases of one function through three stages that overlap on a
+    /// two-core machine: drawing the cases, the native worker (its own
+    /// thread and process) and, on the calling thread, the model, the
+    /// comparison and the specification oracle. Each stage takes chunks as
+    /// soon as the one before hands them over, so neither engine waits for
+    /// the other at chunk boundaries, and nobody waits for all the cases to
+    /// be drawn. Verdicts are those of running the cases one by one in order.
+    /// </summary>
+    PipelineResult RunPipelined(Function function, EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress)
+    {
+        // Every shard draws the same sequence and keeps its own slice, so
+        // a sharded run covers exactly the cases of an unsharded one.
+        var total = (options.Cases - options.ShardIndex + options.ShardCount - 1) / options.ShardCount;
+        using var stop = new CancellationTokenSource();
+        using var forModel = new BlockingCollection<List<(LogCase Case, int Index)>>();
+        using var forNative = new BlockingCollection<List<LogCase>>();
+        using var answered = new BlockingCollection<IReadOnlyList<Observation>>();
+        var draw = Task.Run(() =>
+        {
+            try
             {
-                var slice = mine.Skip(start).Take(chunk).ToList();
-                // The worker is another process: let it run while the model computes.
-                var nativeRun = Task.Run(() => native.Run(slice.Select(x => x.c).ToList()));
-                var modelObs = slice.Select(x => model.Run(x.c)).ToList();
-                var nativeObs = nativeRun.GetAwaiter().GetResult();
-                for (var k = 0; k < slice.Count; k++)
+                var chunk = new List<(LogCase Case, int Index)>(Chunk);
+                var index = 0;
+                void HandOver()
+                {
+                    forNative.Add(chunk.Select(x => x.Case).ToList(), stop.Token);
+                    forModel.Add(chunk, stop.Token);
+                    chunk = new List<(LogCase Case, int Index)>(Chunk);
+                }
+                CaseGenerator.Draw(function, options.Cases, options.Seed + (ulong)function * 0x9E3779B97F4A7C15UL, c =>
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    if (index % options.ShardCount == options.ShardIndex)
+                        chunk.Add((c, index));
+                    index++;
+                    if (chunk.Count == Chunk)
+                        HandOver();
+                });
+                if (chunk.Count > 0)
+                    HandOver();
+            }
+            finally
+            {
+                forNative.CompleteAdding();
+                forModel.CompleteAdding();
+            }
+        });
+        var runNative = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var chunk in forNative.GetConsumingEnumerable(stop.Token))
+                    answered.Add(native.Run(chunk), stop.Token);
+            }
+            finally
+            {
+                answered.CompleteAdding();
+            }
+        });
+        var done = 0;
+        var diverged = 0;
+        var broken = 0;
+        (int Index, LogCase Case)? firstDivergence = null;
+        LogCase? firstFinding = null;
+        try
+        {
+            foreach (var chunk in forModel.GetConsumingEnumerable(stop.Token))
+            {
+                var modelObs = new Observation[chunk.Count];
+                for (var k = 0; k < chunk.Count; k++)
+                    modelObs[k] = model.Run(chunk[k].Case);
+                // No answer: the native stage failed; its exception is thrown below.
+                if (!answered.TryTake(out var nativeObs, Timeout.Infinite, stop.Token))
+                    break;
+                for (var k = 0; k < chunk.Count; k++)
                 {
                     if (modelObs[k].SameAs(nativeObs[k]))
                     {
                         // The C behaves like the model; does it behave like the specification?
-                        if (SpecOracle.Check(slice[k].c, nativeObs[k], semantics) is not null && ++broken == 1)
-                            findings.Add(MinimiseFinding(slice[k].c));
+                        if (SpecOracle.Check(chunk[k].Case, nativeObs[k], semantics) is not null && ++broken == 1)
+                            firstFinding = chunk[k].Case;
                         continue;
                     }
-                    diverged++;
-                    if (diverged == 1)
-                        divergences.Add(Minimise(function, slice[k].i, slice[k].c));
+                    if (++diverged == 1)
+                        firstDivergence = (chunk[k].Index, chunk[k].Case);
                 }
-                progress?.Report((function, Math.Min(start + chunk, mine.Count), mine.Count));
+                done += chunk.Count;
+                progress?.Report((function, done, total));
             }
-            results.Add(new FunctionResult(function, mine.Count, diverged, broken, clock.Elapsed, presence));
         }
-        return new EquivResult(variantName, semantics, options.Seed, results.ToImmutable(), divergences.ToImmutable(), findings.ToImmutable());
+        finally
+        {
+            // On the way out (also on an exception here) the other stages
+            // stop, so that nothing else uses the worker afterwards.
+            if (done < total)
+                stop.Cancel();
+            try
+            {
+                Task.WaitAll(draw, runNative);
+            }
+            catch (AggregateException e) when (stop.IsCancellationRequested
+                                               && e.Flatten().InnerExceptions.All(x => x is OperationCanceledException))
+            {
+            }
+            catch (AggregateException e)
+            {
+                ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions.First(x => x is not OperationCanceledException));
+            }
+        }
+        return new PipelineResult(done, diverged, broken, firstDivergence, firstFinding);
     }
 
     /// <summary>Runs one case on both engines.</summary>
