@@ -307,16 +307,7 @@ public abstract class KernelModel
     [Extern] protected __virtio16 cpu_to_vhost16(vhost_virtqueue vq, u16 val) => val;
 
     /// <summary>Reads n bytes of user memory at addr; false at the first unmapped byte.</summary>
-    bool ReadUser(ulong addr, Span<byte> to)
-    {
-        for (var k = 0; k < to.Length; k++)
-        {
-            if (!Memory.TryLocate(addr + (ulong)k, out var page, out var at))
-                return false;
-            to[k] = page[at];
-        }
-        return true;
-    }
+    bool ReadUser(ulong addr, Span<byte> to) => Memory.TryRead(addr, to);
 
     bool ReadUser16(ulong addr, out u16 value)
     {
@@ -432,18 +423,23 @@ public abstract class KernelModel
         if (i.data_source != ITER_SOURCE || bytes > i.count)
             return false;
         var (first, offset, count) = (i.first, i.iov_offset, i.count);
-        for (var k = 0; k < (int)bytes; k++)
+        var k = 0;
+        while (k < (int)bytes)
         {
             while ((ulong)first < i.nr_segs && offset >= i.iov[first].iov_len)
             {
                 first++;
                 offset = 0;
             }
-            if ((ulong)first >= i.nr_segs || !Memory.TryLocate((ulong)i.iov[first].iov_base + offset, out var page, out var at))
+            if ((ulong)first >= i.nr_segs)
                 return false;
-            to[k] = page[at];
-            offset++;
-            count--;
+            // The rest of this iovec, as far as the copy needs it.
+            var n = (int)Math.Min((ulong)((int)bytes - k), i.iov[first].iov_len - offset);
+            if (!Memory.TryRead((ulong)i.iov[first].iov_base + offset, to.Slice(k, n)))
+                return false;
+            k += n;
+            offset += (ulong)n;
+            count -= (ulong)n;
         }
         (i.first, i.iov_offset, i.count) = (first, offset, count);
         return true;
