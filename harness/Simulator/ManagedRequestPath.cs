@@ -181,6 +181,8 @@ public sealed class ManagedRequestPath : IRequestPath
             throw new InvalidOperationException($"vhost_get_vq_desc() on the event queue: {head}");
         if (head == vq.num)
             return []; // no buffer: the kernel notes vs_events_missed
+        if (vqLog is not null)
+            CheckLogNum(logNum!.Value, inNum);
         var inBuffers = Enumerable.Range((int)outNum, (int)inNum)
             .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base - GuestRings.GuestHva, vq.iov[i].iov_len)).ToImmutableArray();
         var used = AddUsed(VirtQueue.Event, head);
@@ -238,7 +240,24 @@ public sealed class ManagedRequestPath : IRequestPath
         }
         if (ret != 0)
             throw new InvalidOperationException($"vhost_scsi_get_desc() returned {ret}: the guest posted no valid request");
+        if (vqLog is not null)
+            CheckLogNum(logNum.Value, vc.@in);
         return (vc, vqLog, logNum);
+    }
+
+    /// <summary>The largest log_num the model's descriptor collection returned with a log (0: none yet).</summary>
+    public uint MaxLogNum { get; private set; }
+
+    /// <summary>
+    /// What chains checks of the tree, checked of the model on every chain
+    /// the device takes with a log: log_num &lt;= in_num &lt;= iov_limit.
+    /// </summary>
+    void CheckLogNum(uint logNum, uint inNum)
+    {
+        if (logNum > inNum || inNum > (uint)vs.dev.iov_limit)
+            throw new LogNumBoundException(
+                $"log_num {logNum} <= in_num {inNum} <= iov_limit {vs.dev.iov_limit} does not hold after {State}'s vhost_get_vq_desc()");
+        MaxLogNum = Math.Max(MaxLogNum, logNum);
     }
 
     /// <summary>The chain's device-writable buffers (response and data-in), as the command keeps them.</summary>
@@ -276,3 +295,6 @@ public sealed class ManagedRequestPath : IRequestPath
         return [elem, idx];
     }
 }
+
+/// <summary>The model's descriptor collection broke log_num &lt;= in_num &lt;= iov_limit: a check failed (exit 1).</summary>
+public sealed class LogNumBoundException(string message) : InvalidOperationException(message);
