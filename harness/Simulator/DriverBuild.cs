@@ -16,8 +16,11 @@ static class DriverBuild
     /// <param name="what">what the functions are, for the error when they do not compile</param>
     public static string Make(string harnessDirectory, string driver, string tree, string functionsC, string buildRoot, string what)
     {
+        // The driver's own source is in the key too: worktrees that share the
+        // cache may hold different versions of it (and of its protocol).
+        var driverSource = File.ReadAllText(Path.Combine(harnessDirectory, "native", $"{driver}.c"));
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            functionsC + "\n" + Path.GetFullPath(tree))))[..16];
+            functionsC + "\n" + Path.GetFullPath(tree) + "\n" + driverSource)))[..16];
         var dir = Path.Combine(buildRoot, $"{driver}-{key}");
         Directory.CreateDirectory(dir);
         var functions = Path.Combine(dir, "functions.c");

@@ -66,6 +66,29 @@ public sealed class ChainsTests
         Assert.That(report.ModelDivergences, Is.Zero, "6.1.192 collects descriptors as the 6.12.117 model does");
     }
 
+    /// <summary>Collects what Baseline does, then makes the first writable iovec one byte longer.</summary>
+    sealed class LongerFirstInIovec : VhostLog.Models.Baseline
+    {
+        public override int vhost_get_vq_desc(VhostLog.Models.Kernel.vhost_virtqueue vq, VhostLog.Models.Kernel.iovec[] iov, uint iov_size,
+                                              ref uint out_num, ref uint in_num, VhostLog.Models.Kernel.vhost_log[]? log,
+                                              VhostLog.Models.Kernel.Ptr<uint>? log_num)
+        {
+            var head = base.vhost_get_vq_desc(vq, iov, iov_size, ref out_num, ref in_num, log, log_num);
+            if (head >= 0 && in_num > 0)
+                iov[out_num].iov_len++;
+            return head;
+        }
+    }
+
+    [Test]
+    public void AModelWhoseIovecsDifferDivergesThroughTheIovecHash()
+    {
+        var report = Campaign(Repo.DefaultTreeDir, cases: 1000, model: new LongerFirstInIovec());
+        Assert.That(report.ModelDivergences, Is.GreaterThan(0));
+        Assert.That(report.Findings.Where(f => f.Kind == "model").Select(f => f.Detail),
+            Has.All.Contains("iovecs differ").And.All.Not.Contains("log_num"), "only the iovecs differ");
+    }
+
     [Test]
     public void AModelThatSkipsTheIndirectLogEntryDivergesFromTheTree()
     {

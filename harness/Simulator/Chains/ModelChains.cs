@@ -112,7 +112,13 @@ public sealed class ModelChains
         var entries = ret >= 0 && c.Log
             ? [.. log.Take((int)Math.Min(logNum.Value, (uint)Math.Min(log.Length, LogCap + Guard))).Select(e => new LogEntry(e.addr, e.len))]
             : ImmutableArray<LogEntry>.Empty;
-        return new ChainResult(ret, @out, @in, logNum.Value, iovTouched, logTouched, entries);
+        var hash = 0xcbf29ce484222325UL;
+        for (var i = 0; i < (int)c.IovSize; i++)
+        {
+            hash = (hash ^ iov[i].iov_base.Value) * 0x100000001b3UL;
+            hash = (hash ^ iov[i].iov_len) * 0x100000001b3UL;
+        }
+        return new ChainResult(ret, @out, @in, logNum.Value, iovTouched, logTouched, entries, hash);
     }
 
     void Write(ulong hva, ReadOnlySpan<byte> bytes)
@@ -138,6 +144,8 @@ public sealed class ModelChains
             d.Add($"log_num {tree.LogNum:x}, model {model.LogNum:x}");
         if (tree.IovGuardTouched != model.IovGuardTouched || tree.LogGuardTouched != model.LogGuardTouched)
             d.Add($"guards touched {tree.IovGuardTouched}/{tree.LogGuardTouched}, model {model.IovGuardTouched}/{model.LogGuardTouched}");
+        if (tree.IovHash != model.IovHash)
+            d.Add($"iovecs differ (hash {tree.IovHash:x16}, model {model.IovHash:x16})");
         if (!tree.Entries.SequenceEqual(model.Entries))
         {
             var first = Enumerable.Range(0, Math.Min(tree.Entries.Length, model.Entries.Length))
