@@ -17,7 +17,8 @@ public static class SimulateCommand
     const string GnuplotPackage = "gnuplot-nox";
 
     /// <summary>One semantics' run, with its wall time.</summary>
-    public sealed record Run(SimulationResult Result, double Seconds);
+    /// <param name="MaxLogNum">managed engine: the largest log_num the model's descriptor collection returned with a log (it kept log_num &lt;= in_num &lt;= iov_limit on every chain)</param>
+    public sealed record Run(SimulationResult Result, double Seconds, uint? MaxLogNum = null);
 
     /// <summary>Everything --json writes.</summary>
     public sealed record Report(string Engine, SimulationOptions Options, ImmutableArray<Run> Runs, bool AsPredicted);
@@ -94,7 +95,16 @@ public static class SimulateCommand
             // Only the native engine needs the repository (harness/, out/, the tree cache): managed runs anywhere.
             var repo = engineName == "native" ? RepoRoot.Find() : "";
             var target = engineName == "native" ? Targets.Resolve(repo, r.GetValue(tree)) : null;
-            var runs = which.Select(s => Simulate(s, options, engineName, repo, target, san)).ToImmutableArray();
+            ImmutableArray<Run> runs;
+            try
+            {
+                runs = [.. which.Select(s => Simulate(s, options, engineName, repo, target, san))];
+            }
+            catch (LogNumBoundException e)
+            {
+                Console.WriteLine($"CHECK FAILED: {e.Message}");
+                return 1;
+            }
             var asPredicted = Print(runs, engineName, r.GetValue(show));
             if (jsonPath is not null)
                 JsonReport.Write(jsonPath, new Report(engineName, options, runs, asPredicted), JsonOptions);
@@ -177,7 +187,7 @@ public static class SimulateCommand
                 Console.Error.WriteLine($"simulate: {semantics}: round {p.Round}, {p.RequestsIssued}/{p.RequestsTotal} requests issued");
             }));
         }
-        return new Run(result, clock.Elapsed.TotalSeconds);
+        return new Run(result, clock.Elapsed.TotalSeconds, (path as ManagedRequestPath)?.MaxLogNum);
     }
 
     /// <summary>Reports on the simulator's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
@@ -194,7 +204,7 @@ public static class SimulateCommand
     static bool Print(ImmutableArray<Run> runs, string engine, int showLost)
     {
         static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
-        foreach (var (result, seconds) in runs)
+        foreach (var (result, seconds, maxLogNum) in runs)
         {
             var o = result.Options;
             AnsiConsole.Write(new Rule($"{result.Semantics} ({Markup.Escape(result.State)}, {engine} engine): {Workloads.Name(o.Workload)}, seed {o.Seed}, {o.GuestMiB} MiB guest, {N(result.RequestsIssued)} requests").LeftJustified());
@@ -208,13 +218,17 @@ public static class SimulateCommand
             Console.WriteLine($"{(result.Converged ? "converged" : "did not converge")} after {result.Rounds.Length} rounds; " +
                               $"{N(result.PagesSent)} pages sent, {N(result.PagesWrittenByDevice)} pages written by the device, " +
                               $"{N(result.Lost.Length)} pages lost ({seconds.ToString("F2", CultureInfo.InvariantCulture)} s)");
+            if (maxLogNum is { } m)
+                Console.WriteLine(m == 0
+                    ? "descriptor collection (model): no chain was taken with a log"
+                    : $"descriptor collection (model): log_num <= in_num <= iov_limit held on every chain taken with a log; largest log_num {N(m)}");
             foreach (var l in result.Lost.Take(showLost))
                 Console.WriteLine($"  lost 0x{l.Gpa:x9} ({l.Region}): last written in round {l.Round} by {l.WrittenBy}");
             if (result.Lost.Length > showLost)
                 Console.WriteLine($"  ... and {N(result.Lost.Length - showLost)} more (--json lists them all)");
         }
         var summary = new Table().AddColumns("semantics", "engine", "state", "rounds", "reqs", "sent", "dev wrote", "lost", "check");
-        foreach (var (result, _) in runs)
+        foreach (var (result, _, _) in runs)
         {
             var ok = AsPredicted([result]);
             summary.AddRow(result.Semantics, engine, Markup.Escape(result.State), N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
@@ -249,7 +263,7 @@ public static class SimulateCommand
         script.AppendLine("set style fill solid 0.5");
         script.AppendLine("set boxwidth 0.5");
         script.AppendLine("set datafile missing 'NaN'");
-        foreach (var (result, _) in runs)
+        foreach (var (result, _, _) in runs)
         {
             var data = Path.Combine(dir, $"{result.Semantics}.dat");
             // Zero has no place on a log scale: NaN leaves the point out.

@@ -22,8 +22,11 @@ static class DriverBuild
     public static string Make(string harnessDirectory, string driver, string tree, string functionsC, string buildRoot, string what,
                               bool sanitize = false)
     {
+        // The driver's own source is in the key too: worktrees that share the
+        // cache may hold different versions of it (and of its protocol).
+        var driverSource = File.ReadAllText(Path.Combine(harnessDirectory, "native", $"{driver}.c"));
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            functionsC + "\n" + Path.GetFullPath(tree))))[..16];
+            functionsC + "\n" + Path.GetFullPath(tree) + "\n" + driverSource)))[..16];
         var dir = Path.Combine(buildRoot, $"{driver}-{(sanitize ? "san-" : "")}{key}");
         Directory.CreateDirectory(dir);
         var functions = Path.Combine(dir, "functions.c");

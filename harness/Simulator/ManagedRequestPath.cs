@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Reflection;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
 
@@ -22,33 +21,23 @@ public sealed class ManagedRequestPath : IRequestPath
     const ulong UsedElemSize = 8;
     const ulong UsedIdxSize = 2;
 
-    delegate int GetVqDesc(vhost_virtqueue vq, iovec[] iov, uint iov_size,
-                           ref uint out_num, ref uint in_num,
-                           vhost_log[]? log, Ptr<uint>? log_num);
-
-    sealed record PendingTmf(vhost_scsi_tmf Tmf, ImmutableArray<GuestWrite> InBuffers);
+    sealed record PendingTmf(vhost_scsi_tmf Tmf, int Head, ImmutableArray<GuestWrite> InBuffers);
 
     readonly Baseline model;
-    // vhost_do_evt_work calls vhost_get_vq_desc() itself; the managed
-    // runtime keeps that extern protected so that only models call it, hence
-    // the one bound delegate.
-    readonly GetVqDesc vhostGetVqDesc;
-    // The device-writable buffers of each command in flight, by tag.
-    readonly Dictionary<int, ImmutableArray<GuestWrite>> commands = [];
+    // The device-writable buffers and the chain head of each command in flight, by tag.
+    readonly Dictionary<int, (int Head, ImmutableArray<GuestWrite> InBuffers)> commands = [];
     readonly SortedSet<int> freeTags = [];
     readonly Dictionary<int, PendingTmf> tmfs = [];
     readonly ushort[] usedIdx = new ushort[3];
     vhost_scsi vs = new();
     DeviceLayout? layout;
+    GuestRings? rings;
     int nextTmf;
 
     public ManagedRequestPath(Baseline model, string state)
     {
         this.model = model;
         State = state;
-        vhostGetVqDesc = typeof(KernelModel)
-            .GetMethod("vhost_get_vq_desc", BindingFlags.Instance | BindingFlags.NonPublic)!
-            .CreateDelegate<GetVqDesc>(model);
     }
 
     public string State { get; }
@@ -63,7 +52,24 @@ public sealed class ManagedRequestPath : IRequestPath
         model.Reset();
         // A migration makes far more kernel API calls than one equivalence case.
         model.StepLimit = long.MaxValue;
+        // As sim.c: the shared pages (rings, request buffers, indirect
+        // tables) in user memory at GuestHva + gpa, and dev->umem one slot
+        // over all of guest memory.
+        var shared = Math.Min(GuestLayout.FirstDataPage, deviceLayout.GuestPages);
+        model.Memory.Map(GuestRings.GuestHva, shared * GuestLayout.PageSize);
         model.Memory.Map(deviceLayout.LogBase, deviceLayout.BitmapBytes);
+        var guest = new vhost_iotlb_map
+        {
+            start = 0, size = deviceLayout.GuestPages * GuestLayout.PageSize,
+            last = deviceLayout.GuestPages * GuestLayout.PageSize - 1, addr = GuestRings.GuestHva, perm = 3,
+        };
+        var umem = new vhost_iotlb();
+        umem.list.entries.Add(guest);
+        var tables = deviceLayout.GuestPages > GuestLayout.IndirectTablePage;
+        rings = new GuestRings(model.Memory,
+            [.. new[] { VirtQueue.Control, VirtQueue.Event, VirtQueue.Io }.Select(q =>
+                (GuestLayout.DescTable(q), GuestLayout.AvailRing(q), deviceLayout.Queue(q).Num))],
+            GuestLayout.IndirectTablePage * GuestLayout.PageSize, tables ? GuestLayout.PageSize : 0);
         vs = new vhost_scsi { vqs = [new(), new(), new()] };
         vs.dev.nvqs = vs.vqs.Length;
         foreach (var q in Enum.GetValues<VirtQueue>())
@@ -71,6 +77,11 @@ public sealed class ManagedRequestPath : IRequestPath
             var vq = Vq(q);
             vq.dev = vs.dev;
             vq.num = deviceLayout.Queue(q).Num;
+            vq.desc = new UserPtr(GuestRings.GuestHva + GuestLayout.DescTable(q));
+            vq.avail = new UserPtr(GuestRings.GuestHva + GuestLayout.AvailRing(q));
+            vq.umem = umem;
+            // The device polls while it works: guest notifications off.
+            vq.used_flags = 1;
             vq.acked_features = 1UL << LogAllFeature;
             vq.log_base = new UserPtr(deviceLayout.LogBase);
             vq.log_ctx = new eventfd_ctx();
@@ -86,7 +97,8 @@ public sealed class ManagedRequestPath : IRequestPath
         Array.Clear(usedIdx);
     }
 
-    public void Post(VirtQueue queue, DescriptorChain chain) => Vq(queue).avail.Enqueue(chain);
+    public void Post(VirtQueue queue, DescriptorChain chain) =>
+        (rings ?? throw new InvalidOperationException("Start() the request path first")).Post(queue, chain);
 
     public int SubmitIo()
     {
@@ -101,19 +113,20 @@ public sealed class ManagedRequestPath : IRequestPath
         if (model is IoQueueLog io && vqLog is not null && logNum.Value != 0 &&
             io.vhost_scsi_copy_cmd_log(vq, cmd, vqLog, logNum.Value) != 0)
             throw new InvalidOperationException("vhost_scsi_copy_cmd_log() failed: the simulator injects no allocation failures");
-        commands[tag] = InBuffers(vq, vc);
+        commands[tag] = (vc.head, InBuffers(vq, vc));
         return tag;
     }
 
     public ImmutableArray<GuestWrite> CompleteIo(int tag)
     {
-        if (!commands.Remove(tag, out var inBuffers))
+        if (!commands.Remove(tag, out var command))
             throw new InvalidOperationException($"command {tag} is not in flight");
+        var (head, inBuffers) = command;
         var vq = Vq(VirtQueue.Io);
         var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
         // The backend wrote the data-in buffers, copy_to_iter() the response,
         // then vhost_add_used() and (patch 6) the command's log.
-        var used = AddUsed(VirtQueue.Io);
+        var used = AddUsed(VirtQueue.Io, head);
         if (model is IoQueueLog io)
             io.vhost_scsi_log_write(cmd.tvc_vq!, cmd.tvc_log, cmd.tvc_log_num);
         freeTags.Add(tag);
@@ -134,13 +147,13 @@ public sealed class ManagedRequestPath : IRequestPath
             if (!copyFailed)
             {
                 var id = nextTmf++;
-                tmfs[id] = new PendingTmf(tmf, inBuffers);
+                tmfs[id] = new PendingTmf(tmf, vc.head, inBuffers);
                 return new ControlOutcome([], id);
             }
             // The glue rejects a TMF whose log cannot be kept, as below.
         }
         // A rejected TMF or an AN request: answered at once, then logged (patch 7).
-        var used = AddUsed(VirtQueue.Control);
+        var used = AddUsed(VirtQueue.Control, vc.head);
         if (logged)
             ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum.Value);
         return new ControlOutcome(inBuffers.AddRange(used), null);
@@ -150,7 +163,7 @@ public sealed class ManagedRequestPath : IRequestPath
     {
         if (!tmfs.Remove(pending, out var p))
             throw new InvalidOperationException($"TMF {pending} is not pending");
-        var used = AddUsed(VirtQueue.Control);
+        var used = AddUsed(VirtQueue.Control, p.Head);
         if (model is CtlQueueLog ctl)
             ctl.vhost_scsi_log_write(Vq(VirtQueue.Control), p.Tmf.tmf_log, p.Tmf.tmf_log_num);
         return p.InBuffers.AddRange(used);
@@ -163,14 +176,16 @@ public sealed class ManagedRequestPath : IRequestPath
         var vqLog = logged && LogAll(vq) ? vq.log : null;
         var logNum = logged ? new Ptr<uint>(0) : null;
         uint outNum = 0, inNum = 0;
-        var head = vhostGetVqDesc(vq, vq.iov, (uint)vq.iov.Length, ref outNum, ref inNum, vqLog, logNum);
+        var head = model.vhost_get_vq_desc(vq, vq.iov, (uint)vq.iov.Length, ref outNum, ref inNum, vqLog, logNum);
         if (head < 0)
             throw new InvalidOperationException($"vhost_get_vq_desc() on the event queue: {head}");
         if (head == vq.num)
             return []; // no buffer: the kernel notes vs_events_missed
+        if (vqLog is not null)
+            CheckLogNum(logNum!.Value, inNum);
         var inBuffers = Enumerable.Range((int)outNum, (int)inNum)
-            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
-        var used = AddUsed(VirtQueue.Event);
+            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base - GuestRings.GuestHva, vq.iov[i].iov_len)).ToImmutableArray();
+        var used = AddUsed(VirtQueue.Event, head);
         if (logged)
             ((IoQueueLog)model).vhost_scsi_log_write(vq, vqLog, logNum!.Value);
         return inBuffers.AddRange(used);
@@ -225,13 +240,30 @@ public sealed class ManagedRequestPath : IRequestPath
         }
         if (ret != 0)
             throw new InvalidOperationException($"vhost_scsi_get_desc() returned {ret}: the guest posted no valid request");
+        if (vqLog is not null)
+            CheckLogNum(logNum.Value, vc.@in);
         return (vc, vqLog, logNum);
+    }
+
+    /// <summary>The largest log_num the model's descriptor collection returned with a log (0: none yet).</summary>
+    public uint MaxLogNum { get; private set; }
+
+    /// <summary>
+    /// What chains checks of the tree, checked of the model on every chain
+    /// the device takes with a log: log_num &lt;= in_num &lt;= iov_limit.
+    /// </summary>
+    void CheckLogNum(uint logNum, uint inNum)
+    {
+        if (logNum > inNum || inNum > (uint)vs.dev.iov_limit)
+            throw new LogNumBoundException(
+                $"log_num {logNum} <= in_num {inNum} <= iov_limit {vs.dev.iov_limit} does not hold after {State}'s vhost_get_vq_desc()");
+        MaxLogNum = Math.Max(MaxLogNum, logNum);
     }
 
     /// <summary>The chain's device-writable buffers (response and data-in), as the command keeps them.</summary>
     static ImmutableArray<GuestWrite> InBuffers(vhost_virtqueue vq, vhost_scsi_ctx vc) =>
         Enumerable.Range((int)vc.@out, (int)vc.@in)
-            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base, vq.iov[i].iov_len)).ToImmutableArray();
+            .Select(i => new GuestWrite((ulong)vq.iov[i].iov_base - GuestRings.GuestHva, vq.iov[i].iov_len)).ToImmutableArray();
 
     /// <summary>
     /// vhost_add_used(): the used element (its head and length do not matter
@@ -240,7 +272,7 @@ public sealed class ManagedRequestPath : IRequestPath
     /// QEMU sets VHOST_VRING_F_LOG together with VHOST_F_LOG_ALL). Before and
     /// after the series alike.
     /// </summary>
-    ImmutableArray<GuestWrite> AddUsed(VirtQueue q)
+    ImmutableArray<GuestWrite> AddUsed(VirtQueue q, int head)
     {
         var vq = Vq(q);
         var ring = Layout.Queue(q);
@@ -258,6 +290,11 @@ public sealed class ManagedRequestPath : IRequestPath
             if (vq.log_ctx is not null)
                 vq.log_ctx.signals++;
         }
+        // The guest takes the chain back.
+        rings!.Reclaim(q, head);
         return [elem, idx];
     }
 }
+
+/// <summary>The model's descriptor collection broke log_num &lt;= in_num &lt;= iov_limit: a check failed (exit 1).</summary>
+public sealed class LogNumBoundException(string message) : InvalidOperationException(message);

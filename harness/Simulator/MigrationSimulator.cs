@@ -55,7 +55,6 @@ public static class MigrationSimulator
         int round, requestsInRound;
         readonly HashSet<ulong> writtenInRound = [];
         long sent;
-        uint descriptorHead;
 
         public Migration(IRequestPath path, string semantics, SimulationOptions options, IProgress<SimulationProgress>? progress)
         {
@@ -284,7 +283,7 @@ public static class MigrationSimulator
                 CpuWritePage(GuestLayout.Page(h));
             CpuWritePage(GuestLayout.Page(GuestLayout.DescTable(queue)));
             CpuWritePage(GuestLayout.Page(GuestLayout.AvailRing(queue)));
-            path.Post(queue, new DescriptorChain((int)(descriptorHead++ % GuestLayout.QueueSize), [.. descriptors]));
+            path.Post(queue, new DescriptorChain([.. descriptors]));
         }
 
         int NewRequest(string description)

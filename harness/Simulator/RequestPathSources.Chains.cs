@@ -24,6 +24,9 @@ public static partial class RequestPathSources
         "translate_desc", "next_desc", "get_indirect", "vhost_get_vq_desc",
     ];
 
+    /// <summary>The vhost.c functions the chains driver compiles from the tree (tests check the models' externs against them).</summary>
+    public static IReadOnlyList<string> DescriptorFunctionNames => DescriptorFunctions;
+
     /// <summary>Takes descriptor collection from drivers/vhost/vhost.c of <paramref name="treeDir"/>; scsi.c is not needed.</summary>
     /// <exception cref="UsageException">vhost.c or one of the functions is missing</exception>
     public static DescriptorPathSource DescriptorPathFromTree(string treeDir, string headersDir)

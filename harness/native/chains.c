@@ -210,6 +210,22 @@ static unsigned int log_guard_touched(unsigned int iov_limit)
 }
 
 /*
+ * FNV-1a over the caller's iovecs, a 64-bit word at a time (base, then
+ * length): the answer carries the iovecs without listing them.
+ */
+static u64 iov_hash(unsigned int iov_size)
+{
+	u64 h = 0xcbf29ce484222325ULL;
+	unsigned int i;
+
+	for (i = 0; i < iov_size; i++) {
+		h = (h ^ (u64)(uintptr_t)iovbuf[i].iov_base) * 0x100000001b3ULL;
+		h = (h ^ (u64)iovbuf[i].iov_len) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
  * case ID NUM IOV_SIZE IOV_LIMIT LOG HEAD NRUNS then NRUNS x
  * (r SLOT | g GPA) K ADDR ASTEP LEN FLAGS NEXT NSTEP
  */
@@ -309,8 +325,8 @@ static void cmd_case(char *args)
 	iov_touched = iov_guard_touched((unsigned int)iov_size);
 	log_touched = log_guard_touched((unsigned int)iov_limit);
 
-	printf("ok %llx %x %x %x %x %x %x", (unsigned long long)id, (unsigned int)ret, out, in,
-	       log_num, iov_touched, log_touched);
+	printf("ok %llx %x %x %x %x %x %x %llx", (unsigned long long)id, (unsigned int)ret, out, in,
+	       log_num, iov_touched, log_touched, (unsigned long long)iov_hash((unsigned int)iov_size));
 	/* The log entries the kernel says it filled (as far as the buffer goes). */
 	if (ret >= 0 && log)
 		for (i = 0; i < log_num && i < VL_LOG_CAP + VL_GUARD; i++)

@@ -20,12 +20,85 @@ public sealed class ChainsTests
 
     static string Harness => Path.Combine(Repo.Root, "harness");
 
-    static CampaignReport Campaign(string tree, int seed = 1, int cases = Cases, TimeSpan? timeout = null)
+    static CampaignReport Campaign(string tree, int seed = 1, int cases = Cases, TimeSpan? timeout = null,
+                                   VhostLog.Models.Baseline? model = null, string? headersDir = null)
     {
-        using var driver = ChainsDriver.Start(Harness, tree, DefaultTree.Debian612.HeadersDir, Builds.Value);
+        using var driver = ChainsDriver.Start(Harness, tree, headersDir ?? DefaultTree.Debian612.HeadersDir, Builds.Value);
         if (timeout is { } t)
             driver.BatchTimeout = t;
-        return ChainCampaign.Run(driver, tree, seed, cases);
+        return ChainCampaign.Run(driver, tree, seed, cases, null, new ModelChains(model ?? new VhostLog.Models.Baseline()));
+    }
+
+    static readonly Lazy<string> Series = new(() =>
+        PatchedTree.Create(Repo.DefaultTreeDir, PatchedTree.Patches(Path.Combine(Repo.Root, "out", "linux-6.12.117")),
+            Repo.TempDir("chains-series")));
+
+    static void ShowFindings(CampaignReport report)
+    {
+        foreach (var f in report.Findings.Take(5))
+            TestContext.Out.WriteLine($"{f.Kind} {f.Category} {f.Detail}\n  {f.Input}");
+    }
+
+    [Test]
+    public void TheModelAnswersAsThePristineTreeDoes([Values(1, 2, 3)] int seed)
+    {
+        var report = Campaign(Repo.DefaultTreeDir, seed, 3000);
+        ShowFindings(report);
+        Assert.That(report.Model, Is.EqualTo("Baseline"));
+        Assert.That(report.ModelDivergences, Is.Zero, "Baseline's vhost_get_vq_desc() answers every case bit for bit as 6.12.117's");
+        Assert.That(report.Passed, Is.True);
+    }
+
+    [Test]
+    public void TheModelAnswersAsTheSeriesDoes([Values(1, 2, 3)] int seed)
+    {
+        var report = Campaign(Series.Value, seed, 3000);
+        ShowFindings(report);
+        Assert.That(report.ModelDivergences, Is.Zero, "the series does not change descriptor collection");
+    }
+
+    [Test]
+    public void TheModelAnswersAsDebian61Does([Values(1, 2, 3)] int seed)
+    {
+        var old = TreeCache.EnsureDefault(Repo.Root, DefaultTree.Debian61);
+        var report = Campaign(old, seed, 3000, headersDir: DefaultTree.Debian61.HeadersDir);
+        ShowFindings(report);
+        Assert.That(report.ModelDivergences, Is.Zero, "6.1.192 collects descriptors as the 6.12.117 model does");
+    }
+
+    /// <summary>Collects what Baseline does, then makes the first writable iovec one byte longer.</summary>
+    sealed class LongerFirstInIovec : VhostLog.Models.Baseline
+    {
+        public override int vhost_get_vq_desc(VhostLog.Models.Kernel.vhost_virtqueue vq, VhostLog.Models.Kernel.iovec[] iov, uint iov_size,
+                                              ref uint out_num, ref uint in_num, VhostLog.Models.Kernel.vhost_log[]? log,
+                                              VhostLog.Models.Kernel.Ptr<uint>? log_num)
+        {
+            var head = base.vhost_get_vq_desc(vq, iov, iov_size, ref out_num, ref in_num, log, log_num);
+            if (head >= 0 && in_num > 0)
+                iov[out_num].iov_len++;
+            return head;
+        }
+    }
+
+    [Test]
+    public void AModelWhoseIovecsDifferDivergesThroughTheIovecHash()
+    {
+        var report = Campaign(Repo.DefaultTreeDir, cases: 1000, model: new LongerFirstInIovec());
+        Assert.That(report.ModelDivergences, Is.GreaterThan(0));
+        Assert.That(report.Findings.Where(f => f.Kind == "model").Select(f => f.Detail),
+            Has.All.Contains("iovecs differ").And.All.Not.Contains("log_num"), "only the iovecs differ");
+    }
+
+    [Test]
+    public void AModelThatSkipsTheIndirectLogEntryDivergesFromTheTree()
+    {
+        var report = Campaign(Repo.DefaultTreeDir, cases: 2000, model: new SkipsIndirectLogEntry());
+        Assert.That(report.Model, Is.EqualTo(nameof(SkipsIndirectLogEntry)));
+        Assert.That(report.Categories.Single(c => c.Category == "indirect").ModelDivergences, Is.GreaterThan(0));
+        Assert.That(report.Categories.Single(c => c.Category == "direct").ModelDivergences, Is.Zero, "chains without a table are untouched");
+        Assert.That(report.Disagreements, Is.Zero, "the tree itself still agrees with the oracle");
+        Assert.That(report.Passed, Is.False, "a model divergence fails the campaign");
+        Assert.That(report.Findings.Any(f => f.Kind == "model" && f.Detail.Contains("log_num", StringComparison.Ordinal)), Is.True);
     }
 
     /// <summary>A copy of the pristine tree's vhost files with one edit to vhost.c, made inside the function named.</summary>
@@ -65,6 +138,9 @@ public sealed class ChainsTests
         Assert.That(report.Passed, Is.False);
         Assert.That(report.Categories.Single(c => c.Category == "indirect").Disagreements, Is.GreaterThan(0));
         Assert.That(report.Findings.Any(f => f.Kind == "oracle" && f.Detail.Contains("log_num", StringComparison.Ordinal)), Is.True);
+        var indirect = report.Categories.Single(c => c.Category == "indirect");
+        Assert.That(indirect.ModelDivergences, Is.GreaterThan(0), "the model counts the entries the broken copy does not");
+        Assert.That(report.Categories.Single(c => c.Category == "direct").ModelDivergences, Is.Zero, "direct chains are untouched by the edit");
     }
 
     [Test]

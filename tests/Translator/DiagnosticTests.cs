@@ -30,6 +30,9 @@ public sealed class DiagnosticTests
         yield return new TestCaseData(Codes.UnsupportedUnion,
             "protected virtual int test_fn(vhost_scsi_bad_target_rsp rsp) //!\n    {\n        return 0;\n    }").SetName($"{Codes.UnsupportedUnion} as a parameter");
         yield return Case(Codes.UnsizedStruct, "size_t n = sizeof_struct<vhost_log>(); //!");
+        yield return new TestCaseData(Codes.UnsupportedType,
+            "protected virtual int test_fn(out unsigned_int n) //!\n    {\n        n = 0;\n        return 0;\n    }")
+            .SetName($"{Codes.UnsupportedType} out parameter");
         yield return new TestCaseData(Codes.UnsupportedExpression,
             "protected virtual int test_fn(u64 x) \n    {\n        x = default; //!\n        return 0;\n    }").SetName($"{Codes.UnsupportedExpression} default of a scalar");
         yield return new TestCaseData(Codes.CompileError,

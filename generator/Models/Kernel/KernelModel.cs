@@ -267,56 +267,190 @@ public abstract class KernelModel
     protected size_t sizeof_struct<T>()
         where T : unmanaged => (size_t)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
-    /// <summary>Asks to be told of new buffers; true when some arrived meanwhile.</summary>
+    /// <summary>
+    /// Asks to be told of new buffers (clears VRING_USED_F_NO_NOTIFY), then
+    /// looks again: true when some arrived meanwhile; an error reads as none.
+    /// </summary>
     [Extern]
     protected bool vhost_enable_notify(vhost_dev dev, vhost_virtqueue vq)
     {
-        vq.notify_enabled = true;
-        return vq.avail.Count > 0;
+        if ((vq.used_flags & VRING_USED_F_NO_NOTIFY) == 0)
+            return false;
+        vq.used_flags &= unchecked((u16)~VRING_USED_F_NO_NOTIFY);
+        return vhost_get_avail_idx(vq) > 0;
     }
 
     [Extern]
-    protected void vhost_disable_notify(vhost_dev dev, vhost_virtqueue vq) => vq.notify_enabled = false;
+    protected void vhost_disable_notify(vhost_dev dev, vhost_virtqueue vq) => vq.used_flags |= VRING_USED_F_NO_NOTIFY;
+
+    // ---- descriptor collection: the guest's rings in user memory ----
+    // vhost_get_vq_desc() and get_indirect() are models; what they call is
+    // vhost.c's own static helpers (translate_desc, next_desc, the ring
+    // accessors), which the native harness compiles from the tree with them
+    // and the managed runtime implements here over Memory and vq->umem.
+
+    [Extern] protected const int EPERM = 1;
+    [Extern] protected const int E2BIG = 7;
+    [Extern] protected const u16 VRING_DESC_F_NEXT = 1;
+    [Extern] protected const u16 VRING_DESC_F_WRITE = 2;
+    [Extern] protected const u16 VRING_DESC_F_INDIRECT = 4;
+    [Extern] protected const u16 VRING_USED_F_NO_NOTIFY = 1;
+    [Extern] protected const int VHOST_ACCESS_RO = 1;
+    [Extern] protected const int VHOST_ACCESS_WO = 2;
+    [Extern] protected const int UIO_MAXIOV = 1024;
+    [Extern] protected const unsigned_int USHRT_MAX = 0xffff;
+
+    // vhost-scsi is a VIRTIO_F_VERSION_1 device: the rings are little-endian,
+    // as this machine is.
+    [Extern] protected u16 vhost16_to_cpu(vhost_virtqueue vq, __virtio16 val) => val;
+    [Extern] protected u32 vhost32_to_cpu(vhost_virtqueue vq, __virtio32 val) => val;
+    [Extern] protected u64 vhost64_to_cpu(vhost_virtqueue vq, __virtio64 val) => val;
+    [Extern] protected __virtio16 cpu_to_vhost16(vhost_virtqueue vq, u16 val) => val;
+
+    /// <summary>Reads n bytes of user memory at addr; false at the first unmapped byte.</summary>
+    bool ReadUser(ulong addr, Span<byte> to) => Memory.TryRead(addr, to);
+
+    bool ReadUser16(ulong addr, out u16 value)
+    {
+        Span<byte> b = stackalloc byte[2];
+        var ok = ReadUser(addr, b);
+        value = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(b);
+        return ok;
+    }
 
     /// <summary>
-    /// Takes the next available descriptor chain: device-readable buffers
-    /// fill iov first (out_num), then device-writable ones (in_num), and each
-    /// writable one is also recorded in log when the caller asks for it.
-    /// Returns the chain's head, vq->num when nothing is available, or an error.
+    /// Reads avail->idx: 1 when it moved (vq->avail_idx takes it), 0 when
+    /// nothing is new, or an error (unreadable, or more new entries than the
+    /// ring holds).
     /// </summary>
     [Extern]
-    protected int vhost_get_vq_desc(vhost_virtqueue vq, iovec[] iov, unsigned_int iov_size,
-                                    ref unsigned_int out_num, ref unsigned_int in_num,
-                                    vhost_log[]? log, Ptr<unsigned_int>? log_num)
+    protected int vhost_get_avail_idx(vhost_virtqueue vq)
     {
         Step();
-        out_num = in_num = 0;
-        if (log_num is not null)
-            log_num.Value = 0;
-        if (!vq.avail.TryDequeue(out var chain))
-            return (int)vq.num;
-        foreach (var (addr, len, write) in chain.Descriptors)
+        if (!ReadUser16((ulong)vq.avail + 2, out var idx))
         {
-            if (out_num + in_num >= iov_size)
-                return -ENOBUFS;
-            if (!write && in_num > 0)
-                return -EINVAL;
-            iov[out_num + in_num] = new iovec { iov_base = new UserPtr(addr), iov_len = len };
-            if (write)
-            {
-                in_num++;
-                if (log is not null && log_num is not null)
-                {
-                    log[log_num.Value] = new vhost_log { addr = addr, len = len };
-                    log_num.Value++;
-                }
-            }
-            else
-            {
-                out_num++;
-            }
+            vq_err(vq, "Failed to access available index at %p (%d)\n", vq.avail, -EFAULT);
+            return -EFAULT;
         }
-        return chain.Head;
+        if ((u16)(idx - vq.last_avail_idx) > vq.num)
+        {
+            vq_err(vq, "Invalid available index change from %u to %u", vq.last_avail_idx, idx);
+            return -EINVAL;
+        }
+        if (idx == vq.avail_idx)
+            return 0;
+        vq.avail_idx = idx;
+        return 1;
+    }
+
+    /// <summary>Reads avail->ring[idx &amp; (num - 1)]: 0 or -EFAULT.</summary>
+    [Extern]
+    protected int vhost_get_avail_head(vhost_virtqueue vq, out __virtio16 head, int idx)
+    {
+        Step();
+        return ReadUser16((ulong)vq.avail + 4 + 2 * (ulong)(uint)(idx & (int)(vq.num - 1)), out head) ? 0 : -EFAULT;
+    }
+
+    /// <summary>Reads descriptor idx of the ring's table: 0 or -EFAULT.</summary>
+    [Extern]
+    protected int vhost_get_desc(vhost_virtqueue vq, out vring_desc desc, unsigned_int idx)
+    {
+        Step();
+        desc = default;
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref desc, 1));
+        return ReadUser((ulong)vq.desc + 16 * (ulong)idx, bytes) ? 0 : -EFAULT;
+    }
+
+    /// <summary>The next descriptor of a chain, or ~0U at its end (no VRING_DESC_F_NEXT).</summary>
+    [Extern]
+    protected unsigned_int next_desc(vhost_virtqueue vq, ref vring_desc desc) =>
+        (desc.flags & VRING_DESC_F_NEXT) == 0 ? ~0U : desc.next;
+
+    /// <summary>
+    /// Splits the guest-physical range [addr, addr + len) over the mappings
+    /// of vq->umem (dev->umem: vhost-scsi has no IOTLB) into at most
+    /// iov_size iovecs: the count, -ENOBUFS when they do not suffice, -EFAULT
+    /// where nothing maps addr, -EPERM where the mapping lacks access.
+    /// </summary>
+    [Extern]
+    protected int translate_desc(vhost_virtqueue vq, u64 addr, u32 len, iovec[] iov, int iov_size, int access) =>
+        translate_desc(vq, addr, len, iov, 0, (unsigned_int)iov_size, access);
+
+    /// <summary>translate_desc() into iov + iov_count.</summary>
+    [Extern]
+    [CForm("translate_desc({0}, {1}, {2}, {3} + {4}, {5}, {6})")]
+    protected int translate_desc(vhost_virtqueue vq, u64 addr, u32 len, iovec[] iov, unsigned_int iov_count,
+                                 unsigned_int iov_size, int access)
+    {
+        Step();
+        u64 s = 0, last = addr + len - 1;
+        var ret = 0;
+        while (len > s)
+        {
+            if (ret >= (int)iov_size)
+                return -ENOBUFS;
+            vhost_iotlb_map? map = null;
+            // vhost_iotlb_itree_first(): the lowest-starting map that overlaps [addr, last].
+            foreach (var m in vq.umem.list.entries)
+                if (m.start <= last && m.last >= addr && (map is null || m.start < map.start))
+                    map = m;
+            if (map is null || map.start > addr)
+                return -EFAULT;
+            if ((map.perm & (u32)access) == 0)
+                return -EPERM;
+            var size = map.size - addr + map.start;
+            ref var v = ref iov[(int)iov_count + ret];
+            v.iov_len = Math.Min(len - s, size);
+            v.iov_base = new UserPtr(map.addr + addr - map.start);
+            s += size;
+            addr += size;
+            ++ret;
+        }
+        return ret;
+    }
+
+    /// <summary>Copies sizeof(T) bytes out of a source iterator's user memory; false (the iterator left where it was) when they are not all there.</summary>
+    [Extern]
+    protected bool copy_from_iter_full<T>(out T addr, size_t bytes, ref iov_iter i)
+        where T : unmanaged
+    {
+        Step();
+        addr = default;
+        var to = System.Runtime.InteropServices.MemoryMarshal.AsBytes(
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref addr, 1));
+        if (bytes > (ulong)to.Length)
+            throw new ArgumentException($"copy_from_iter_full of {bytes} bytes into a {typeof(T).Name} of {to.Length}");
+        if (i.data_source != ITER_SOURCE || bytes > i.count)
+            return false;
+        var (first, offset, count) = (i.first, i.iov_offset, i.count);
+        var k = 0;
+        while (k < (int)bytes)
+        {
+            while ((ulong)first < i.nr_segs && offset >= i.iov[first].iov_len)
+            {
+                first++;
+                offset = 0;
+            }
+            if ((ulong)first >= i.nr_segs)
+                return false;
+            // The rest of this iovec, as far as the copy needs it.
+            var n = (int)Math.Min((ulong)((int)bytes - k), i.iov[first].iov_len - offset);
+            if (!Memory.TryRead((ulong)i.iov[first].iov_base + offset, to.Slice(k, n)))
+                return false;
+            k += n;
+            offset += (ulong)n;
+            count -= (ulong)n;
+        }
+        (i.first, i.iov_offset, i.count) = (first, offset, count);
+        return true;
+    }
+
+    [Extern]
+    protected void BUG_ON(bool condition, [CallerMemberName] string where = "")
+    {
+        if (condition)
+            throw new KernelBugException(where);
     }
 
     [Extern]

@@ -33,6 +33,9 @@ public sealed class vhost_iotlb_map
     public u64 last;
     public u64 size;
     public u64 addr;
+
+    /// <summary>VHOST_MAP_RO / VHOST_MAP_WO bits: what the device may do with the range.</summary>
+    public u32 perm = 3;
 }
 
 [KernelStruct]
@@ -97,8 +100,19 @@ public sealed class vhost_virtqueue
     public UserPtr log_base;
     public eventfd_ctx? log_ctx;
 
-    /// <summary>Managed runtime: descriptor chains the guest made available, oldest first.</summary>
-    public Queue<DescriptorChain> avail = new();
+    /// <summary>User addresses of the descriptor table and the avail ring (struct vring_desc / vring_avail __user *).</summary>
+    public UserPtr desc;
+    public UserPtr avail;
+
+    /// <summary>The avail index last read from the ring, and the next one the device takes.</summary>
+    public u16 avail_idx;
+    public u16 last_avail_idx;
+
+    /// <summary>The flags the device shows the guest (VRING_USED_F_NO_NOTIFY while it polls).</summary>
+    public u16 used_flags = 1;
+
+    /// <summary>Iovecs over an indirect descriptor table while get_indirect() reads it.</summary>
+    public iovec[] indirect = new iovec[1024];
 
     /// <summary>Managed runtime: heads returned to the guest (used ring entries), oldest first.</summary>
     public List<(int Head, int Len)> used = [];
@@ -106,15 +120,20 @@ public sealed class vhost_virtqueue
     /// <summary>Managed runtime: how often the guest was signalled about used buffers.</summary>
     public int used_signals;
 
-    /// <summary>Managed runtime: whether the device asked to be notified of new buffers.</summary>
-    public bool notify_enabled;
-
     /// <summary>Managed runtime: the struct this virtqueue is embedded in (for container_of).</summary>
     public object? container;
 }
 
-/// <summary>Managed runtime: one chain of descriptors (guest-physical address, length, device-writable).</summary>
-public sealed record DescriptorChain(int Head, IReadOnlyList<(u64 Addr, u32 Len, bool Write)> Descriptors);
+/// <summary>A descriptor as the guest wrote it in a descriptor table (16 bytes).</summary>
+[KernelStruct]
+[StructLayout(LayoutKind.Explicit, Size = 16)]
+public struct vring_desc
+{
+    [FieldOffset(0)] public __virtio64 addr;
+    [FieldOffset(8)] public __virtio32 len;
+    [FieldOffset(12)] public __virtio16 flags;
+    [FieldOffset(14)] public __virtio16 next;
+}
 
 /// <summary>One vhost-scsi command (I/O queue request).</summary>
 [KernelStruct]

@@ -105,6 +105,36 @@ public sealed class UserMemory
         return false;
     }
 
+    /// <summary>Copies user memory at addr into to, a mapped range at a time; false at the first unmapped byte (to is then filled up to it).</summary>
+    public bool TryRead(ulong addr, Span<byte> to)
+    {
+        var done = 0;
+        while (done < to.Length)
+        {
+            if (!TryLocate(addr + (ulong)done, out var bytes, out var offset))
+                return false;
+            var n = Math.Min(to.Length - done, bytes.Length - offset);
+            bytes.AsSpan(offset, n).CopyTo(to[done..]);
+            done += n;
+        }
+        return true;
+    }
+
+    /// <summary>Copies from into user memory at addr, a mapped range at a time; false at the first unmapped byte (what came before it is written).</summary>
+    public bool TryWrite(ulong addr, ReadOnlySpan<byte> from)
+    {
+        var done = 0;
+        while (done < from.Length)
+        {
+            if (!TryLocate(addr + (ulong)done, out var bytes, out var offset))
+                return false;
+            var n = Math.Min(from.Length - done, bytes.Length - offset);
+            from.Slice(done, n).CopyTo(bytes.AsSpan(offset, n));
+            done += n;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Every run of equal non-zero bytes by ascending address, in one pass
     /// per range: a saturated bitmap is reported as a few runs instead of one

@@ -86,12 +86,15 @@ public static class KernelC
     static CExpr Cond(IrExpr e) => e switch
     {
         IrNullTest t => t.IsNull ? Not(Expr(t.Operand)) : Expr(t.Operand),
-        IrZeroTest t => t.IsZero ? Not(Expr(t.Operand)) : Expr(t.Operand),
+        IrZeroTest t => t.IsZero ? Not(Expr(Unparen(t.Operand))) : Expr(Unparen(t.Operand)),
         IrUnary { Op: "!", Postfix: false } u => Not(Cond(u.Operand)),
         IrBinary { Op: "&&" or "||" } b => new CBinary(b.Op, Cond(b.Left), Cond(b.Right)),
         IrParen p => new CParen(Cond(p.Inner)),
         _ => Expr(e),
     };
+
+    /// <summary>(flags &amp; F) != 0 tests flags &amp; F: C needs no parentheses of its own there.</summary>
+    static IrExpr Unparen(IrExpr e) => e is IrParen p ? p.Inner : e;
 
     /// <summary>Arguments of bool parameters are truth values (likely(!log), WARN_ON_ONCE(vq->iotlb)).</summary>
     static ImmutableArray<CExpr> Args(IrCall c) =>

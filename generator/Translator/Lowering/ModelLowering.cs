@@ -79,7 +79,7 @@ public sealed class ModelLowering
             Report(Codes.UnsupportedStatement, syntax.Identifier, $"{method.Name} needs a block body");
 
         var parameters = syntax.ParameterList.Parameters
-            .Select(p => new IrParam(MapType(p.Type!), p.Identifier.ValueText))
+            .Select(p => new IrParam(ParameterType(p), p.Identifier.ValueText))
             .ToImmutableArray();
         var body = syntax.Body is null ? new IrBlock([], IrLayout.None) : LowerBlock(syntax.Body);
         return new IrFunction(
@@ -96,6 +96,21 @@ public sealed class ModelLowering
             Line(syntax.Identifier),
             InsertAfterCandidates(method));
     }
+
+    /// <summary>
+    /// A ref parameter is C's pointer parameter (unsigned int *out_num,
+    /// struct vring_desc *indirect): the model uses it as the object, C
+    /// through the pointer.
+    /// </summary>
+    IrType ParameterType(ParameterSyntax p)
+    {
+        if (p.Modifiers.Any(m => m.IsKind(SyntaxKind.OutKeyword) || m.IsKind(SyntaxKind.InKeyword)))
+            Report(Codes.UnsupportedType, p.Modifiers.First(), $"'{p.Modifiers.First().Text}' parameter; a model function takes 'ref' (a C pointer)");
+        var type = MapType(p.Type!);
+        return p.Modifiers.Any(m => m.IsKind(SyntaxKind.RefKeyword)) ? type with { Pointer = true } : type;
+    }
+
+    static bool IsRefParameter(ISymbol? s) => s is IParameterSymbol { RefKind: RefKind.Ref };
 
     static ImmutableArray<string> InsertAfterCandidates(IMethodSymbol method)
     {
@@ -414,6 +429,8 @@ public sealed class ModelLowering
         var symbol = model.GetSymbolInfo(id).Symbol;
         switch (symbol)
         {
+            case IParameterSymbol p when IsRefParameter(p):
+                return new IrDeref(new IrName(id.Identifier.ValueText));
             case ILocalSymbol or IParameterSymbol:
                 return new IrName(id.Identifier.ValueText);
             case IFieldSymbol f when f.IsConst && IsExtern(f):
@@ -443,7 +460,11 @@ public sealed class ModelLowering
         // Through a pointer unless the object is a struct value or a struct
         // embedded in another (vs->dev.iov_limit).
         var through = field.ContainingType.TypeKind == TypeKind.Class && !IsByValue(ma.Expression);
-        var access = new IrField(LowerExpr(ma.Expression), field.Name, through);
+        var target = LowerExpr(ma.Expression);
+        // A struct behind a ref parameter: indirect->len.
+        if (target is IrDeref { Operand: IrName } deref && field.ContainingType.TypeKind == TypeKind.Struct)
+            (target, through) = (deref.Operand, true);
+        var access = new IrField(target, field.Name, through);
         return IsEmbedded(field) ? AddressWhenUsedAsValue(ma, access) : access;
     }
 
@@ -487,9 +508,10 @@ public sealed class ModelLowering
             Report(Codes.UnsupportedExpression, a.RefKindKeyword,
                 $"'out' argument to {target.Name}, which is not a kernel API; pass a Ptr<T> or use 'ref'");
         var value = LowerExpr(a.Expression);
-        return a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword)
-            ? new IrAddressOf(value)
-            : value;
+        if (!a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && !a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
+            return value;
+        // A ref parameter passed on is the pointer itself, not &*p.
+        return value is IrDeref { Operand: IrName } deref ? deref.Operand : new IrAddressOf(value);
     }
 
     IrExpr LowerCall(InvocationExpressionSyntax inv)
@@ -553,8 +575,14 @@ public sealed class ModelLowering
                           {
                               EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax d } } =>
                                   SameType(d.Type, c.Type),
+                              // *in_num += ret: C converts ret to the target's type as C#'s cast does.
+                              AssignmentExpressionSyntax a when (a.IsKind(SyntaxKind.AddAssignmentExpression) || a.IsKind(SyntaxKind.SubtractAssignmentExpression))
+                                                               && a.Right == c =>
+                                  SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a.Left).Type, model.GetTypeInfo(c.Type).Type),
                               AssignmentExpressionSyntax a when a.IsKind(SyntaxKind.SimpleAssignmentExpression) && a.Right == c =>
                                   SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a.Left).Type, model.GetTypeInfo(c.Type).Type),
+                              ReturnStatementSyntax r when r.Expression == c =>
+                                  r.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } m && SameType(m.ReturnType, c.Type),
                               BinaryExpressionSyntax b when b.OperatorToken.Text is "==" or "!=" or "<" or ">" or "<=" or ">=" =>
                                   UsualConversion(source!, target!, model.GetTypeInfo(b.Left == c ? b.Right : b.Left).Type),
                               _ => false,

@@ -162,8 +162,8 @@ public sealed class ManagedEngine
     // The fields FreshVirtqueue() knows how to check; a field added to the
     // model's struct must be added there too, or reuse would carry it over.
     static readonly string[] CheckedFields =
-        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "avail", "used", "used_signals",
-         "notify_enabled", "container"];
+        ["dev", "mutex", "num", "acked_features", "iov", "log", "iotlb", "umem", "log_base", "log_ctx", "desc", "avail", "avail_idx",
+         "last_avail_idx", "used_flags", "indirect", "used", "used_signals", "container"];
 
     static readonly vhost_virtqueue AsNew = new();
 
@@ -183,11 +183,14 @@ public sealed class ManagedEngine
         if (!FieldsKnown)
             throw new InvalidOperationException($"{nameof(vhost_virtqueue)} has fields {nameof(FreshVirtqueue)} does not check; add them");
         var vq = spare;
-        if (vq is null || vq.mutex.depth != AsNew.mutex.depth || vq.num != AsNew.num || vq.avail.Count != 0 || vq.used.Count != 0
-            || vq.used_signals != AsNew.used_signals || vq.notify_enabled != AsNew.notify_enabled
+        if (vq is null || vq.mutex.depth != AsNew.mutex.depth || vq.num != AsNew.num || vq.used.Count != 0
+            || vq.desc != AsNew.desc || vq.avail != AsNew.avail || vq.avail_idx != AsNew.avail_idx
+            || vq.last_avail_idx != AsNew.last_avail_idx || vq.used_flags != AsNew.used_flags
+            || vq.used_signals != AsNew.used_signals
             || vq.container is not null
             || MemoryMarshal.AsBytes(vq.iov.AsSpan()).ContainsAnyExcept((byte)0) || vq.iov.Length != AsNew.iov.Length
-            || MemoryMarshal.AsBytes(vq.log.AsSpan()).ContainsAnyExcept((byte)0) || vq.log.Length != AsNew.log.Length)
+            || MemoryMarshal.AsBytes(vq.log.AsSpan()).ContainsAnyExcept((byte)0) || vq.log.Length != AsNew.log.Length
+            || MemoryMarshal.AsBytes(vq.indirect.AsSpan()).ContainsAnyExcept((byte)0) || vq.indirect.Length != AsNew.indirect.Length)
             spare = vq = new vhost_virtqueue();
         return vq;
     }

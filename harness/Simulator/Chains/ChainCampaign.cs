@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using VhostLog.Models.Kernel;
 
 namespace VhostLog.Simulator.Chains;
 
@@ -9,17 +10,19 @@ public sealed record ChainFinding(string Kind, string Category, long Id, string 
 /// <summary>One category's figures.</summary>
 public sealed record CategoryStats(string Category, long Cases, long Errors, long Valid, bool InvariantHolds, long Violations,
     long Disagreements, long Crashes, long Lenient, uint MaxLogNum, uint MaxInNum, uint MaxIovLimitAtMaxLog,
-    ImmutableSortedDictionary<string, long> ErrnoCounts);
+    ImmutableSortedDictionary<string, long> ErrnoCounts, long ModelDivergences = 0);
 
+/// <param name="Model">the model state compared with the tree on every case (null: none)</param>
 public sealed record CampaignReport(string Tree, int Seed, long Cases, double Seconds, double CasesPerSecond,
-    ImmutableArray<CategoryStats> Categories, ImmutableArray<ChainFinding> Findings)
+    ImmutableArray<CategoryStats> Categories, ImmutableArray<ChainFinding> Findings, string? Model = null)
 {
+    public long ModelDivergences => Categories.Sum(c => c.ModelDivergences);
     public bool InvariantHolds => Categories.All(c => c.InvariantHolds);
     public long Disagreements => Categories.Sum(c => c.Disagreements);
     public long Crashes => Categories.Sum(c => c.Crashes);
     public uint MaxLogNum => Categories.Max(c => c.MaxLogNum);
     public uint MaxInNum => Categories.Max(c => c.MaxInNum);
-    public bool Passed => InvariantHolds && Disagreements == 0 && Crashes == 0;
+    public bool Passed => InvariantHolds && Disagreements == 0 && Crashes == 0 && ModelDivergences == 0;
 }
 
 /// <summary>
@@ -34,7 +37,9 @@ public static class ChainCampaign
     const int Batch = 2048;
     const int KeepFindings = 50;
 
-    public static CampaignReport Run(ChainsDriver driver, string tree, int seed, long cases, IProgress<long>? progress = null)
+    /// <param name="model">when given, the model's vhost_get_vq_desc() runs every case too and must answer as the tree does</param>
+    public static CampaignReport Run(ChainsDriver driver, string tree, int seed, long cases, IProgress<long>? progress = null,
+                                     ModelChains? model = null)
     {
         var clock = Stopwatch.StartNew();
         var gen = new ChainGenerator(seed);
@@ -45,7 +50,10 @@ public static class ChainCampaign
         foreach (var batch in gen.Cases(cases).Chunk(Batch))
         {
             failures.Clear();
+            // The model answers the batch on another core while the driver does.
+            var modelRun = model is null ? null : Task.Run(() => batch.Select(c => RunModel(model, c)).ToArray());
             var results = driver.Run(batch, failures);
+            var modelResults = modelRun?.Result;
             foreach (var f in failures)
             {
                 acc[f.Case.Category].Crashes++;
@@ -54,13 +62,40 @@ public static class ChainCampaign
             }
             for (var i = 0; i < batch.Length; i++)
                 if (results[i] is { } r)
+                {
                     Check(batch[i], r, acc[batch[i].Category], findings);
+                    if (modelResults is not null)
+                        CompareModel(model!.State, modelResults[i], batch[i], r, acc[batch[i].Category], findings);
+                }
             done += batch.Length;
             progress?.Report(done);
         }
         var seconds = clock.Elapsed.TotalSeconds;
         return new CampaignReport(tree, seed, cases, seconds, cases / Math.Max(seconds, 1e-9),
-            [.. ChainGenerator.Categories.Select(c => acc[c].Stats(c))], [.. findings]);
+            [.. ChainGenerator.Categories.Select(c => acc[c].Stats(c))], [.. findings], model?.State);
+    }
+
+    /// <summary>The model's answer to the case, bit for bit against the tree's; a model that throws diverges too.</summary>
+    static (ChainResult? Result, string? Failure) RunModel(ModelChains model, ChainCase c)
+    {
+        try
+        {
+            return (model.Run(c), null);
+        }
+        catch (Exception e) when (e is KernelBugException or KernelHangException or InvalidOperationException)
+        {
+            return (null, $"the model failed: {e.Message}");
+        }
+    }
+
+    static void CompareModel(string state, (ChainResult? Result, string? Failure) model, ChainCase c, ChainResult tree, Acc a,
+                             List<ChainFinding> findings)
+    {
+        var differences = model.Result is { } m ? ModelChains.Compare(tree, m) : [model.Failure!];
+        if (differences.Count == 0)
+            return;
+        a.ModelDivergences++;
+        Add(findings, new ChainFinding("model", c.Category, c.Id, $"{state}: " + string.Join("; ", differences), c.ToLine()));
     }
 
     static void Add(List<ChainFinding> findings, ChainFinding f)
@@ -71,12 +106,12 @@ public static class ChainCampaign
 
     sealed class Acc
     {
-        public long Cases, Errors, Violations, Disagreements, Crashes, Lenient;
+        public long Cases, Errors, Violations, Disagreements, Crashes, Lenient, ModelDivergences;
         public uint MaxLog, MaxIn, LimitAtMaxLog;
         public readonly SortedDictionary<string, long> Errnos = new(StringComparer.Ordinal);
 
         public CategoryStats Stats(string name) => new(name, Cases, Errors, Cases - Errors - Crashes, Violations == 0, Violations,
-            Disagreements, Crashes, Lenient, MaxLog, MaxIn, LimitAtMaxLog, Errnos.ToImmutableSortedDictionary(StringComparer.Ordinal));
+            Disagreements, Crashes, Lenient, MaxLog, MaxIn, LimitAtMaxLog, Errnos.ToImmutableSortedDictionary(StringComparer.Ordinal), ModelDivergences);
     }
 
     /// <summary>The checks of one answer; the problems found (empty: none). Public for the tests.</summary>

@@ -123,16 +123,17 @@ public sealed class ChainsDriver : IDisposable
         if (line.StartsWith("err ", StringComparison.Ordinal))
             throw new InvalidOperationException($"the chains driver refused case {c.Id:x} ({c.Category}): {line[4..]}\n  input: {c.ToLine()}");
         var f = line.Split(' ');
-        if (f.Length < 8 || f[0] != "ok" || long.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) != c.Id)
+        if (f.Length < 9 || f[0] != "ok" || long.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) != c.Id)
             throw new InvalidOperationException($"the chains driver {driver} answered case {c.Id:x} with '{line}', which CHAINS-PROTOCOL.md does not allow");
         uint U(int i) => uint.Parse(f[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        var entries = f.Skip(8).Select(e =>
+        var entries = f.Skip(9).Select(e =>
         {
             var plus = e.IndexOf('+');
             return new LogEntry(ulong.Parse(e.AsSpan(0, plus), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
                                 ulong.Parse(e.AsSpan(plus + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
         }).ToImmutableArray();
-        return new ChainResult(unchecked((int)U(2)), U(3), U(4), U(5), U(6), U(7), entries);
+        return new ChainResult(unchecked((int)U(2)), U(3), U(4), U(5), U(6), U(7), entries,
+            ulong.Parse(f[8], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
     }
 
     void Kill()
