@@ -108,14 +108,12 @@ public sealed class UserMemory
     /// <summary>Copies user memory at addr into to, a mapped range at a time; false at the first unmapped byte (to is then filled up to it).</summary>
     public bool TryRead(ulong addr, Span<byte> to)
     {
-        var done = 0;
-        while (done < to.Length)
+        for (var done = 0; done < to.Length;)
         {
-            if (!TryLocate(addr + (ulong)done, out var bytes, out var offset))
+            if (!TryMapped(addr + (ulong)done, to.Length - done, out var mapped))
                 return false;
-            var n = Math.Min(to.Length - done, bytes.Length - offset);
-            bytes.AsSpan(offset, n).CopyTo(to[done..]);
-            done += n;
+            mapped.CopyTo(to[done..]);
+            done += mapped.Length;
         }
         return true;
     }
@@ -123,15 +121,25 @@ public sealed class UserMemory
     /// <summary>Copies from into user memory at addr, a mapped range at a time; false at the first unmapped byte (what came before it is written).</summary>
     public bool TryWrite(ulong addr, ReadOnlySpan<byte> from)
     {
-        var done = 0;
-        while (done < from.Length)
+        for (var done = 0; done < from.Length;)
         {
-            if (!TryLocate(addr + (ulong)done, out var bytes, out var offset))
+            if (!TryMapped(addr + (ulong)done, from.Length - done, out var mapped))
                 return false;
-            var n = Math.Min(from.Length - done, bytes.Length - offset);
-            from.Slice(done, n).CopyTo(bytes.AsSpan(offset, n));
-            done += n;
+            from.Slice(done, mapped.Length).CopyTo(mapped);
+            done += mapped.Length;
         }
+        return true;
+    }
+
+    /// <summary>The mapped bytes from addr on, at most wanted of them and no further than addr's range.</summary>
+    bool TryMapped(ulong addr, int wanted, out Span<byte> mapped)
+    {
+        if (!TryLocate(addr, out var bytes, out var offset))
+        {
+            mapped = default;
+            return false;
+        }
+        mapped = bytes.AsSpan(offset, Math.Min(wanted, bytes.Length - offset));
         return true;
     }
 
