@@ -20,16 +20,25 @@ public static class CaseGenerator
     /// <summary>Where guest memory sits in the VMM's address space (host-virtual).</summary>
     public const ulong GuestHva = 0x5555_0000_0000;
 
-    static Gen<ulong> U64(ulong low, ulong high) =>
-        Gen.Choose(0, int.MaxValue).Two().Select(t => low + (((ulong)(uint)t.Item1 << 31) ^ (uint)t.Item2) % (high - low + 1));
+    // The generators are built once: a property would build its tree anew on
+    // every use, and they are used inside per-case lambdas. Same trees, same
+    // draws; field order matters (each is built from those above it).
+    static readonly Gen<(int, int)> TwoInts = Gen.Choose(0, int.MaxValue).Two();
 
-    static Gen<ulong> Any64 =>
+    static Gen<ulong> U64(ulong low, ulong high) =>
+        TwoInts.Select(t => low + (((ulong)(uint)t.Item1 << 31) ^ (uint)t.Item2) % (high - low + 1));
+
+    static readonly Gen<int> GuestPageDelta = Gen.Elements(0, 1, 2, -1, -2, 2048);
+    static readonly Gen<int> HostPageDelta = Gen.Elements(0, 1, -1, 100, 4095);
+    static readonly Gen<int> Wrap = Gen.Choose(1, 5000);
+
+    static readonly Gen<ulong> Any64 =
         Gen.Choose(0, int.MaxValue).Three().Select(t => ((ulong)(uint)t.Item1 << 33) ^ ((ulong)(uint)t.Item2 << 11) ^ (uint)t.Item3);
 
     /// <summary>Guest-physical addresses: mostly low memory near page boundaries, sometimes anywhere.</summary>
-    public static Gen<ulong> GuestAddress =>
+    public static readonly Gen<ulong> GuestAddress =
         Gen.Frequency(
-            (5, from page in Gen.Choose(0, 300) from delta in Gen.Elements(0, 1, 2, -1, -2, 2048) select (ulong)((long)page * (long)Page + delta) & 0xffff_ffff_ffff),
+            (5, from page in Gen.Choose(0, 300) from delta in GuestPageDelta select (ulong)((long)page * (long)Page + delta) & 0xffff_ffff_ffff),
             (3, U64(0, 1 << 20)),
             (1, from d in Gen.Choose(0, 8192) select ulong.MaxValue - (ulong)d),
             (1, Any64));
@@ -44,7 +53,7 @@ public static class CaseGenerator
             (1, from d in Gen.Choose(0, 8192) select 0UL - address + (ulong)d));
 
     /// <summary>The bitmap's placement and which of its bytes exist.</summary>
-    public static Gen<(ulong LogBase, ImmutableArray<UserRange> Mapped)> Bitmap =>
+    public static readonly Gen<(ulong LogBase, ImmutableArray<UserRange> Mapped)> Bitmap =
         Gen.Frequency(
             (6, from pages in Gen.Choose(1, 2) select (BitmapBase, ImmutableArray.Create(new UserRange(BitmapBase, (ulong)pages * Page)))),
             (2, from bytes in Gen.Choose(1, 24) select (BitmapBase, ImmutableArray.Create(new UserRange(BitmapBase, (ulong)bytes)))),
@@ -55,18 +64,25 @@ public static class CaseGenerator
                 ImmutableArray.Create(new UserRange(ulong.MaxValue - (ulong)back + 1, (ulong)back), new UserRange(0, Page)))));
 
     /// <summary>The memory table: guest ranges at host-virtual addresses, with aliases and gaps.</summary>
-    public static Gen<ImmutableArray<UmemMap>> Umem =>
+    static readonly Gen<ulong> MapSize = Gen.Elements(1UL, Page - 1, Page, 2 * Page, 3 * Page + 7, 16 * Page);
+    static readonly Gen<int> HvaPage = Gen.Choose(0, 8);
+    static readonly Gen<bool> Alias = Gen.Elements(false, false, true);
+
+    static readonly Gen<UmemMap> UmemEntry =
+        from gpaPage in Gen.Choose(0, 64)
+        from size in MapSize
+        from hvaPage in HvaPage
+        from alias in Alias
+        select new UmemMap((ulong)gpaPage * Page, size, GuestHva + (alias ? 0 : (ulong)hvaPage * Page));
+
+    public static readonly Gen<ImmutableArray<UmemMap>> Umem =
         from n in Gen.Choose(0, 4)
-        from maps in (from gpaPage in Gen.Choose(0, 64)
-                      from size in Gen.Elements(1UL, Page - 1, Page, 2 * Page, 3 * Page + 7, 16 * Page)
-                      from hvaPage in Gen.Choose(0, 8)
-                      from alias in Gen.Elements(false, false, true)
-                      select new UmemMap((ulong)gpaPage * Page, size, GuestHva + (alias ? 0 : (ulong)hvaPage * Page))).ListOf(n)
+        from maps in UmemEntry.ListOf(n)
         select maps.ToImmutableArray();
 
-    public static Gen<ulong> HostAddress =>
+    public static readonly Gen<ulong> HostAddress =
         Gen.Frequency(
-            (6, from page in Gen.Choose(0, 12) from delta in Gen.Elements(0, 1, -1, 100, 4095) select GuestHva + (ulong)((long)page * (long)Page + delta)),
+            (6, from page in Gen.Choose(0, 12) from delta in HostPageDelta select GuestHva + (ulong)((long)page * (long)Page + delta)),
             (1, U64(0, GuestHva)),
             (1, Any64));
 
@@ -85,12 +101,12 @@ public static class CaseGenerator
             select new LogCase(function, bitmap.LogBase, bitmap.Mapped, true, umem, false, hva, len, [], []),
         Function.vhost_log_write =>
             from bitmap in Bitmap
-            from iotlb in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
-            from logCtx in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
+            from iotlb in OneInFour
+            from logCtx in FourInFive
             from umem in Umem
             from log in LogArray
             from niov in Gen.Choose(0, 3)
-            from iov in (from b in HostAddress from l in U64(0, 3 * Page) select new IoVec(b, l)).ListOf(niov)
+            from iov in HostIovec.ListOf(niov)
             from len in TotalLength(log)
             select new LogCase(function, bitmap.LogBase, bitmap.Mapped, iotlb, iotlb ? umem : [], logCtx, 0, len, log, iov.ToImmutableArray()),
         Function.vhost_scsi_log_write =>
@@ -214,11 +230,16 @@ public static class CaseGenerator
     /// <summary>The feature bit that turns dirty logging on (uapi vhost_types.h).</summary>
     public const int VhostFLogAll = 26;
 
-    static Gen<ImmutableArray<LogEntry>> LogArray =>
+    static readonly Gen<bool> OneInFour = Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)));
+    static readonly Gen<bool> FourInFive = Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)));
+    static readonly Gen<ulong> UpToThreePages = U64(0, 3 * Page);
+    static readonly Gen<IoVec> HostIovec = from b in HostAddress from l in UpToThreePages select new IoVec(b, l);
+    static readonly Gen<ulong> LogEntryLength = Gen.Frequency((1, Gen.Constant(0UL)), (6, U64(1, 3 * Page)), (1, U64(1, uint.MaxValue)));
+    static readonly Gen<LogEntry> LogArrayEntry = from a in GuestAddress from l in LogEntryLength select new LogEntry(a, l);
+
+    static readonly Gen<ImmutableArray<LogEntry>> LogArray =
         from n in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 4)), (1, Gen.Choose(5, 8)))
-        from entries in (from a in GuestAddress
-                         from l in Gen.Frequency((1, Gen.Constant(0UL)), (6, U64(1, 3 * Page)), (1, U64(1, uint.MaxValue)))
-                         select new LogEntry(a, l)).ListOf(n)
+        from entries in LogArrayEntry.ListOf(n)
         select entries.ToImmutableArray();
 
     /// <summary>The len argument: the exact total, part of it, more than the log holds, 0 or U64_MAX.</summary>
@@ -228,7 +249,7 @@ public static class CaseGenerator
         return Gen.Frequency(
             (4, Gen.Constant(total)),
             (3, total == 0 ? Gen.Constant(0UL) : U64(0, total)),
-            (1, from extra in Gen.Choose(1, 5000) select total + (ulong)extra),
+            (1, from extra in Wrap select total + (ulong)extra),
             (1, Gen.Constant(0UL)),
             (2, Gen.Constant(ulong.MaxValue)));
     }
