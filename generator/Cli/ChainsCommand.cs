@@ -27,10 +27,15 @@ public static class ChainsCommand
         {
             Description = "run the driver built with ASan and UBSan (-O1): a sanitizer report is a crash of its case, with the report",
         };
+        var generated = new Option<bool>("--generated")
+        {
+            Description = $"run the C translated from model state {GeneratedState} for vhost_get_vq_desc() and get_indirect(), " +
+                          "with the default tree's helpers, in place of the tree's two functions",
+        };
         var cmd = new Command("chains",
             "run the tree's vhost_get_vq_desc() on adversarial descriptor chains; check log_num <= in_num <= iov_limit and an independent oracle")
         {
-            tree, series, cases, seed, json, sanitize,
+            tree, series, cases, seed, json, sanitize, generated,
         };
         cmd.SetAction(r =>
         {
@@ -40,6 +45,11 @@ public static class ChainsCommand
             var jsonPath = r.GetValue(json);
             if (jsonPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(jsonPath))))
                 throw new UsageException($"--json {jsonPath}: folder {Path.GetDirectoryName(Path.GetFullPath(jsonPath))} does not exist");
+            var gen = r.GetValue(generated);
+            // The generated C is the model's, compiled against the default tree's
+            // helpers: another tree or the series would change what is compared.
+            if (gen && (r.GetValue(tree) is not null || r.GetValue(series)))
+                throw new UsageException("--generated runs the translator's C with the default tree's helpers; it cannot be combined with --tree or --series");
             var repo = RepoRoot.Find();
             var target = Targets.Resolve(repo, r.GetValue(tree));
             var dir = target.Dir;
@@ -52,7 +62,16 @@ public static class ChainsCommand
             CampaignReport report;
             try
             {
-                report = Run(repo, dir, target.HeadersDir, label, r.GetValue(seed), n, r.GetValue(sanitize));
+                DescriptorPathSource source;
+                if (gen)
+                {
+                    label = $"generated-{GeneratedState}";
+                    source = RequestPathSources.DescriptorPathGenerated(dir, target.HeadersDir, GeneratedState,
+                        Translators.Create(repo).Translate(GeneratedState));
+                }
+                else
+                    source = RequestPathSources.DescriptorPathFromTree(dir, target.HeadersDir);
+                report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize));
             }
             catch (InvalidOperationException e)
             {
@@ -67,12 +86,15 @@ public static class ChainsCommand
         return cmd;
     }
 
-    static CampaignReport Run(string repo, string dir, string headersDir, string label, int seed, long n, bool sanitize)
+    /// <summary>The model state whose C --generated runs (the one the chains model is, too).</summary>
+    const string GeneratedState = "Baseline";
+
+    static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize)
     {
         CampaignReport report;
         if (sanitize)
             label += " (ASan+UBSan)";
-        using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), dir, headersDir,
+        using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), source,
                    Path.Combine(TreeCache.CacheRoot(repo), "native"), sanitize))
         {
             var last = DateTime.UtcNow;

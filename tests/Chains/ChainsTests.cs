@@ -221,6 +221,79 @@ public sealed class ChainsTests
         public int GetHashCode((List<string>, List<string>) obj) => 0;
     }
 
+    /// <summary>The translator's vhost_get_vq_desc() and get_indirect() for Baseline, optionally edited, in the default tree's driver.</summary>
+    static (DescriptorPathSource Source, CampaignReport Report) GeneratedCampaign(int seed, int cases,
+                                                                                  Func<VhostLog.Translator.CFunction, string>? edit = null)
+    {
+        var generated = Repo.Translation().Translate("Baseline").Select(f => edit is null ? f : f with { Text = edit(f) });
+        var source = RequestPathSources.DescriptorPathGenerated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated);
+        using var driver = ChainsDriver.Start(Harness, source, Builds.Value);
+        return (source, ChainCampaign.Run(driver, "generated-Baseline", seed, cases, null, new ModelChains(new VhostLog.Models.Baseline())));
+    }
+
+    [Test]
+    public void TheGeneratedCAnswersAsTheModelAndTheOracle([Values(1, 2)] int seed)
+    {
+        var (source, report) = GeneratedCampaign(seed, 3000);
+        ShowFindings(report);
+        Assert.That(source.FunctionsC, Does.Contain("/* get_indirect: generated from model state Baseline (in place of drivers/vhost/vhost.c lines"));
+        Assert.That(source.FunctionsC, Does.Contain("/* vhost_get_vq_desc: generated from model state Baseline (in place of drivers/vhost/vhost.c lines"));
+        Assert.That(source.FunctionsC, Does.Contain("/* translate_desc: drivers/vhost/vhost.c lines"), "the helpers are still the tree's");
+        // The generated text carries the models' comments, which vhost.c does not have: the text in the file is the translator's.
+        var tree = RequestPathSources.DescriptorPathFromTree(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir).FunctionsC;
+        const string modelComment = "A log entry per writable buffer that gave iovecs.";
+        Assert.That(source.FunctionsC, Does.Contain(modelComment));
+        Assert.That(tree, Does.Not.Contain(modelComment));
+        Assert.That(report.ModelDivergences, Is.Zero, "the generated C answers every case bit for bit as the model does");
+        Assert.That(report.Disagreements, Is.Zero);
+        Assert.That(report.InvariantHolds, Is.True);
+        Assert.That(report.Crashes, Is.Zero);
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo(ChainGenerator.UioMaxIov),
+            "the cases reach the bound");
+    }
+
+    [Test]
+    public void AGeneratedGetIndirectThatForgetsToCountLogEntriesIsCaught()
+    {
+        var (source, report) = GeneratedCampaign(1, 2000, f =>
+        {
+            if (f.Name != "get_indirect")
+                return f.Text;
+            Assert.That(f.Text, Does.Contain("++*log_num;"), "the edit's anchor is in the generated get_indirect()");
+            return f.Text.Replace("++*log_num;", "", StringComparison.Ordinal);
+        });
+        Assert.That(source.FunctionsC.Split("/* vhost_get_vq_desc: generated")[0], Does.Not.Contain("++*log_num"),
+            "the broken text is what was built");
+        var indirect = report.Categories.Single(c => c.Category == "indirect");
+        Assert.That(indirect.ModelDivergences, Is.GreaterThan(0), "the model counts the entries the broken C does not");
+        Assert.That(indirect.Disagreements, Is.GreaterThan(0));
+        Assert.That(report.Categories.Single(c => c.Category == "direct").ModelDivergences, Is.Zero, "direct chains are untouched by the edit");
+        Assert.That(report.Passed, Is.False);
+    }
+
+    [Test]
+    public void ATranslationWithoutTheTwoFunctionsIsRefused()
+    {
+        var generated = Repo.Translation().Translate("Baseline").Where(f => f.Name != "get_indirect");
+        Assert.That(() => RequestPathSources.DescriptorPathGenerated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated),
+            Throws.TypeOf<UsageException>().With.Message.Contains("get_indirect"));
+    }
+
+    [Test]
+    public void GeneratedWithTreeOrSeriesExitsWith2()
+    {
+        Assert.That(Commands.Run(["chains", "--generated", "--series", "--cases", "10"]), Is.EqualTo(2));
+        Assert.That(Commands.Run(["chains", "--generated", "--tree", Repo.DefaultTreeDir, "--cases", "10"]), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void TheCliRunsTheGeneratedCAndLabelsIt()
+    {
+        var json = Path.Combine(Repo.TempDir("chains-cli-generated"), "r.json");
+        Assert.That(Commands.Run(["chains", "--generated", "--cases", "500", "--seed", "2", "--json", json]), Is.EqualTo(0));
+        Assert.That(File.ReadAllText(json), Does.Contain("\"tree\": \"generated-Baseline\""));
+    }
+
     [Test]
     public void BadInputExitsWith2()
     {

@@ -33,6 +33,10 @@ public sealed class ChainsDriver : IDisposable
     public static ChainsDriver Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, bool sanitize = false) =>
         new(Build(harnessDirectory, RequestPathSources.DescriptorPathFromTree(treeDir, headersDir), buildRoot, sanitize));
 
+    /// <summary>A driver around the given descriptor collection (e.g. <see cref="RequestPathSources.DescriptorPathGenerated"/>'s).</summary>
+    public static ChainsDriver Start(string harnessDirectory, DescriptorPathSource source, string buildRoot, bool sanitize = false) =>
+        new(Build(harnessDirectory, source, buildRoot, sanitize));
+
     /// <summary>Builds chains.c around the source with make (chains.mk), in a folder named by a hash of the functions and the tree.</summary>
     public static string Build(string harnessDirectory, DescriptorPathSource source, string buildRoot, bool sanitize = false) =>
         DriverBuild.Make(harnessDirectory, "chains", source.Tree, source.FunctionsC, buildRoot, "the descriptor collection", sanitize);
