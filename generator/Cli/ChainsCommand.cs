@@ -130,7 +130,7 @@ public static class ChainsCommand
                           "writable one, an indirect descriptor with NEXT) that vhost accepts, as the oracle expects");
         if (report.Model is not null)
             Console.WriteLine($"model: the {report.Model} model's vhost_get_vq_desc() ran every case; {N(report.ModelDivergences)} case(s) " +
-                              "where its return value, out/in, iovecs, log_num, log entries or guard entries differ from the tree's");
+                              $"where its return value, out/in, iovecs, log_num, log entries or guard entries differ from those of {report.Tree}");
         Console.WriteLine("errors by errno:");
         foreach (var c in report.Categories.Where(c => c.Errors > 0))
             Console.WriteLine($"  {c.Category,-18} {string.Join(" ", c.ErrnoCounts.Select(e => $"{e.Key} {N(e.Value)}"))}");
