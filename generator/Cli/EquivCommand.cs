@@ -74,7 +74,7 @@ public static class EquivCommand
             VariantSource source;
             if (isGenerated)
             {
-                source = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State, defaultTree.Dir);
+                source = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State, defaultTree.Dir, defaultTree.HeadersDir);
             }
             else
             {
@@ -141,7 +141,7 @@ public static class EquivCommand
         // A response function in its form before patches 2 and 3 is compared
         // with BeforeFixes's model of that form, whatever --semantics says.
         foreach (var f in result.Functions.Where(f => f.Compared))
-            table.AddRow(f.Function + (f.Presence == Presence.OtherForm ? " (form before patches 2/3, model BeforeFixes)" : ""), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
+            table.AddRow(f.Function + (f.Presence == Presence.OtherForm ? $" ({Forms.OtherFormLabel(f.Function)})" : ""), f.Cases.ToString(CultureInfo.InvariantCulture), f.Divergences.ToString(CultureInfo.InvariantCulture),
                 f.SpecFindings.ToString(CultureInfo.InvariantCulture),
                 (f.Cases / Math.Max(f.Elapsed.TotalSeconds, 1e-9)).ToString("F0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(new Rule(Markup.Escape($"{result.Variant} vs model {modelState} ({result.Semantics}), seed {result.Seed}")).LeftJustified());

@@ -57,8 +57,9 @@ public static class MutantsCommand
     public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed)
     {
         var engine = ManagedEngine.For("after");
+        var tree = Targets.Resolve(repo, null);
         var generated = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State,
-            Targets.Resolve(repo, null).Dir);
+            tree.Dir, tree.HeadersDir);
         var mutated = Mutants.Apply(generated, mutant, Targets.WorkRoot(repo));
         return EquivCommand.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed), sanitize: false);
     }

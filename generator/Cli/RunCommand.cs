@@ -86,7 +86,7 @@ public static class RunCommand
         var variants = new List<(VariantSource Source, string Semantics)>
         {
             (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), "before"),
-            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir), "after"),
+            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir, defaultTree.HeadersDir), "after"),
         };
         if (tree is not null)
         {

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using VhostLog.Harness.Native;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
@@ -166,18 +165,9 @@ public static partial class RequestPathSources
         return inner is "" or "void" ? 0 : inner.Split(',').Length;
     }
 
-    /// <summary>A definition's declarator: its text up to the body's brace.</summary>
-    static string Prototype(string definition) => definition[..definition.IndexOf('{')].TrimEnd();
+    static string Prototype(string definition) => DescriptorCollection.Prototype(definition);
 
-    /// <summary>A #define with its continuation lines, as the file has it.</summary>
-    static string Macro(string file, byte[] bytes, string name)
-    {
-        var text = Encoding.UTF8.GetString(bytes);
-        var m = Regex.Match(text, $@"^#define[ \t]+{Regex.Escape(name)}\((?:[^\n]*\\\n)*[^\n]*", RegexOptions.Multiline);
-        if (!m.Success)
-            throw new UsageException($"{file}: macro {name}() not found; the native request path needs it");
-        return m.Value;
-    }
+    static string Macro(string file, byte[] bytes, string name) => DescriptorCollection.Macro(file, bytes, name);
 
     /// <summary>
     /// The shim's structs hold copied facts: every member they declare must

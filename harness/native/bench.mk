@@ -11,8 +11,8 @@ OPT := -O2 -g
 
 include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 
-$(OUT): $(NATIVE)/bench.c $(SHIM)/shim.c $(STAGE)/linux/vhost_iotlb.h \
+$(OUT): $(NATIVE)/bench.c $(SHIM)/shim.c $(SHIM)/request_path.c $(STAGE)/linux/vhost_iotlb.h \
 	$(TREE)/drivers/vhost/vhost.h $(FUNCS) $(SHIM_HEADERS) $(NATIVE)/bench.mk $(NATIVE)/common.mk
 	mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='"$(abspath $(FUNCS))"' \
-		-o $@ $(NATIVE)/bench.c $(SHIM)/shim.c
+		-o $@ $(NATIVE)/bench.c $(SHIM)/shim.c $(SHIM)/request_path.c

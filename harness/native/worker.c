@@ -267,6 +267,10 @@ struct vl_case {
 	u64 head, out, in, kind, fill;
 	struct vhost_scsi vs;
 	struct vhost_scsi_ctx vc;
+	/* vhost_scsi_get_desc(): the rings (their bytes are in user memory) */
+	u64 num, desc, avail, last_avail_idx, avail_idx, used_flags, notify;
+	struct iovec *indirect;
+	unsigned int log_num;
 };
 
 /* Static, so that whatever it holds stays reachable if we _exit mid-case. */
@@ -296,6 +300,7 @@ static void case_release(struct vl_case *c)
 	else
 		free(c->vq);
 	free(c->vq_log);
+	free(c->indirect);
 	/* Never free twice what a broken variant freed and kept. */
 	if (c->cmd.tvc_log != c->earlier && !freed_by_case(c->cmd.tvc_log))
 		free(c->cmd.tvc_log);
@@ -404,14 +409,79 @@ static size_t count(struct vl_parser *ps, const char *what, size_t fields)
 	return (size_t)n;
 }
 
+/* ' ', then exactly n bytes as 2n hex digits, into user memory at addr. */
+static void bytes_field(struct vl_parser *ps, u64 addr, size_t n)
+{
+	unsigned char chunk[256];
+	size_t done = 0, k;
+	int hi, lo;
+
+	if (ps->p >= ps->end || *ps->p != ' ')
+		malformed(ps, "expected ' ' and then the write's bytes");
+	ps->p++;
+	if ((size_t)(ps->end - ps->p) < 2 * n)
+		malformed(ps, "the write at %llx has fewer than %zx bytes",
+			  (unsigned long long)addr, n);
+	while (done < n) {
+		size_t m = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+
+		for (k = 0; k < m; k++) {
+			hi = hex_value(ps->p[0]);
+			lo = hex_value(ps->p[1]);
+			if (hi < 0 || lo < 0)
+				malformed(ps, "the write's bytes must be hex digits");
+			chunk[k] = (unsigned char)(hi << 4 | lo);
+			ps->p += 2;
+		}
+		if (vl_user_write(addr + done, chunk, m))
+			malformed(ps, "the write at %llx+%zx lands outside the mapped ranges",
+				  (unsigned long long)addr, n);
+		done += m;
+	}
+	if (ps->p < ps->end && *ps->p != ' ')
+		malformed(ps, "the write at %llx has more than %zx bytes",
+			  (unsigned long long)addr, n);
+}
+
+/* The virtqueue of fn 9 and the bytes of its rings (PROTOCOL.md). */
+static void parse_ring(struct vl_parser *ps, struct vl_case *c)
+{
+	size_t n, i;
+
+	c->num = field(ps, "num");
+	if (c->fn == 9 && (!c->num || c->num > 0x8000 || (c->num & (c->num - 1))))
+		malformed(ps, "num must be a power of 2 from 1 to 8000 for fn 9");
+	if (c->fn == 9 && c->iotlb)
+		malformed(ps, "iotlb must be 0 for fn 9 (vhost-scsi has no IOTLB)");
+	c->desc = field(ps, "desc");
+	c->avail = field(ps, "avail");
+	c->last_avail_idx = field(ps, "last_avail_idx");
+	c->avail_idx = field(ps, "avail_idx");
+	c->used_flags = field(ps, "used_flags");
+	if (c->last_avail_idx > 0xffff || c->avail_idx > 0xffff || c->used_flags > 0xffff)
+		malformed(ps, "last_avail_idx, avail_idx and used_flags must be at most ffff");
+	c->notify = field(ps, "notify_avail_idx");
+	if (c->notify > 0xffff && c->notify != ~0ULL)
+		malformed(ps, "notify_avail_idx must be at most ffff, or ffffffffffffffff for none");
+	n = count(ps, "nwrites", 3);
+	for (i = 0; i < n; i++) {
+		u64 addr = field(ps, "write addr");
+		u64 len = field(ps, "write len");
+
+		if (len > VL_USER_MAX_BYTES)
+			malformed(ps, "write len %llx is over 1 MiB", (unsigned long long)len);
+		bytes_field(ps, addr, (size_t)len);
+	}
+}
+
 static void parse_case(struct vl_parser *ps, struct vl_case *c)
 {
 	size_t n, i;
 	u64 fn;
 
 	fn = field(ps, "fn");
-	if (fn > 8)
-		malformed(ps, "fn must be 0 to 8");
+	if (fn > 9)
+		malformed(ps, "fn must be 0 to 9");
 	c->fn = (unsigned int)fn;
 	c->log_base = field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -505,6 +575,7 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	if (c->fill > 0xff)
 		malformed(ps, "fill must be at most ff");
 	vl_user_fill((unsigned char)c->fill);
+	parse_ring(ps, c);
 
 	if (ps->p != ps->end)
 		malformed(ps, "unexpected text after the last field");
@@ -543,6 +614,8 @@ static void build_vq(struct vl_case *c)
 	vq->iotlb = c->iotlb ? &c->device_iotlb : NULL;
 	vq->acked_features = c->features;
 	c->dev.iov_limit = (int)c->iov_limit;
+	/* translate_desc() looks the guest's memory up in dev->umem. */
+	c->dev.umem = &c->umem;
 	vq->dev = &c->dev;
 
 	if (c->fn == 4 || c->fn == 5) {
@@ -583,6 +656,24 @@ static void build_vq(struct vl_case *c)
 		c->svq->scsi_cmds = c->null_cmds ? NULL : c->cmds;
 	}
 
+	if (c->fn == 9) {
+		/* As the handler leaves the queue before it asks for a request. */
+		vq->num = (unsigned int)c->num;
+		vq->desc = (vring_desc_t __user *)(uintptr_t)c->desc;
+		vq->avail = (vring_avail_t __user *)(uintptr_t)c->avail;
+		vq->used = NULL;
+		vq->last_avail_idx = (u16)c->last_avail_idx;
+		vq->avail_idx = (u16)c->avail_idx;
+		vq->used_flags = (u16)c->used_flags;
+		vq->is_le = true;
+		/* vhost_dev_alloc_iovecs(): UIO_MAXIOV entries each for vhost-scsi. */
+		c->indirect = alloc_array(UIO_MAXIOV, sizeof(*c->indirect));
+		c->vq_log = alloc_array(UIO_MAXIOV, sizeof(*c->vq_log));
+		vq->indirect = c->indirect;
+		vq->log = c->vq_log;
+		c->log_num = 0xdeadbeef;
+	}
+
 	if (c->fn == 7 || c->fn == 8) {
 		/* The request's iovecs as vhost_get_vq_desc() left them. */
 		if (c->niov)
@@ -607,6 +698,7 @@ static int call_function(struct vl_case *c, int *ret)
 	vl_alloc_bytes = 0;
 	vl_free_count = 0;
 	vl_allocs_left = c->allocs_before_failure;
+	vl_notify_avail_idx = c->fn == 9 && c->notify <= 0xffff ? (int)c->notify : -1;
 	vl_bug_target = &bug;
 	if (setjmp(bug)) {
 		vl_bug_target = NULL;
@@ -677,6 +769,17 @@ static int call_function(struct vl_case *c, int *ret)
 					   (unsigned int)c->out);
 #else
 		vhost_scsi_send_bad_target(&c->vs, c->vq, &c->vc, (int)c->kind);
+#endif
+		break;
+#endif
+	/* VL_OLD_vhost_scsi_get_desc: the form before patch 5 (vs, vq, vc). */
+#ifdef VL_HAVE_vhost_scsi_get_desc
+	case 9:
+#ifdef VL_OLD_vhost_scsi_get_desc
+		r = vhost_scsi_get_desc(&c->vs, c->vq, &c->vc);
+#else
+		r = vhost_scsi_get_desc(&c->vs, c->vq, &c->vc,
+					c->null_log ? NULL : c->vq->log, &c->log_num);
 #endif
 		break;
 #endif
@@ -789,6 +892,93 @@ static char *put_response_state(char *p)
 	return p;
 }
 
+/* FNV-1a over n iovecs, a 64-bit word at a time (base, then length). */
+static u64 iov_hash(const struct iovec *iov, size_t n)
+{
+	u64 h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ (u64)(uintptr_t)iov[i].iov_base) * 0x100000001b3ULL;
+		h = (h ^ (u64)iov[i].iov_len) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static u64 log_hash(const struct vhost_log *log, size_t n)
+{
+	u64 h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ log[i].addr) * 0x100000001b3ULL;
+		h = (h ^ log[i].len) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define VL_DESC_FIXED 17
+
+/* The iovecs and log entries fn 9 lists after its fixed fields. */
+static void desc_lists(const struct vl_case *c, size_t *niov, size_t *nlog)
+{
+	u64 n = (u64)c->vc.out + c->vc.in;
+
+	*niov = n < UIO_MAXIOV ? (size_t)n : UIO_MAXIOV;
+	*nlog = c->null_log || c->log_num == 0xdeadbeef ? 0 :
+		c->log_num < UIO_MAXIOV ? c->log_num : UIO_MAXIOV;
+}
+
+/* What vhost_scsi_get_desc() left in vc, the virtqueue and the log (PROTOCOL.md). */
+static char *put_desc_state(char *p, const struct vl_case *c)
+{
+	const struct vhost_virtqueue *vq = c->vq;
+	const struct iov_iter *it = &c->vc.out_iter;
+	u64 v[VL_DESC_FIXED];
+	size_t niov, nlog, i;
+
+	desc_lists(c, &niov, &nlog);
+	v[0] = (u32)c->vc.head;
+	v[1] = c->vc.out;
+	v[2] = c->vc.in;
+	v[3] = c->vc.out_size;
+	v[4] = c->vc.in_size;
+	v[5] = it->data_source;
+	/* Where the iterator starts, as an index into vq->iov. */
+	v[6] = !it->__iov ? ~0ULL :
+	       it->__iov >= vq->iov && it->__iov <= vq->iov + UIO_MAXIOV ?
+	       (u64)(it->__iov - vq->iov) : ~1ULL;
+	v[7] = it->iov_offset;
+	v[8] = it->nr_segs;
+	v[9] = it->count;
+	v[10] = vq->last_avail_idx;
+	v[11] = vq->avail_idx;
+	v[12] = vq->used_flags;
+	v[13] = c->log_num;
+	v[14] = iov_hash(vq->iov, UIO_MAXIOV);
+	v[15] = log_hash(c->vq_log, UIO_MAXIOV);
+	v[16] = iov_hash(c->indirect, UIO_MAXIOV);
+	*p++ = ' ';
+	p = put_hex(p, VL_DESC_FIXED + 2 * niov + 2 * nlog);
+	for (i = 0; i < VL_DESC_FIXED; i++) {
+		*p++ = ' ';
+		p = put_hex(p, v[i]);
+	}
+	for (i = 0; i < niov; i++) {
+		*p++ = ' ';
+		p = put_hex(p, (u64)(uintptr_t)vq->iov[i].iov_base);
+		*p++ = ' ';
+		p = put_hex(p, vq->iov[i].iov_len);
+	}
+	for (i = 0; i < nlog; i++) {
+		*p++ = ' ';
+		p = put_hex(p, c->vq_log[i].addr);
+		*p++ = ' ';
+		p = put_hex(p, c->vq_log[i].len);
+	}
+	return p;
+}
+
 /* The end of the run of bytes equal to the one at off, within the dirty window. */
 static u64 run_end(const struct vl_user_range *r, u64 off)
 {
@@ -815,6 +1005,7 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		}
 
 	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
+		    (c->fn == 9 ? (VL_DESC_FIXED + 4 * UIO_MAXIOV) * 17 : 0) +
 		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
 		    (c->fn == 6 ? c->ncmds * 20 : 0) +
 		    (c->fn == 7 || c->fn == 8 ? 3 * 17 + VL_USED_MAX * 18 : 0));
@@ -834,6 +1025,8 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		p = put_commands_state(p, c);
 	} else if ((c->fn == 7 || c->fn == 8) && !bug) {
 		p = put_response_state(p);
+	} else if (c->fn == 9 && !bug) {
+		p = put_desc_state(p, c);
 	} else {
 		*p++ = ' ';
 		*p++ = '0';

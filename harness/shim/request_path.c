@@ -27,15 +27,42 @@ int vhost_iotlb_miss(struct vhost_virtqueue *vq, u64 iova, int access)
 	abort();
 }
 
+int vl_notify_avail_idx = -1;
+
+/*
+ * As the managed kernel runtime does it (KernelModel.vhost_enable_notify):
+ * the used ring's flags live only in vq->used_flags, and the second look at
+ * avail->idx is vhost_get_avail_idx()'s of Linux 6.12, written here over
+ * user memory so that trees whose vhost_get_avail_idx() has another
+ * signature (6.1) get the same stub.
+ */
 bool vhost_enable_notify(struct vhost_dev *dev, struct vhost_virtqueue *vq)
 {
+	u64 at = (u64)(uintptr_t)&vq->avail->idx;
+	__virtio16 idx;
+
 	(void)dev;
-	(void)vq;
-	return false;
+	if (!(vq->used_flags & VRING_USED_F_NO_NOTIFY))
+		return false;
+	vq->used_flags &= ~VRING_USED_F_NO_NOTIFY;
+	if (vl_notify_avail_idx >= 0) {
+		u16 slipped = (u16)vl_notify_avail_idx;
+
+		/* The guest's write lands when avail->idx is mapped; else it is lost. */
+		(void)vl_user_write(at, &slipped, sizeof(slipped));
+	}
+	if (vl_user_read(&idx, at, sizeof(idx)))
+		return false;
+	if ((u16)(idx - vq->last_avail_idx) > vq->num)
+		return false;
+	if (idx == vq->avail_idx)
+		return false;
+	vq->avail_idx = idx;
+	return true;
 }
 
 void vhost_disable_notify(struct vhost_dev *dev, struct vhost_virtqueue *vq)
 {
 	(void)dev;
-	(void)vq;
+	vq->used_flags |= VRING_USED_F_NO_NOTIFY;
 }

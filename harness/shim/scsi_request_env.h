@@ -30,10 +30,18 @@
  * - vhost_iotlb_miss(): static in vhost.c; vhost-scsi has no IOTLB
  *   (vq->iotlb and dev->iotlb are NULL), so translate_desc() returns
  *   -EFAULT on a miss and never calls it; the stub aborts if it is reached.
- * - vhost_enable_notify() / vhost_disable_notify(): the glue only asks
- *   vhost_scsi_get_desc() for a request it has posted, so the "nothing new"
- *   branch that re-enables notification is never taken; they do nothing and
- *   report no new buffers.
+ * - vhost_enable_notify() / vhost_disable_notify(): the used ring's flags
+ *   live only in vq->used_flags (nothing is written to guest memory); enable
+ *   clears VRING_USED_F_NO_NOTIFY and looks at avail->idx again, true when
+ *   it moved (vq->avail_idx takes it), as the managed kernel runtime does.
+ *   vl_notify_avail_idx (not negative) is the avail->idx the guest writes
+ *   just before that second look: the equivalence worker's way to slip a
+ *   buffer in (fn 9), so vhost_scsi_get_desc()'s -EAGAIN branch runs.  The
+ *   simulator's glue only asks for requests it has posted and never gets
+ *   there.
+ *
+ * The equivalence worker links request_path.c too, for
+ * vhost_scsi_get_desc() and the tree's descriptor collection under it.
  */
 #ifndef VL_SHIM_SCSI_REQUEST_ENV_H
 #define VL_SHIM_SCSI_REQUEST_ENV_H
@@ -47,6 +55,9 @@
 #include "scsi_env.h"
 
 int vhost_iotlb_miss(struct vhost_virtqueue *vq, u64 iova, int access);
+
+/* The avail->idx a buffer slipped in during vhost_enable_notify() leaves; -1: none. */
+extern int vl_notify_avail_idx;
 
 /* ---- copied facts ----------------------------------------------------- */
 

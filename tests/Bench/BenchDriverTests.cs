@@ -3,6 +3,7 @@ using NUnit.Framework;
 using VhostLog.Harness.Bench;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Tests.Bench;
 
@@ -19,7 +20,7 @@ public sealed class BenchDriverTests
     public void BuildDriver()
     {
         var state = ManagedEngine.LastState().Name;
-        var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir);
+        var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         driver = NativeBenchDriver.Build(Path.Combine(Repo.Root, "harness"), source.HeaderTree, source.FunctionsC,
             Repo.TempDir("bench-driver"));
     }

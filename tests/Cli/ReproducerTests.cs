@@ -6,6 +6,7 @@ using VhostLog.Harness.Engines;
 using VhostLog.Harness.Mutation;
 using VhostLog.Harness.Reproducers;
 using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Tests.Cli;
 
@@ -60,7 +61,7 @@ public sealed class ReproducerTests
     public void ReproducerOfTheModelsOwnCodePasses(Function function)
     {
         var engine = ManagedEngine.For("after");
-        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir);
+        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         var c = CaseGenerator.Sample(function, 50, 7).First(LeavesState);
         var repro = CReproducer.Write(Repo.TempDir("repro-ok"), generated, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim"));
         var run = BuildAndRun(repro);
@@ -72,7 +73,7 @@ public sealed class ReproducerTests
     public void ReproducerOfAMutantFails()
     {
         var engine = ManagedEngine.For("after");
-        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir);
+        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         var mutant = Mutants.Apply(generated, new Mutant("14-cmd-log-wrong-memcpy-size",
             Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", "14-cmd-log-wrong-memcpy-size.patch")), Repo.TempDir("mutant"));
         var c = CaseGenerator.Sample(Function.vhost_scsi_copy_cmd_log, 50, 7).First(x => x.Log.Length > 1 && x.AllocationsBeforeFailure < 0);

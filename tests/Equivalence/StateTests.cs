@@ -4,6 +4,7 @@ using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Variants;
+using VhostLog.KernelTree;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -19,7 +20,7 @@ public sealed class StateTests
     static EquivResult Run(string state, params Function[] functions)
     {
         var engine = ManagedEngine.ForState(state);
-        var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir);
+        var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         return EquivCommand.Run(Repo.Root, source, engine, engine.OracleSemantics,
             new EquivOptions(functions.Length > 0 ? functions : Enum.GetValues<Function>(), Cases, MutantsCommand.CiSeed), sanitize: false);
     }

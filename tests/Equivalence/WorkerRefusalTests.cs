@@ -25,7 +25,14 @@ public sealed class WorkerRefusalTests
         ["mapped"] = "1 10000 1000", ["umem"] = "0", ["log"] = "0", ["iov"] = "1 10000 100", ["features"] = "0",
         ["iov_limit"] = "400", ["prior_log"] = "0", ["allocs"] = "ffffffffffffffff", ["null_log"] = "0",
         ["null_cmds"] = "0", ["cmds"] = "0", ["head"] = "5", ["out"] = "0", ["in"] = "1", ["kind"] = "0", ["fill"] = "0",
+        ["num"] = "0", ["desc"] = "0", ["avail"] = "0", ["last_avail_idx"] = "0", ["avail_idx"] = "0", ["used_flags"] = "0",
+        ["notify"] = "ffffffffffffffff", ["writes"] = "0",
     };
+
+    /// <summary>A valid fn 9 case (a ring of 4 whose avail ring is mapped and written) for the ring's refusals.</summary>
+    static string RingLine(params (string Field, string Value)[] changes) =>
+        Line([("fn", "9"), ("mapped", "2 20000 40 30000 e"), ("num", "4"), ("desc", "20000"), ("avail", "30000"), ("used_flags", "1"),
+              ("writes", "1 30000 4 00000100"), .. changes]);
 
     static string Line(params (string Field, string Value)[] changes)
     {
@@ -51,11 +58,11 @@ public sealed class WorkerRefusalTests
         yield return Case("KindOverFf", Line(("kind", "100")), "kind must be at most ff");
         yield return Case("FillOverFf", Line(("fill", "100")), "fill must be at most ff");
         // The earlier ones.
-        yield return Case("FnOver8", Line(("fn", "9")), "fn must be 0 to 8");
+        yield return Case("FnOver9", Line(("fn", "a")), "fn must be 0 to 9");
         yield return Case("FlagNot0Or1", Line(("log_ctx", "2")), "log_ctx must be 0 or 1");
         yield return Case("MoreThan16HexDigits", Line(("address", "10000000000000000")), "address has more than 16 hex digits");
         yield return Case("NotHex", Line(("length", "zz")), "expected length (hex)");
-        yield return Case("MissingField", Line(("fill", "0")).Replace(" 0 0\n", " 0\n"), "expected ' ' and then fill");
+        yield return Case("MissingField", Line().Replace(" ffffffffffffffff 0\n", " ffffffffffffffff\n"), "expected ' ' and then nwrites");
         yield return Case("CountLongerThanTheLine", Line(("iov", "ffff 10000 100")), "niov ffff: the line is too short for that many entries");
         yield return Case("MappedRangeOver1MiB", Line(("mapped", "1 10000 100001")), "mapped range 10000+100001 wraps or is over 1 MiB");
         yield return Case("MappedRangesOver1MiBInAll", Line(("mapped", "2 10000 80000 200000 80001")), "mapped ranges hold more than 1 MiB");
@@ -66,7 +73,18 @@ public sealed class WorkerRefusalTests
         yield return Case("EmptyLogForCopyTmfLog", Line(("fn", "5")), "nlog must be at least 1 for fn 5");
         yield return Case("NcmdsOver1024", Line(("cmds", "401 " + Repeat("0", 0x401))), "ncmds must be at most 400 (hex: 1024 commands)");
         yield return Case("CommandLogOverIovLimit", Line(("iov_limit", "1"), ("cmds", "1 2")), "command log length 2 is over iov_limit");
-        yield return Case("TrailingText", Line(("fill", "0 0")), "unexpected text after the last field");
+        yield return Case("TrailingText", Line(("writes", "0 0")), "unexpected text after the last field");
+        // Added with vhost_scsi_get_desc() (fn 9): the virtqueue and the bytes of its rings.
+        yield return Case("NumNotAPowerOf2", RingLine(("num", "3")), "num must be a power of 2 from 1 to 8000 for fn 9");
+        yield return Case("NumOver32768", RingLine(("num", "10000")), "num must be a power of 2 from 1 to 8000 for fn 9");
+        yield return Case("IotlbForGetDesc", RingLine(("iotlb", "1")), "iotlb must be 0 for fn 9 (vhost-scsi has no IOTLB)");
+        yield return Case("IndexOverFfff", RingLine(("last_avail_idx", "10000")), "last_avail_idx, avail_idx and used_flags must be at most ffff");
+        yield return Case("NotifyIndexOverFfff", RingLine(("notify", "10000")), "notify_avail_idx must be at most ffff, or ffffffffffffffff for none");
+        yield return Case("WriteOutsideTheMappedRanges", RingLine(("writes", "1 40000 2 0100")), "the write at 40000+2 lands outside the mapped ranges");
+        yield return Case("WriteBytesNotHex", RingLine(("writes", "1 30000 2 01zz")), "the write's bytes must be hex digits");
+        yield return Case("WriteShorterThanItsLength", RingLine(("writes", "1 30000 4 0001")), "the write at 30000 has fewer than 4 bytes");
+        yield return Case("WriteLongerThanItsLength", RingLine(("writes", "1 30000 1 0001")), "the write at 30000 has more than 1 bytes");
+        yield return Case("WriteOver1MiB", RingLine(("writes", "1 30000 100001 00")), "write len 100001 is over 1 MiB");
         yield return Case("NoNewlineAtTheEnd", Line().TrimEnd('\n'), "the last line has no newline");
         yield return Case("NotARequest", "X\n", "expected a request C, F or Q");
         // Parsed, but the variant does not have the function (the pristine tree lacks the series' scsi.c log functions).
@@ -96,6 +114,26 @@ public sealed class WorkerRefusalTests
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(1), "the case before the bad line is answered, the one after is not run");
         Assert.That(lines[0], Does.StartWith("R ok 0 1 0 "), "send_status returned and signalled once");
+    }
+
+    /// <summary>The valid fn 9 line: avail->idx 0x100 is more new entries than a ring of 4 holds, so no request (-ENXIO).</summary>
+    [Test]
+    public void TheValidRingLineIsServed()
+    {
+        var psi = new ProcessStartInfo(Worker.Value)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Write(RingLine() + "Q\n");
+        p.StandardInput.Close();
+        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(p.WaitForExit(10_000), Is.True);
+        Assert.That(p.ExitCode, Is.Zero, p.StandardError.ReadToEnd());
+        Assert.That(lines, Has.Length.EqualTo(1));
+        Assert.That(lines[0], Does.StartWith("R ok fffffffa 0 0 "), "-ENXIO");
+        // head -EINVAL (ffffffea) is the first state field.
+        Assert.That(lines[0].Split(' ')[6], Is.EqualTo("ffffffea"));
     }
 
     [Test]

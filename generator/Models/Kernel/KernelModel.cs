@@ -21,6 +21,13 @@ public abstract class KernelModel
     /// <summary>Fault injection: this many kmalloc_array() calls succeed, then they fail (null: never fail).</summary>
     public int? AllocationsBeforeFailure { get; set; }
 
+    /// <summary>
+    /// A race injected into vhost_enable_notify(): the avail->idx the guest
+    /// publishes just before the second look at the ring (a buffer slipped
+    /// in while notification was off); null: the guest does nothing.
+    /// </summary>
+    public u16? AvailIdxAtNotify { get; set; }
+
     /// <summary>Buffers kmalloc_array() handed out and kfree() has not taken back.</summary>
     public int LiveAllocations { get; private set; }
 
@@ -58,6 +65,7 @@ public abstract class KernelModel
         Allocations = 0;
         AllocatedBytes = 0;
         SetBitToUserCalls = 0;
+        AvailIdxAtNotify = null;
     }
 
     void Step()
@@ -164,6 +172,22 @@ public abstract class KernelModel
         size_t total = 0;
         for (var i = 0; i < (int)nr_segs; i++)
             total += System.Runtime.CompilerServices.Unsafe.Add(ref iov, i).iov_len;
+        return total;
+    }
+
+    /// <summary>
+    /// iov_length(&amp;iov[first], nr_segs). C may point one past the last
+    /// iovec when nr_segs is 0 (a request whose UIO_MAXIOV iovecs are all
+    /// readable has no writable ones after them); a ref to that element
+    /// cannot be taken, so the model passes the index.
+    /// </summary>
+    [Extern]
+    [CForm("iov_length(&{0}[{1}], {2})")]
+    protected size_t iov_length(iovec[] iov, unsigned_int first, unsigned_long nr_segs)
+    {
+        size_t total = 0;
+        for (var i = 0; i < (int)nr_segs; i++)
+            total += iov[(int)first + i].iov_len;
         return total;
     }
 
@@ -277,6 +301,16 @@ public abstract class KernelModel
         if ((vq.used_flags & VRING_USED_F_NO_NOTIFY) == 0)
             return false;
         vq.used_flags &= unchecked((u16)~VRING_USED_F_NO_NOTIFY);
+        if (AvailIdxAtNotify is { } slipped)
+        {
+            // The guest's write lands when avail->idx is mapped; else it is lost.
+            Span<byte> b = stackalloc byte[2];
+            if (Memory.TryRead((ulong)vq.avail + 2, b))
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(b, slipped);
+                Memory.TryWrite((ulong)vq.avail + 2, b);
+            }
+        }
         return vhost_get_avail_idx(vq) > 0;
     }
 

@@ -32,7 +32,7 @@ public partial class Baseline
         // Sizes of the request and response buffers (bidirectional
         // commands are not accounted for).
         vc.out_size = iov_length(vq.iov, vc.@out);
-        vc.in_size = iov_length(ref vq.iov[vc.@out], vc.@in);
+        vc.in_size = iov_length(vq.iov, vc.@out, vc.@in);
 
         // The request header may span several iovecs (ANY_LAYOUT) or share
         // one with the data of a WRITE; copy_from_iter() later leaves
@@ -78,7 +78,7 @@ public partial class GetDescLog
         // Sizes of the request and response buffers (bidirectional
         // commands are not accounted for).
         vc.out_size = iov_length(vq.iov, vc.@out);
-        vc.in_size = iov_length(ref vq.iov[vc.@out], vc.@in);
+        vc.in_size = iov_length(vq.iov, vc.@out, vc.@in);
 
         // The request header may span several iovecs (ANY_LAYOUT) or share
         // one with the data of a WRITE; copy_from_iter() later leaves

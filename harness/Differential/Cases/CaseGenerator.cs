@@ -158,6 +158,10 @@ public static class CaseGenerator
             from r in Response
             from type in Gen.Frequency((6, Gen.Choose(0, 2)), (1, Gen.Elements(3, 255)))
             select r with { Function = function, Kind = type },
+        // Built from one drawn seed: the rings are bytes laid out imperatively (RingCases).
+        Function.vhost_scsi_get_desc =>
+            from seed in Gen.Choose(0, int.MaxValue)
+            select RingCases.Build(seed),
         _ => throw new ArgumentOutOfRangeException(nameof(function)),
     };
 

@@ -18,7 +18,40 @@ public static class CaseJson
             : ulong.Parse(s, CultureInfo.InvariantCulture);
     }
 
-    public static JsonObject ToJson(LogCase c) => new()
+    public static JsonObject ToJson(LogCase c)
+    {
+        var o = CaseFields(c);
+        if (c.Ring is { } ring)
+            o["ring"] = new JsonObject
+            {
+                ["num"] = ring.Num,
+                ["desc"] = Hex(ring.Desc),
+                ["avail"] = Hex(ring.Avail),
+                ["last_avail_idx"] = ring.LastAvailIdx,
+                ["avail_idx"] = ring.AvailIdx,
+                ["used_flags"] = ring.UsedFlags,
+                ["notify_avail_idx"] = ring.NotifyAvailIdx,
+                ["writes"] = new JsonArray(ring.Writes.Select(w => (JsonNode)new JsonObject
+                {
+                    ["addr"] = Hex(w.Addr),
+                    ["bytes"] = Convert.ToHexStringLower(w.Bytes.AsSpan()),
+                }).ToArray()),
+            };
+        return o;
+    }
+
+    static RingState? RingFromJson(JsonNode? n) => n is null ? null : new RingState(
+        n["num"]?.GetValue<uint>() ?? throw new FormatException("missing ring.num"),
+        U64(n["desc"], "ring.desc"),
+        U64(n["avail"], "ring.avail"),
+        n["last_avail_idx"]?.GetValue<ushort>() ?? 0,
+        n["avail_idx"]?.GetValue<ushort>() ?? 0,
+        n["used_flags"]?.GetValue<ushort>() ?? 1,
+        n["notify_avail_idx"]?.GetValue<int>() ?? -1,
+        (n["writes"] as JsonArray ?? []).Select(w => new MemoryWrite(U64(w!["addr"], "ring.writes.addr"),
+            [.. Convert.FromHexString(w["bytes"]?.GetValue<string>() ?? throw new FormatException("missing ring.writes.bytes"))])).ToImmutableArray());
+
+    static JsonObject CaseFields(LogCase c) => new()
     {
         ["function"] = c.Function.ToString(),
         ["log_base"] = Hex(c.LogBase),
@@ -71,7 +104,8 @@ public static class CaseJson
             n["out"]?.GetValue<int>() ?? 0,
             n["in"]?.GetValue<int>() ?? 0,
             n["kind"]?.GetValue<int>() ?? 0,
-            n["fill"]?.GetValue<byte>() ?? 0);
+            n["fill"]?.GetValue<byte>() ?? 0,
+            RingFromJson(n["ring"]));
     }
 
     public static JsonObject ToJson(Observation o) => new()
@@ -112,11 +146,19 @@ public static class CaseJson
             Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target =>
                  $"{c.Function}(head={c.Head}, out={c.Out}, in={c.In}, {(c.Function == Function.vhost_scsi_send_status ? "status" : "type")}={c.Kind}, " +
                  $"memory filled with {Hex(c.Fill)}) iov [{string.Join(", ", c.Iov.Select(v => $"{Hex(v.Base)}+{Hex(v.Len)}"))}]",
+            Function.vhost_scsi_get_desc when c.Ring is { } ring =>
+                 $"vhost_scsi_get_desc(log={(c.NullLog ? "NULL" : "vq->log")}) on a ring of {ring.Num}: desc at {Hex(ring.Desc)}, avail at {Hex(ring.Avail)}, " +
+                 $"last_avail_idx {ring.LastAvailIdx}, avail_idx {ring.AvailIdx}, used_flags {ring.UsedFlags}" +
+                 (ring.NotifyAvailIdx >= 0 ? $", avail->idx becomes {ring.NotifyAvailIdx} while notification is re-enabled" : "") +
+                 $", {ring.Writes.Length} write(s) of ring and table bytes [{string.Join(", ", ring.Writes.Select(w => $"{Hex(w.Addr)}+{Hex((ulong)w.Bytes.Length)}"))}]",
             Function.vhost_scsi_destroy_vq_log => $"vhost_scsi_destroy_vq_log(max_cmds={c.CommandsOrEmpty.Length}, " +
                  (c.NullCommands ? "scsi_cmds=NULL" : $"earlier logs [{string.Join(", ", c.CommandsOrEmpty)}]") + $", iov_limit={c.IovLimit})",
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
                  (c.Log.Length > 0 ? $" log=[{string.Join(", ", c.Log.Select(l => $"{Hex(l.Addr)}+{Hex(l.Len)}"))}]" : ""),
         };
+        if (c.Function == Function.vhost_scsi_get_desc)
+            return args + $", umem [{string.Join(", ", c.Umem.Select(m => $"gpa {Hex(m.Start)}+{Hex(m.Size)} at hva {Hex(m.Addr)}"))}]" +
+                   $", user memory mapped: {string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}"))}";
         var umem = c.Umem.IsEmpty || (c.Function == Function.vhost_log_write && !c.Iotlb)
             ? ""
             : $", umem [{string.Join(", ", c.Umem.Select(m => $"gpa {Hex(m.Start)}+{Hex(m.Size)} at hva {Hex(m.Addr)}"))}]";
@@ -138,8 +180,11 @@ public static class CaseJson
         Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target when state.Length >= 2 =>
             $"; {state[0]} used entr{(state[0] == 1 ? "y" : "ies")} " +
             $"[{string.Join(", ", Enumerable.Range(0, (state.Length - 2) / 2).Select(i => $"head {state[2 + 2 * i]} len {state[3 + 2 * i]}"))}], {state[1]} pr_err(s)",
+        Function.vhost_scsi_get_desc when state.Length >= 14 =>
+            $"; vc: head {(int)(uint)state[0]}, out {state[1]}, in {state[2]}, out_size {state[3]}, in_size {state[4]}; " +
+            $"last_avail_idx {state[10]}, avail_idx {state[11]}, used_flags {state[12]}, log_num {(state[13] == 0xdeadbeef ? "untouched" : state[13].ToString(CultureInfo.InvariantCulture))}",
         Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log
-            or Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => "",
+            or Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target or Function.vhost_scsi_get_desc => "",
         _ => state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
             $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}",
     };

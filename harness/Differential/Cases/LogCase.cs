@@ -4,8 +4,9 @@ namespace VhostLog.Harness.Cases;
 
 /// <summary>
 /// The function a case calls: three of vhost.c, four of scsi.c new in the
-/// series, and scsi.c's two response functions (in every tree, fixed by
-/// patches 2 and 3).
+/// series, scsi.c's two response functions (in every tree, fixed by
+/// patches 2 and 3), and scsi.c's vhost_scsi_get_desc() over the tree's
+/// descriptor collection (in every tree; patch 5 passes it the log).
 /// </summary>
 public enum Function
 {
@@ -18,6 +19,7 @@ public enum Function
     vhost_scsi_destroy_vq_log = 6,
     vhost_scsi_send_status = 7,
     vhost_scsi_send_bad_target = 8,
+    vhost_scsi_get_desc = 9,
 }
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
@@ -31,6 +33,21 @@ public readonly record struct LogEntry(ulong Addr, ulong Len);
 
 /// <summary>One struct iovec (host-virtual).</summary>
 public readonly record struct IoVec(ulong Base, ulong Len);
+
+/// <summary>Bytes a case puts in user memory before the call (a descriptor table, the avail ring, an indirect table).</summary>
+public readonly record struct MemoryWrite(ulong Addr, ImmutableArray<byte> Bytes);
+
+/// <summary>
+/// The virtqueue vhost_scsi_get_desc() takes a request from: vq->num, the
+/// user addresses of the descriptor table (vq->desc) and the avail ring
+/// (vq->avail), vq->last_avail_idx, vq->avail_idx and vq->used_flags as the
+/// handler left them, and the bytes of user memory that hold the rings and
+/// indirect tables. NotifyAvailIdx, when not negative, is the avail->idx the
+/// guest publishes while vhost_enable_notify() runs (a buffer slipped in
+/// between the two looks at the ring).
+/// </summary>
+public sealed record RingState(uint Num, ulong Desc, ulong Avail, ushort LastAvailIdx, ushort AvailIdx, ushort UsedFlags,
+    int NotifyAvailIdx, ImmutableArray<MemoryWrite> Writes);
 
 /// <summary>
 /// One differential input. Address/Length are the (write_address,
@@ -55,6 +72,9 @@ public readonly record struct IoVec(ulong Base, ulong Len);
 /// is the status byte or the response type (TYPE_IO_CMD 0, TYPE_CTRL_TMF 1,
 /// TYPE_CTRL_AN 2, anything else answered as AN). Every mapped byte starts
 /// as Fill (0 for the other functions), so a response's zero bytes show.
+/// vhost_scsi_get_desc gets the virtqueue Ring over umem Umem (every map
+/// read-write, as vhost-scsi's memory table is), and in its form after
+/// patch 5 the vq->log array of UIO_MAXIOV entries, or NULL when NullLog.
 /// </summary>
 public sealed record LogCase(
     Function Function,
@@ -78,7 +98,8 @@ public sealed record LogCase(
     int Out = 0,
     int In = 0,
     int Kind = 0,
-    byte Fill = 0)
+    byte Fill = 0,
+    RingState? Ring = null)
 {
     public ImmutableArray<int> CommandsOrEmpty => Commands.IsDefault ? [] : Commands;
 

@@ -66,12 +66,16 @@ public sealed class ManagedEngine
     }
 
     /// <summary>
-    /// The response functions to run in the form before patches 2 and 3,
-    /// (vs, vq, head, out), because the C compared has that form
-    /// (VariantSource.OtherForms). The states --semantics picks (Baseline
-    /// or later) have the fixed forms; the earlier ones are BeforeFixes's
-    /// methods, which every later state inherits unchanged (an overload, not
-    /// an override), so calling one runs BeforeFixes's model of the function.
+    /// The functions to run in their form before the patch that changes
+    /// their signature, because the C compared has that form
+    /// (VariantSource.OtherForms): the response functions before patches 2
+    /// and 3, (vs, vq, head, out), and vhost_scsi_get_desc() before patch 5,
+    /// (vs, vq, vc). The states --semantics picks (Baseline or later) have
+    /// the fixed response forms; the earlier ones are BeforeFixes's methods,
+    /// which every later state inherits unchanged (an overload, not an
+    /// override), so calling one runs BeforeFixes's model of the function;
+    /// Baseline's vhost_scsi_get_desc() is inherited the same way by the
+    /// states after patch 5.
     /// </summary>
     public IReadOnlySet<Function> OldForms { get; set; } = new HashSet<Function>();
 
@@ -85,6 +89,8 @@ public sealed class ManagedEngine
         Function.log_write or Function.log_write_hva or Function.vhost_log_write => model is Baseline,
         // The form the C has (OldForms) must be one the state has: the vc form comes with patches 2 and 3.
         Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => UsesOldForm(function) || HasDrivenForm(function),
+        // Its form before patch 5 comes with Baseline, the one with the log with GetDescLog.
+        Function.vhost_scsi_get_desc => UsesOldForm(function) ? model is Baseline : model is GetDescLog,
         Function.vhost_scsi_copy_tmf_log => model is CtlQueueLog,
         _ => model is IoQueueLog,
     };
@@ -108,7 +114,7 @@ public sealed class ManagedEngine
             model.Memory.Fill(c.Fill);
         var umem = new vhost_iotlb();
         foreach (var m in c.Umem)
-            umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr });
+            umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr, perm = 3 });
         var ctx = c.LogCtx ? new eventfd_ctx() : null;
         var vq = FreshVirtqueue();
         vq.iotlb = c.Iotlb ? new vhost_iotlb() : null;
@@ -136,6 +142,7 @@ public sealed class ManagedEngine
                 Function.vhost_scsi_copy_tmf_log => CopyTmfLog(vq, c, out state),
                 Function.vhost_scsi_destroy_vq_log => DestroyVqLog(c, out state),
                 Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => SendResponse(vq, c, out state),
+                Function.vhost_scsi_get_desc => GetDesc(vq, c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -154,6 +161,7 @@ public sealed class ManagedEngine
         var signals = c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target
             ? vq.used_signals : ctx?.signals ?? 0;
         ForgetResponse(vq, c);
+        ForgetRing(vq, c);
         return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Warnings, state);
     }
 
@@ -318,8 +326,121 @@ public sealed class ManagedEngine
         return 0;
     }
 
+    /// <summary>The entries of vq->iov, vq->log and vq->indirect (UIO_MAXIOV each, as vhost-scsi allocates them).</summary>
+    const int UioMaxIov = 1024;
+
+    /// <summary>The log_num the caller hands vhost_scsi_get_desc() (a value the kernel never stores), to see whether it was set.</summary>
+    const uint Untouched = 0xdeadbeef;
+
+    /// <summary>State fields before the listed iovecs and log entries (the worker's VL_DESC_FIXED).</summary>
+    public const int DescFixedFields = 17;
+
+    /// <summary>
+    /// vhost_scsi_get_desc() on the virtqueue c.Ring, whose bytes go into
+    /// user memory first; in the form after patch 5 it is handed vq->log
+    /// (NULL when c.NullLog) and a log_num of <see cref="Untouched"/>. The
+    /// state is what vc, the virtqueue and the log hold after it (PROTOCOL.md).
+    /// </summary>
+    int GetDesc(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    {
+        var ring = c.Ring ?? throw new ArgumentException("a vhost_scsi_get_desc case needs a ring", nameof(c));
+        foreach (var w in ring.Writes)
+            if (!model.Memory.TryWrite(w.Addr, w.Bytes.AsSpan()))
+                throw new ArgumentException($"the write at 0x{w.Addr:x}+0x{w.Bytes.Length:x} lands outside the mapped ranges", nameof(c));
+        vq.num = ring.Num;
+        vq.desc = new UserPtr(ring.Desc);
+        vq.avail = new UserPtr(ring.Avail);
+        vq.last_avail_idx = ring.LastAvailIdx;
+        vq.avail_idx = ring.AvailIdx;
+        vq.used_flags = ring.UsedFlags;
+        model.AvailIdxAtNotify = ring.NotifyAvailIdx >= 0 ? (ushort)ring.NotifyAvailIdx : null;
+        var vs = new vhost_scsi();
+        var vc = new vhost_scsi_ctx();
+        var logNum = new Ptr<uint>(Untouched);
+        var ret = OldForms.Contains(Function.vhost_scsi_get_desc)
+            ? Base.vhost_scsi_get_desc(vs, vq, vc)
+            : (model as GetDescLog ?? throw NoDrivenForm(Function.vhost_scsi_get_desc))
+                .vhost_scsi_get_desc(vs, vq, vc, c.NullLog ? null : vq.log, logNum);
+
+        var listed = (int)Math.Min((ulong)vc.@out + vc.@in, UioMaxIov);
+        var logged = c.NullLog || logNum.Value == Untouched ? 0 : (int)Math.Min(logNum.Value, UioMaxIov);
+        var s = ImmutableArray.CreateBuilder<ulong>(DescFixedFields + 2 * listed + 2 * logged);
+        var it = vc.out_iter;
+        s.Add((uint)vc.head);
+        s.Add(vc.@out);
+        s.Add(vc.@in);
+        s.Add(vc.out_size);
+        s.Add(vc.in_size);
+        s.Add(it.data_source);
+        // Where the iterator starts, as an index into vq->iov (all ones: NULL).
+        s.Add(it.iov is null ? ulong.MaxValue : ReferenceEquals(it.iov, vq.iov) ? (ulong)it.first : ulong.MaxValue - 1);
+        s.Add(it.iov_offset);
+        s.Add(it.nr_segs);
+        s.Add(it.count);
+        s.Add(vq.last_avail_idx);
+        s.Add(vq.avail_idx);
+        s.Add(vq.used_flags);
+        s.Add(logNum.Value);
+        s.Add(IovHash(vq.iov));
+        s.Add(LogHash(vq.log));
+        s.Add(IovHash(vq.indirect));
+        for (var i = 0; i < listed; i++)
+        {
+            s.Add(vq.iov[i].iov_base.Value);
+            s.Add(vq.iov[i].iov_len);
+        }
+        for (var i = 0; i < logged; i++)
+        {
+            s.Add(vq.log[i].addr);
+            s.Add(vq.log[i].len);
+        }
+        state = s.MoveToImmutable();
+        return ret;
+    }
+
+    /// <summary>FNV-1a over the iovecs, a 64-bit word at a time (base, then length), as the worker hashes them.</summary>
+    static ulong IovHash(iovec[] iov)
+    {
+        var h = 0xcbf29ce484222325UL;
+        foreach (var v in iov)
+        {
+            h = (h ^ v.iov_base.Value) * 0x100000001b3UL;
+            h = (h ^ v.iov_len) * 0x100000001b3UL;
+        }
+        return h;
+    }
+
+    static ulong LogHash(vhost_log[] log)
+    {
+        var h = 0xcbf29ce484222325UL;
+        foreach (var e in log)
+        {
+            h = (h ^ e.addr) * 0x100000001b3UL;
+            h = (h ^ e.len) * 0x100000001b3UL;
+        }
+        return h;
+    }
+
+    /// <summary>Leaves the virtqueue as new after vhost_scsi_get_desc() (FreshVirtqueue reuses it).</summary>
+    static void ForgetRing(vhost_virtqueue vq, LogCase c)
+    {
+        if (c.Function != Function.vhost_scsi_get_desc)
+            return;
+        Array.Clear(vq.iov);
+        Array.Clear(vq.log);
+        Array.Clear(vq.indirect);
+        vq.num = AsNew.num;
+        vq.desc = AsNew.desc;
+        vq.avail = AsNew.avail;
+        vq.last_avail_idx = AsNew.last_avail_idx;
+        vq.avail_idx = AsNew.avail_idx;
+        vq.used_flags = AsNew.used_flags;
+    }
+
     InvalidOperationException NoDrivenForm(Function function) =>
-        new($"model state {State} has {function}() only in its form before patches 2 and 3 (vs, vq, head, out)");
+        new(function == Function.vhost_scsi_get_desc
+            ? $"model state {State} has {function}() only in its form before patch 5 (vs, vq, vc)"
+            : $"model state {State} has {function}() only in its form before patches 2 and 3 (vs, vq, head, out)");
 
     /// <summary>Leaves the virtqueue as new for the next case (FreshVirtqueue reuses it).</summary>
     static void ForgetResponse(vhost_virtqueue vq, LogCase c)

@@ -26,10 +26,19 @@ public sealed record Divergence(
 
 /// <summary>
 /// Which side has a function: the scsi.c log ones exist only from patch 6 on;
-/// OtherForm: the C has it in the form before patches 2 and 3, compared with
-/// that form's model (BeforeFixes's), whatever state the others use.
+/// OtherForm: the C has it in the form before the patch that changes its
+/// signature, compared with that form's model, whatever state the others
+/// use (<see cref="Forms.OtherFormLabel"/>).
 /// </summary>
 public enum Presence { Both, Neither, ModelOnly, CodeOnly, OtherForm }
+
+public static class Forms
+{
+    /// <summary>Which earlier form a function of Presence.OtherForm has, and whose model it is compared with.</summary>
+    public static string OtherFormLabel(Function f) => f == Function.vhost_scsi_get_desc
+        ? "form before patch 5, model Baseline"
+        : "form before patches 2/3, model BeforeFixes";
+}
 
 public sealed record FunctionResult(Function Function, int Cases, int Divergences, int SpecFindings, TimeSpan Elapsed,
     Presence Presence = Presence.Both)

@@ -52,7 +52,19 @@ public static class Shrinker
         && (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             || (c.Out >= 0 && c.Out < MaxIovecs && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
                 && c.Kind is >= 0 and <= 0xff))
-        && (c.Fill == 0 || c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target);
+        && (c.Fill == 0 || c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
+        && (c.Function == Function.vhost_scsi_get_desc ? ValidRing(c) : c.Ring is null);
+
+    /// <summary>
+    /// A virtqueue vhost_vring_set_num() accepts (num a power of 2 up to
+    /// 32768), without a device IOTLB (vhost-scsi has none), whose bytes
+    /// land in mapped user memory.
+    /// </summary>
+    static bool ValidRing(LogCase c) =>
+        c.Ring is { } ring && !c.Iotlb && ring.Num is > 0 and <= 0x8000 && (ring.Num & (ring.Num - 1)) == 0
+        && ring.NotifyAvailIdx is >= -1 and <= 0xffff
+        && ring.Writes.All(w => w.Bytes.Length > 0
+            && c.Mapped.Any(r => w.Addr >= r.Start && w.Addr - r.Start <= r.Length && (ulong)w.Bytes.Length <= r.Length - (w.Addr - r.Start)));
 
     /// <summary>vq->iov's entries (UIO_MAXIOV): the response iovecs are some of them.</summary>
     public const int MaxIovecs = 1024;
@@ -96,6 +108,9 @@ public static class Shrinker
         }
         if (c.AllocationsBeforeFailure >= 0)
             yield return c with { AllocationsBeforeFailure = -1 };
+        if (c.Ring is { } ring)
+            foreach (var simpler in SimplerRings(ring))
+                yield return c with { Ring = simpler };
         if (c.Head != 0)
             yield return c with { Head = 0 };
         if (c.Out > 0)
@@ -141,6 +156,37 @@ public static class Shrinker
             var r = c.Mapped[i];
             foreach (var v in Simpler(r.Length).Where(v => v > 0))
                 yield return c with { Mapped = c.Mapped.SetItem(i, r with { Length = v }) };
+        }
+    }
+
+    /// <summary>
+    /// The ring without the race, with notification off, the cached index
+    /// not ahead, without one of its writes, or with one descriptor of a
+    /// table zeroed (an unused entry).
+    /// </summary>
+    static IEnumerable<RingState> SimplerRings(RingState ring)
+    {
+        if (ring.NotifyAvailIdx >= 0)
+            yield return ring with { NotifyAvailIdx = -1 };
+        if (ring.UsedFlags != 1)
+            yield return ring with { UsedFlags = 1 };
+        if (ring.AvailIdx != ring.LastAvailIdx)
+            yield return ring with { AvailIdx = ring.LastAvailIdx };
+        for (var i = 0; i < ring.Writes.Length; i++)
+            yield return ring with { Writes = ring.Writes.RemoveAt(i) };
+        for (var i = 0; i < ring.Writes.Length; i++)
+        {
+            var w = ring.Writes[i];
+            if (w.Addr == ring.Avail)
+                continue;
+            for (var d = 0; d + 16 <= w.Bytes.Length; d += 16)
+            {
+                if (!w.Bytes.AsSpan(d, 16).ContainsAnyExcept((byte)0))
+                    continue;
+                var bytes = w.Bytes.ToArray();
+                Array.Clear(bytes, d, 16);
+                yield return ring with { Writes = ring.Writes.SetItem(i, w with { Bytes = [.. bytes] }) };
+            }
         }
     }
 

@@ -29,6 +29,8 @@ public static class SpecOracle
     {
         if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             return CheckResponse(c, o);
+        if (c.Function == Function.vhost_scsi_get_desc)
+            return CheckGetDesc(c, o);
         if (o.Outcome != Outcome.Returned || o.Return != 0)
             return null;
         var ranges = AskedPages(c, semantics, out var fullyMapped);
@@ -44,6 +46,80 @@ public static class SpecOracle
             return null;
         return Explain(c, o, ranges);
     }
+
+    const int EAGAIN = 11, ENXIO = 6, UioMaxIov = 1024;
+
+    /// <summary>
+    /// What a caller of vhost_scsi_get_desc() relies on. It returns 0 with a
+    /// request (head below vq->num, taken: last_avail_idx one further),
+    /// -EAGAIN when the ring was empty but a buffer arrived while
+    /// notification was being re-enabled, -ENXIO otherwise (an error, or
+    /// nothing new), and nothing else. With a request, out_size and in_size
+    /// are the lengths of the readable and writable iovecs, out_iter reads
+    /// exactly the readable ones from vq->iov[0], and the log has one entry
+    /// per writable descriptor: as many bytes as in_size, and log_num never
+    /// above in (the invariant patch 9's WARN asserted). BUG() (the caller
+    /// left notification on) is the kernel's own assertion and not judged.
+    /// </summary>
+    static SpecFinding? CheckGetDesc(LogCase c, Observation o)
+    {
+        var st = o.StateOrEmpty;
+        if (o.Outcome != Outcome.Returned || c.Ring is not { } ring || st.Length < ManagedEngineFields)
+            return null;
+        SpecFinding Finding(string why) => new(c.Function, c, o, why);
+        var head = (int)(uint)st[0];
+        ulong @out = st[1], @in = st[2], logNum = st[13];
+        var logged = !c.NullLog && logNum != 0xdeadbeef;
+        if (logged && (logNum > @in || @in > UioMaxIov))
+            return Finding($"log_num {logNum} is above in {@in}: more log entries than writable iovecs (the invariant log_num <= in_num <= iov_limit)");
+        switch (o.Return)
+        {
+            case 0:
+                break;
+            case -EAGAIN when head != ring.Num:
+                return Finding($"returned -EAGAIN for head {head}: only an empty ring (head == num) with a buffer slipped in may ask to be called again");
+            case -EAGAIN:
+                return null;
+            case -ENXIO when head >= 0 && head != ring.Num:
+                return Finding($"returned -ENXIO with a request (head {head} of {ring.Num})");
+            case -ENXIO:
+                return null;
+            default:
+                return Finding($"returned {o.Return}; its callers know only 0, -EAGAIN and -ENXIO");
+        }
+        if (head < 0 || head >= ring.Num)
+            return Finding($"returned 0 with head {head}, not a descriptor of a ring of {ring.Num}");
+        if (st[10] != (ushort)(ring.LastAvailIdx + 1))
+            return Finding($"returned a request but last_avail_idx went from {ring.LastAvailIdx} to {st[10]}, not one further");
+        var listed = (int)Math.Min(@out + @in, UioMaxIov);
+        if (st.Length < ManagedEngineFields + 2 * listed)
+            return null;
+        ulong Sum(int from, int to)
+        {
+            var total = 0UL;
+            for (var i = from; i < to; i++)
+                total += st[ManagedEngineFields + 2 * i + 1];
+            return total;
+        }
+        var outSize = Sum(0, (int)Math.Min(@out, (ulong)listed));
+        var inSize = Sum((int)Math.Min(@out, (ulong)listed), listed);
+        if (st[3] != outSize || st[4] != inSize)
+            return Finding($"out_size {st[3]} and in_size {st[4]}, but the iovecs hold {outSize} readable and {inSize} writable bytes");
+        if (st[5] != 1 || st[6] != 0 || st[7] != 0 || st[8] != @out || st[9] != outSize)
+            return Finding($"out_iter is not the readable iovecs from vq->iov[0] (source {st[5]}, start {(long)st[6]}, offset {st[7]}, {st[8]} segment(s), {st[9]} byte(s))");
+        if (logged)
+        {
+            var logBytes = 0UL;
+            for (var i = 0; i < (int)logNum && ManagedEngineFields + 2 * listed + 2 * i + 1 < st.Length; i++)
+                logBytes += st[ManagedEngineFields + 2 * listed + 2 * i + 1];
+            if (logBytes != inSize)
+                return Finding($"the log's {logNum} entries cover {logBytes} bytes, the writable iovecs {inSize}: a migration would miss pages the device writes");
+        }
+        return null;
+    }
+
+    /// <summary>vhost_scsi_get_desc()'s fixed state fields (the engine's and the worker's).</summary>
+    const int ManagedEngineFields = Engines.ManagedEngine.DescFixedFields;
 
     /// <summary>
     /// virtio-scsi's response, as the guest must see it: the response of

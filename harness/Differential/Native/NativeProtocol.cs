@@ -22,9 +22,12 @@ internal static class NativeProtocol
         var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
         var commands = c.CommandsOrEmpty;
 
-        // Upper bound: 17 bytes per number.
-        int numbers = 21 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length;
-        var span = buffer.GetSpan(2 + 17 * numbers + 1);
+        var ring = c.Ring;
+        var writes = ring?.Writes ?? [];
+        // Upper bound: 17 bytes per number, 2 per written byte.
+        int numbers = 29 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length + 3 * writes.Length;
+        int writtenBytes = writes.Sum(w => w.Bytes.Length);
+        var span = buffer.GetSpan(2 + 17 * numbers + 2 * writtenBytes + 1);
         int p = 0;
         span[p++] = (byte)'C';
         Hex(span, ref p, (ulong)c.Function);
@@ -72,6 +75,25 @@ internal static class NativeProtocol
         Hex(span, ref p, (uint)c.In);
         Hex(span, ref p, (uint)c.Kind);
         Hex(span, ref p, c.Fill);
+        Hex(span, ref p, ring?.Num ?? 0);
+        Hex(span, ref p, ring?.Desc ?? 0);
+        Hex(span, ref p, ring?.Avail ?? 0);
+        Hex(span, ref p, ring?.LastAvailIdx ?? 0);
+        Hex(span, ref p, ring?.AvailIdx ?? 0);
+        Hex(span, ref p, ring?.UsedFlags ?? 0);
+        Hex(span, ref p, ring is { NotifyAvailIdx: >= 0 } slip ? (ulong)slip.NotifyAvailIdx : ulong.MaxValue);
+        Hex(span, ref p, (ulong)writes.Length);
+        foreach (var w in writes)
+        {
+            Hex(span, ref p, w.Addr);
+            Hex(span, ref p, (ulong)w.Bytes.Length);
+            span[p++] = (byte)' ';
+            foreach (var b in w.Bytes)
+            {
+                span[p++] = HexDigits[b >> 4];
+                span[p++] = HexDigits[b & 0xf];
+            }
+        }
         span[p++] = (byte)'\n';
         buffer.Advance(p);
     }

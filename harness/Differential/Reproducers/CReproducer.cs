@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VhostLog.Harness.Cases;
+using VhostLog.Harness.Engines;
 using VhostLog.Harness.Variants;
 
 namespace VhostLog.Harness.Reproducers;
@@ -36,7 +37,7 @@ public static class CReproducer
         "\t-fno-strict-overflow -fno-strict-aliasing -fno-delete-null-pointer-checks \\\n" +
         "\t-I$(SHIM) -Iinclude -I$(TREE)/drivers/vhost\n\n" +
         "repro: repro.c functions.c\n" +
-        "\t$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='\"functions.c\"' -o $@ repro.c $(SHIM)/shim.c\n";
+        "\t$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='\"functions.c\"' -o $@ repro.c $(SHIM)/shim.c $(SHIM)/request_path.c\n";
 
     static string Program(VariantSource variant, LogCase c, Observation model, string modelState)
     {
@@ -76,6 +77,8 @@ public static class CReproducer
         s.Append("\tstruct vhost_virtqueue *vqp = &svq.vq;\n");
         s.Append("\tstatic struct vhost_scsi vs;\n");
         s.Append($"\tstatic struct vhost_scsi_ctx vc = {{ .head = {c.Head}, .out = {c.Out}, .in = {c.In} }};\n");
+        if (c.Function == Function.vhost_scsi_get_desc)
+            s.Append("\tstatic struct iovec indirect[UIO_MAXIOV];\n\tstatic struct vhost_log vq_log[UIO_MAXIOV];\n\tunsigned int log_num = 0xdeadbeef;\n");
         s.Append("\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
         s.Append("\tjmp_buf bug;\n\tint ret = 0, differs = 0;\n\tu64 off;\n\n");
         s.Append("\tvl_user_reset();\n");
@@ -85,6 +88,8 @@ public static class CReproducer
         s.Append($"\tvl_user_fill(0x{c.Fill:x2});\n");
         if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             s.Append($"\tfor (i = 0; i < {c.Iov.Length}; i++)\n\t\tvq.iov[i] = iov[i];\n\t(void)vs;\n\t(void)vc;\n");
+        if (c.Ring is { } ring)
+            AppendRing(s, ring);
         s.Append("\tINIT_LIST_HEAD(&umem.list);\n\tINIT_LIST_HEAD(&device_iotlb.list);\n");
         s.Append($"\tfor (i = 0; i < {c.Umem.Length}; i++)\n\t\tlist_add_tail(&maps[i].link, &umem.list);\n");
         s.Append($"\tvq.log_base = (void __user *)(uintptr_t){Hex(c.LogBase)};\n");
@@ -94,7 +99,7 @@ public static class CReproducer
             s.Append("\t/* The function is handed svq.vq; vq is set up here, then copied in. */\n");
         s.Append($"\tvq.iotlb = {(c.Iotlb ? "&device_iotlb" : "NULL")};\n");
         s.Append($"\tvq.acked_features = {Hex(c.Features)};\n");
-        s.Append($"\tdev.iov_limit = {c.IovLimit};\n\tvq.dev = &dev;\n");
+        s.Append($"\tdev.iov_limit = {c.IovLimit};\n\tdev.umem = &umem;\n\tvq.dev = &dev;\n");
         if (c.PriorLog > 0)
         {
             s.Append($"\tcmd.tvc_log = calloc({c.IovLimit}, sizeof(*cmd.tvc_log));\n");
@@ -156,6 +161,23 @@ public static class CReproducer
                 s.Append($"\tif (!!cmds[{i / 2}].tvc_log != {st[i]} || cmds[{i / 2}].tvc_log_num != {st[i + 1]}) {{\n" +
                          $"\t\tprintf(\"command {i / 2}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{i / 2}].tvc_log ? \"set\" : \"NULL\", cmds[{i / 2}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
         }
+        if (c.Function == Function.vhost_scsi_get_desc && model.StateOrEmpty.Length >= 14)
+        {
+            var st = model.StateOrEmpty;
+            s.Append("\tprintf(\"vc: head %d, out %u, in %u, out_size %zu, in_size %zu; last_avail_idx %u, avail_idx %u, used_flags %u, log_num 0x%x\\n\",\n" +
+                     "\t       vc.head, vc.out, vc.in, vc.out_size, vc.in_size, vq.last_avail_idx, vq.avail_idx, vq.used_flags, log_num);\n");
+            s.Append($"\tif (vc.head != {(int)(uint)st[0]} || vc.out != {st[1]}u || vc.in != {st[2]}u || vc.out_size != {st[3]}ULL || vc.in_size != {st[4]}ULL ||\n" +
+                     $"\t    vq.last_avail_idx != {st[10]} || vq.avail_idx != {st[11]} || vq.used_flags != {st[12]} || log_num != 0x{st[13]:x}u) {{\n");
+            s.Append($"\t\tprintf(\"the model: head {(int)(uint)st[0]}, out {st[1]}, in {st[2]}, out_size {st[3]}, in_size {st[4]}; " +
+                     $"last_avail_idx {st[10]}, avail_idx {st[11]}, used_flags {st[12]}, log_num 0x{st[13]:x}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            var listed = (int)Math.Min(st[1] + st[2], 1024UL);
+            for (var i = 0; i < listed && ManagedEngine.DescFixedFields + 2 * i + 1 < st.Length; i++)
+            {
+                var (b, l) = (st[ManagedEngine.DescFixedFields + 2 * i], st[ManagedEngine.DescFixedFields + 2 * i + 1]);
+                s.Append($"\tif ((u64)(uintptr_t)vq.iov[{i}].iov_base != {Hex(b)} || vq.iov[{i}].iov_len != {Hex(l)}) {{\n" +
+                         $"\t\tprintf(\"vq->iov[{i}] differs from the model's {{ {Hex(b)}, {Hex(l)} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            }
+        }
         if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target && model.StateOrEmpty.Length >= 2)
         {
             var st = model.StateOrEmpty;
@@ -178,8 +200,29 @@ public static class CReproducer
         return s.ToString();
     }
 
+    /// <summary>The virtqueue's rings: their bytes into user memory, then the fields the handler leaves.</summary>
+    static void AppendRing(StringBuilder s, RingState ring)
+    {
+        for (var i = 0; i < ring.Writes.Length; i++)
+        {
+            var w = ring.Writes[i];
+            s.Append($"\t{{\n\t\tstatic const unsigned char bytes[{w.Bytes.Length}] = {{");
+            for (var k = 0; k < w.Bytes.Length; k++)
+                s.Append(k % 12 == 0 ? "\n\t\t\t" : " ").Append($"0x{w.Bytes[k]:x2},");
+            s.Append($"\n\t\t}};\n\n\t\tvl_user_write({Hex(w.Addr)}, bytes, sizeof(bytes));\n\t}}\n");
+        }
+        s.Append($"\tvq.num = {ring.Num};\n");
+        s.Append($"\tvq.desc = (vring_desc_t __user *)(uintptr_t){Hex(ring.Desc)};\n");
+        s.Append($"\tvq.avail = (vring_avail_t __user *)(uintptr_t){Hex(ring.Avail)};\n");
+        s.Append($"\tvq.last_avail_idx = {ring.LastAvailIdx};\n\tvq.avail_idx = {ring.AvailIdx};\n\tvq.used_flags = {ring.UsedFlags};\n");
+        s.Append("\tvq.is_le = true;\n\tvq.indirect = indirect;\n\tvq.log = vq_log;\n");
+        s.Append($"\tvl_notify_avail_idx = {ring.NotifyAvailIdx};\n");
+    }
+
     static string Call(LogCase c, bool oldForm) => c.Function switch
     {
+        Function.vhost_scsi_get_desc when oldForm => "ret = vhost_scsi_get_desc(&vs, &vq, &vc);",
+        Function.vhost_scsi_get_desc => $"ret = vhost_scsi_get_desc(&vs, &vq, &vc, {(c.NullLog ? "NULL" : "vq.log")}, &log_num);",
         Function.vhost_scsi_send_status when oldForm => $"vhost_scsi_send_status(&vs, &vq, {c.Head}, {c.Out}, {c.Kind});",
         Function.vhost_scsi_send_bad_target when oldForm => $"vhost_scsi_send_bad_target(&vs, &vq, {c.Head}, {c.Out});",
         Function.log_write => $"ret = log_write(vq.log_base, {Hex(c.Address)}, {Hex(c.Length)});",

@@ -15,10 +15,12 @@ namespace VhostLog.Harness.Variants;
 /// <see cref="Functions"/> lists the functions the text defines: every variant
 /// has the vhost.c ones, the scsi.c log ones come with patch 6 of the series.
 /// <see cref="OtherForms"/> lists the functions of <see cref="Functions"/>
-/// the C has in the form before patches 2 and 3, (vs, vq, head, out), as
-/// Debian's 6.1 tree has vhost_scsi_send_bad_target(): the worker and the
-/// managed engine drive them in that form (VL_OLD_<name>; BeforeFixes's
-/// model of it).
+/// the C has in the form before the patch that changes their signature:
+/// the response functions before patches 2 and 3, (vs, vq, head, out), as
+/// Debian's 6.1 tree has vhost_scsi_send_bad_target() (BeforeFixes's model
+/// of it), and vhost_scsi_get_desc() before patch 5, (vs, vq, vc), as every
+/// tree without the series has it (Baseline's). The worker and the managed
+/// engine drive them in that form (VL_OLD_<name>).
 /// </summary>
 public sealed record VariantSource(string Name, string HeaderTree, string FunctionsC, ImmutableArray<Function> Functions,
     ImmutableArray<Function> OtherForms = default)
@@ -55,6 +57,8 @@ public static class FunctionSources
         // (the mutant patches depend on them).
         new(Function.vhost_scsi_send_bad_target, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
         new(Function.vhost_scsi_send_status, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
+        // After the tree's descriptor collection (DescriptorCollection), which it calls.
+        new(Function.vhost_scsi_get_desc, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
     ];
 
     /// <summary>
@@ -66,17 +70,21 @@ public static class FunctionSources
         scsiStruct is "vhost_scsi_ctx" or "vhost_scsi" ? "scsi_request_env.h" : "scsi_env.h";
 
     /// <summary>
-    /// The response functions come in two forms: the one patches 2 and 3
-    /// give them, vc carrying head, out and in, and the earlier one taking
-    /// head and out itself.
+    /// The functions that come in two forms: the response functions, in the
+    /// one patches 2 and 3 give them (vc carrying head, out and in) and the
+    /// earlier one taking head and out itself; vhost_scsi_get_desc(), with
+    /// the log and log_num patch 5 gives it, and without.
     /// </summary>
-    static bool IsResponse(Function f) => f is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target;
+    static bool HasTwoForms(Function f) =>
+        f is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target or Function.vhost_scsi_get_desc;
 
-    static bool HasDrivenForm(string functionText)
+    /// <summary>The text has the form the worker calls by default (the later one).</summary>
+    static bool HasDrivenForm(Function f, string functionText)
     {
         var brace = functionText.IndexOf('{', StringComparison.Ordinal);
         var signature = brace < 0 ? functionText : functionText[..brace];
-        return signature.Contains("struct vhost_scsi_ctx *vc", StringComparison.Ordinal);
+        return signature.Contains(f == Function.vhost_scsi_get_desc ? "struct vhost_log *" : "struct vhost_scsi_ctx *vc",
+            StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -128,9 +136,11 @@ public static class FunctionSources
                     continue;
                 }
                 var body = Encoding.UTF8.GetString(bytes, e.StartOffset, e.EndOffset - e.StartOffset);
+                if (f.Id == Function.vhost_scsi_get_desc)
+                    text.Append(DescriptorCollection.Text(treeDir, headersDir)).Append('\n');
                 if (!f.Required)
                     text.Append($"#define VL_HAVE_{f.Name} 1\n");
-                if (IsResponse(f.Id) && !HasDrivenForm(body))
+                if (HasTwoForms(f.Id) && !HasDrivenForm(f.Id, body))
                 {
                     text.Append($"#define VL_OLD_{f.Name} 1\n");
                     otherForms.Add(f.Id);
@@ -150,9 +160,12 @@ public static class FunctionSources
         return new VariantSource(name, treeDir, text.ToString(), present.ToImmutable(), otherForms.ToImmutable());
     }
 
-    public static VariantSource Generated(string name, Translation translation, string state, string headerTree)
+    /// <param name="headerTree">the tree whose vhost.h the C compiles against, and whose descriptor collection helpers vhost_scsi_get_desc() runs over</param>
+    /// <param name="headersDir">that tree's generated headers (to parse its vhost.c)</param>
+    public static VariantSource Generated(string name, Translation translation, string state, string headerTree, string headersDir)
     {
-        var functions = translation.Translate(state).Where(f => Functions.Contains(f.Name)).ToList();
+        var translated = translation.Translate(state);
+        var functions = translated.Where(f => Functions.Contains(f.Name)).ToList();
         var text = new StringBuilder();
         // The states before Baseline model only the response functions: the
         // worker leaves out the vhost.c ones they lack (VL_LACKS_<name>), and
@@ -166,9 +179,12 @@ public static class FunctionSources
         {
             if (functions.FirstOrDefault(f => f.Name == c.Name) is not { } f)
                 continue;
+            // The generated vhost_get_vq_desc() and get_indirect() over the tree's helpers.
+            if (c.Id == Function.vhost_scsi_get_desc)
+                text.Append(DescriptorCollection.Text(headerTree, headersDir, state, translated)).Append('\n');
             if (!c.Required)
                 text.Append($"#define VL_HAVE_{f.Name} 1\n");
-            if (IsResponse(c.Id) && !HasDrivenForm(f.Text))
+            if (HasTwoForms(c.Id) && !HasDrivenForm(c.Id, f.Text))
             {
                 text.Append($"#define VL_OLD_{f.Name} 1\n");
                 otherForms.Add(c.Id);
