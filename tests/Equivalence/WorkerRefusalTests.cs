@@ -116,7 +116,11 @@ public sealed class WorkerRefusalTests
         Assert.That(lines[0], Does.StartWith("R ok 0 1 0 "), "send_status returned and signalled once");
     }
 
-    /// <summary>The valid fn 9 line: avail->idx 0x100 is more new entries than a ring of 4 holds, so no request (-ENXIO).</summary>
+    /// <summary>
+    /// The valid fn 9 line: avail->idx 1, avail->ring[0] 0 (the mapped bytes
+    /// not written are zero), so descriptor 0, an empty readable buffer with
+    /// no next, is a request of nothing: returned 0, taken.
+    /// </summary>
     [Test]
     public void TheValidRingLineIsServed()
     {
@@ -131,9 +135,9 @@ public sealed class WorkerRefusalTests
         Assert.That(p.WaitForExit(10_000), Is.True);
         Assert.That(p.ExitCode, Is.Zero, p.StandardError.ReadToEnd());
         Assert.That(lines, Has.Length.EqualTo(1));
-        Assert.That(lines[0], Does.StartWith("R ok fffffffa 0 0 "), "-ENXIO");
-        // head -EINVAL (ffffffea) is the first state field.
-        Assert.That(lines[0].Split(' ')[6], Is.EqualTo("ffffffea"));
+        Assert.That(lines[0], Does.StartWith("R ok 0 0 0 11 0 0 0 "), "returned 0; 17 fixed state fields: head 0, out 0, in 0");
+        var fields = lines[0].Split(' ');
+        Assert.That((fields[16], fields[17], fields[19]), Is.EqualTo(("1", "1", "deadbeef")), "last_avail_idx and avail_idx 1, log_num not written (the pristine form takes no log)");
     }
 
     [Test]
