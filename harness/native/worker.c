@@ -267,6 +267,8 @@ struct vl_case {
 	u64 head, out, in, kind, fill;
 	struct vhost_scsi vs;
 	struct vhost_scsi_ctx vc;
+	/* vhost_scsi_destroy_logs(): the device's virtqueues (vs.vqs) */
+	struct vhost_scsi_virtqueue *svqs;
 	/* vhost_scsi_get_desc(): the rings (their bytes are in user memory) */
 	u64 num, desc, avail, last_avail_idx, avail_idx, used_flags, notify;
 	struct iovec *indirect;
@@ -301,6 +303,7 @@ static void case_release(struct vl_case *c)
 		free(c->vq);
 	free(c->vq_log);
 	free(c->indirect);
+	free(c->svqs);
 	/* Never free twice what a broken variant freed and kept. */
 	if (c->cmd.tvc_log != c->earlier && !freed_by_case(c->cmd.tvc_log))
 		free(c->cmd.tvc_log);
@@ -480,8 +483,8 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	u64 fn;
 
 	fn = field(ps, "fn");
-	if (fn > 9)
-		malformed(ps, "fn must be 0 to 9");
+	if (fn > 10)
+		malformed(ps, "fn must be 0 to 10");
 	c->fn = (unsigned int)fn;
 	c->log_base = field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -571,6 +574,11 @@ static void parse_case(struct vl_parser *ps, struct vl_case *c)
 	c->kind = field(ps, "kind");
 	if (c->kind > 0xff)
 		malformed(ps, "kind must be at most ff");
+	/* fn 10: out virtqueues (2 to a), in commands per I/O queue. */
+	if (c->fn == 10 && (c->out < 2 || c->out > 10))
+		malformed(ps, "out (dev.nvqs) must be 2 to a for fn 10");
+	if (c->fn == 10 && c->ncmds != (c->out - 2) * c->in)
+		malformed(ps, "ncmds must be (out - 2) * in for fn 10 (in commands per I/O queue)");
 	c->fill = field(ps, "fill");
 	if (c->fill > 0xff)
 		malformed(ps, "fill must be at most ff");
@@ -634,9 +642,9 @@ static void build_vq(struct vl_case *c)
 		c->cmd.tvc_log_num = c->prior_log;
 	}
 
-	if (c->fn == 6) {
-		c->svq->max_cmds = (int)c->ncmds;
-		c->cmds = alloc_array(c->ncmds, sizeof(*c->cmds));
+	if (c->fn == 6 || c->fn == 10) {
+		/* At least one, so that no I/O queue's commands are NULL by accident. */
+		c->cmds = alloc_array(c->ncmds ? c->ncmds : 1, sizeof(*c->cmds));
 		c->cmd_bufs = alloc_array(c->ncmds, sizeof(*c->cmd_bufs));
 		for (i = 0; i < c->ncmds; i++) {
 			unsigned int k, n = c->cmd_logs[i];
@@ -653,7 +661,24 @@ static void build_vq(struct vl_case *c)
 			c->cmds[i].tvc_log = c->cmd_bufs[i];
 			c->cmds[i].tvc_log_num = n;
 		}
+	}
+	if (c->fn == 6) {
+		c->svq->max_cmds = (int)c->ncmds;
 		c->svq->scsi_cmds = c->null_cmds ? NULL : c->cmds;
+	}
+	if (c->fn == 10) {
+		/* Control and event queues first, then the I/O queues. */
+		c->svqs = alloc_array(c->out, sizeof(*c->svqs));
+		c->vs.vqs = c->svqs;
+		c->vs.dev.nvqs = (int)c->out;
+		for (i = 2; i < c->out; i++) {
+			struct vhost_scsi_virtqueue *svq = &c->svqs[i];
+
+			svq->vq.dev = &c->dev;
+			svq->max_cmds = (int)c->in;
+			svq->scsi_cmds = c->kind >> (i - 2) & 1 ? NULL :
+					 c->cmds + (i - 2) * c->in;
+		}
 	}
 
 	if (c->fn == 9) {
@@ -783,6 +808,11 @@ static int call_function(struct vl_case *c, int *ret)
 #endif
 		break;
 #endif
+#ifdef VL_HAVE_vhost_scsi_destroy_logs
+	case 10:
+		vhost_scsi_destroy_logs(&c->vs);
+		break;
+#endif
 	default:
 		/*
 		 * A malformed request like the parser's refusals (PROTOCOL.md):
@@ -864,6 +894,28 @@ static char *put_commands_state(char *p, const struct vl_case *c)
 	*p++ = ' ';
 	p = put_hex(p, (u64)live_allocations());
 	for (i = 0; i < n; i++) {
+		*p++ = ' ';
+		p = put_hex(p, c->cmds[i].tvc_log != NULL);
+		*p++ = ' ';
+		p = put_hex(p, c->cmds[i].tvc_log_num);
+	}
+	return p;
+}
+
+/* What vhost_scsi_destroy_logs() left in the device (PROTOCOL.md). */
+static char *put_device_state(char *p, const struct vl_case *c)
+{
+	size_t i;
+
+	*p++ = ' ';
+	p = put_hex(p, 1 + (c->out - 2) + 2 * c->ncmds);
+	*p++ = ' ';
+	p = put_hex(p, (u64)live_allocations());
+	for (i = 2; i < c->out; i++) {
+		*p++ = ' ';
+		p = put_hex(p, (u64)(long)c->svqs[i].vq.mutex.vl_depth);
+	}
+	for (i = 0; i < c->ncmds; i++) {
 		*p++ = ' ';
 		p = put_hex(p, c->cmds[i].tvc_log != NULL);
 		*p++ = ' ';
@@ -1007,7 +1059,7 @@ static void respond(const struct vl_case *c, int bug, int ret)
 	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
 		    (c->fn == 9 ? (VL_DESC_FIXED + 4 * UIO_MAXIOV) * 17 : 0) +
 		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
-		    (c->fn == 6 ? c->ncmds * 20 : 0) +
+		    (c->fn == 6 || c->fn == 10 ? c->ncmds * 20 + 10 * 17 : 0) +
 		    (c->fn == 7 || c->fn == 8 ? 3 * 17 + VL_USED_MAX * 18 : 0));
 	p = out_buf + out_len;
 	memcpy(p, bug ? "R bug " : "R ok ", bug ? 6 : 5);
@@ -1027,6 +1079,8 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		p = put_response_state(p);
 	} else if (c->fn == 9 && !bug) {
 		p = put_desc_state(p, c);
+	} else if (c->fn == 10 && !bug) {
+		p = put_device_state(p, c);
 	} else {
 		*p++ = ' ';
 		*p++ = '0';

@@ -104,6 +104,19 @@ public sealed class EquivTests
         Assert.That(e.Message, Does.Contain("tvc_log_num").And.Contain("u16").And.Contain("scsi_env.h"));
     }
 
+    /// <summary>scsi.c's virtqueue numbers, copied into scsi_env.h, are checked against the tree's enum.</summary>
+    [Test]
+    public void VirtqueueNumbersThatDisagreeWithTheTreeAreRefused()
+    {
+        var tree = PatchedTree();
+        var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
+        var text = File.ReadAllText(scsi);
+        Assert.That(text, Does.Contain("\tVHOST_SCSI_VQ_IO = 2,"));
+        File.WriteAllText(scsi, text.Replace("\tVHOST_SCSI_VQ_IO = 2,", "\tVHOST_SCSI_VQ_IO = 3,"));
+        var e = Assert.Throws<UsageException>(() => FunctionSources.FromTree("tree-changed", tree, DefaultTree.Debian612.HeadersDir))!;
+        Assert.That(e.Message, Does.Contain("VHOST_SCSI_VQ_IO is 3 in the tree but 2 in scsi_env.h"));
+    }
+
     /// <summary>
     /// A copy of the tree's drivers/vhost and include/linux with the committed
     /// series applied by patch(1), each patch's text first passed through <paramref name="edit"/>.
@@ -152,6 +165,7 @@ public sealed class EquivTests
         {
             (Function.vhost_scsi_log_write, Presence.ModelOnly), (Function.vhost_scsi_copy_cmd_log, Presence.ModelOnly),
             (Function.vhost_scsi_copy_tmf_log, Presence.ModelOnly), (Function.vhost_scsi_destroy_vq_log, Presence.ModelOnly),
+            (Function.vhost_scsi_destroy_logs, Presence.ModelOnly),
         }), "the pristine tree lacks the functions patches 6 and 7 add");
         var d = r.Divergences[0];
         Assert.That(d.Native.Outcome, Is.EqualTo(Outcome.Bug), "the pristine tree reaches BUG() where the patched model returns");

@@ -58,7 +58,11 @@ public sealed class WorkerRefusalTests
         yield return Case("KindOverFf", Line(("kind", "100")), "kind must be at most ff");
         yield return Case("FillOverFf", Line(("fill", "100")), "fill must be at most ff");
         // The earlier ones.
-        yield return Case("FnOver9", Line(("fn", "a")), "fn must be 0 to 9");
+        yield return Case("FnOver10", Line(("fn", "b")), "fn must be 0 to 10");
+        // fn 10's device: out virtqueues, in commands per I/O queue.
+        yield return Case("NvqsUnder2ForDestroyLogs", Line(("fn", "a"), ("out", "1")), "out (dev.nvqs) must be 2 to a for fn 10");
+        yield return Case("CommandsNotPerIoQueue", Line(("fn", "a"), ("out", "3"), ("in", "2"), ("cmds", "1 0")),
+            "ncmds must be (out - 2) * in for fn 10 (in commands per I/O queue)");
         yield return Case("FlagNot0Or1", Line(("log_ctx", "2")), "log_ctx must be 0 or 1");
         yield return Case("MoreThan16HexDigits", Line(("address", "10000000000000000")), "address has more than 16 hex digits");
         yield return Case("NotHex", Line(("length", "zz")), "expected length (hex)");

@@ -158,6 +158,16 @@ public static class CaseGenerator
             from r in Response
             from type in Gen.Frequency((6, Gen.Choose(0, 2)), (1, Gen.Elements(3, 255)))
             select r with { Function = function, Kind = type },
+        Function.vhost_scsi_destroy_logs =>
+            // No I/O queue to eight of them, each with no command to a few
+            // dozen; some queues without commands (scsi_cmds NULL).
+            from iovLimit in Gen.Choose(1, 16)
+            from ioQueues in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 4)), (1, Gen.Choose(5, 8)))
+            from perQueue in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 8)), (1, Gen.Choose(9, 32)))
+            from commands in Gen.Frequency((1, Gen.Constant(0)), (2, Gen.Choose(1, iovLimit))).ListOf(ioQueues * perQueue)
+            from nullQueues in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Choose(0, (1 << ioQueues) - 1)))
+            select new LogCase(function, 0, [], false, [], false, 0, 0, [], [],
+                IovLimit: iovLimit, Commands: commands.ToImmutableArray(), Out: 2 + ioQueues, In: perQueue, Kind: nullQueues),
         // Built from one drawn seed: the rings are bytes laid out imperatively (RingCases).
         Function.vhost_scsi_get_desc =>
             from seed in Gen.Choose(0, int.MaxValue)

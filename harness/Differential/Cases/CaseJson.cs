@@ -151,6 +151,8 @@ public static class CaseJson
                  $"last_avail_idx {ring.LastAvailIdx}, avail_idx {ring.AvailIdx}, used_flags {ring.UsedFlags}" +
                  (ring.NotifyAvailIdx >= 0 ? $", avail->idx becomes {ring.NotifyAvailIdx} while notification is re-enabled" : "") +
                  $", {ring.Writes.Length} write(s) of ring and table bytes [{string.Join(", ", ring.Writes.Select(w => $"{Hex(w.Addr)}+{Hex((ulong)w.Bytes.Length)}"))}]",
+            Function.vhost_scsi_destroy_logs => $"vhost_scsi_destroy_logs(nvqs={c.Out}: {Math.Max(0, c.Out - 2)} I/O queue(s) of {c.In} command(s), " +
+                 $"queues without commands (mask) {Hex((ulong)c.Kind)}, earlier logs [{string.Join(", ", c.CommandsOrEmpty)}], iov_limit={c.IovLimit})",
             Function.vhost_scsi_destroy_vq_log => $"vhost_scsi_destroy_vq_log(max_cmds={c.CommandsOrEmpty.Length}, " +
                  (c.NullCommands ? "scsi_cmds=NULL" : $"earlier logs [{string.Join(", ", c.CommandsOrEmpty)}]") + $", iov_limit={c.IovLimit})",
             _ => $"vhost_log_write(log_num={c.Log.Length}, len={Hex(c.Length)}, count={c.Iov.Length}, iotlb={(c.Iotlb ? "on" : "off")})" +
@@ -180,10 +182,12 @@ public static class CaseJson
         Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target when state.Length >= 2 =>
             $"; {state[0]} used entr{(state[0] == 1 ? "y" : "ies")} " +
             $"[{string.Join(", ", Enumerable.Range(0, (state.Length - 2) / 2).Select(i => $"head {state[2 + 2 * i]} len {state[3 + 2 * i]}"))}], {state[1]} pr_err(s)",
+        Function.vhost_scsi_destroy_logs when state.Length >= 1 =>
+            $"; {(long)state[0]} buffer(s) live after (then each I/O queue's mutex depth, and per command: tvc_log set, tvc_log_num)",
         Function.vhost_scsi_get_desc when state.Length >= 14 =>
             $"; vc: head {(int)(uint)state[0]}, out {state[1]}, in {state[2]}, out_size {state[3]}, in_size {state[4]}; " +
             $"last_avail_idx {state[10]}, avail_idx {state[11]}, used_flags {state[12]}, log_num {(state[13] == 0xdeadbeef ? "untouched" : state[13].ToString(CultureInfo.InvariantCulture))}",
-        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log
+        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log or Function.vhost_scsi_destroy_logs
             or Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target or Function.vhost_scsi_get_desc => "",
         _ => state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
             $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}",

@@ -20,6 +20,7 @@ public enum Function
     vhost_scsi_send_status = 7,
     vhost_scsi_send_bad_target = 8,
     vhost_scsi_get_desc = 9,
+    vhost_scsi_destroy_logs = 10,
 }
 
 /// <summary>A range of VMM user memory that is mapped (where the dirty bitmap may live).</summary>
@@ -72,6 +73,11 @@ public sealed record RingState(uint Num, ulong Desc, ulong Avail, ushort LastAva
 /// is the status byte or the response type (TYPE_IO_CMD 0, TYPE_CTRL_TMF 1,
 /// TYPE_CTRL_AN 2, anything else answered as AN). Every mapped byte starts
 /// as Fill (0 for the other functions), so a response's zero bytes show.
+/// vhost_scsi_destroy_logs gets a device of Out virtqueues (dev.nvqs: the
+/// control queue, the event queue, then Out - 2 I/O queues) of In commands
+/// each (max_cmds); Commands holds every I/O queue's commands, queue after
+/// queue, as for vhost_scsi_destroy_vq_log; bit q of Kind leaves I/O queue
+/// q's scsi_cmds NULL (as vhost_scsi_destroy_vq_cmds() does).
 /// vhost_scsi_get_desc gets the virtqueue Ring over umem Umem (every map
 /// read-write, as vhost-scsi's memory table is), and in its form after
 /// patch 5 the vq->log array of UIO_MAXIOV entries, or NULL when NullLog.

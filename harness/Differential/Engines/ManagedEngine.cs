@@ -143,6 +143,7 @@ public sealed class ManagedEngine
                 Function.vhost_scsi_destroy_vq_log => DestroyVqLog(c, out state),
                 Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target => SendResponse(vq, c, out state),
                 Function.vhost_scsi_get_desc => GetDesc(vq, c, out state),
+                Function.vhost_scsi_destroy_logs => DestroyLogs(c, out state),
                 _ => throw new ArgumentOutOfRangeException(nameof(c)),
             };
         }
@@ -289,6 +290,57 @@ public sealed class ManagedEngine
         }
         state = s.ToImmutable();
         return 0;
+    }
+
+    /// <summary>
+    /// vhost_scsi_destroy_logs() on a device of c.Out virtqueues whose I/O
+    /// queues hold c.In commands each (c.Commands, queue after queue); bit q
+    /// of c.Kind leaves I/O queue q without commands. The state is the
+    /// buffers live after, each I/O queue's mutex depth, then per command
+    /// whether tvc_log is set and tvc_log_num.
+    /// </summary>
+    int DestroyLogs(LogCase c, out ImmutableArray<ulong> state)
+    {
+        var commands = c.CommandsOrEmpty;
+        var vs = new vhost_scsi { vqs = new vhost_scsi_virtqueue[c.Out] };
+        vs.dev.nvqs = c.Out;
+        var cmds = new vhost_scsi_cmd[commands.Length];
+        for (var q = 0; q < c.Out; q++)
+        {
+            var svq = vs.vqs[q] = new vhost_scsi_virtqueue();
+            svq.vq.dev.iov_limit = c.IovLimit;
+            if (q < 2)
+                continue;
+            svq.max_cmds = c.In;
+            var mine = new vhost_scsi_cmd[c.In];
+            for (var k = 0; k < c.In; k++)
+            {
+                var n = commands[(q - 2) * c.In + k];
+                mine[k] = cmds[(q - 2) * c.In + k] = new vhost_scsi_cmd { tvc_vq = svq.vq, tvc_log_num = (uint)n, tvc_log = n > 0 ? PriorBuffer(c.IovLimit, n) : null };
+            }
+            svq.scsi_cmds = ((c.Kind >> (q - 2)) & 1) != 0 ? null : mine;
+        }
+        Scsi.vhost_scsi_destroy_logs(vs);
+        var s = ImmutableArray.CreateBuilder<ulong>();
+        s.Add(unchecked((ulong)model.LiveAllocations));
+        for (var q = 2; q < c.Out; q++)
+            s.Add(unchecked((ulong)(long)vs.vqs[q].vq.mutex.depth));
+        foreach (var cmd in cmds)
+        {
+            s.Add(cmd.tvc_log is null ? 0UL : 1);
+            s.Add(cmd.tvc_log_num);
+        }
+        state = s.ToImmutable();
+        return 0;
+    }
+
+    /// <summary>A command's buffer of iov_limit entries whose first n are an earlier request's log.</summary>
+    static vhost_log[] PriorBuffer(int iovLimit, int n)
+    {
+        var earlier = new vhost_log[iovLimit];
+        for (var i = 0; i < n; i++)
+            earlier[i] = new vhost_log { addr = LogCase.PriorEntry(i).Addr, len = LogCase.PriorEntry(i).Len };
+        return earlier;
     }
 
     /// <summary>Entries of the used ring the native worker reports (it keeps the first 8).</summary>

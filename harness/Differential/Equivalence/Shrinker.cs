@@ -49,6 +49,9 @@ public static class Shrinker
         && (c.Function != Function.vhost_scsi_destroy_vq_log
             || (c.IovLimit is >= 1 and <= 1024 && c.CommandsOrEmpty.Length <= MaxCommands
                 && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
+        && (c.Function != Function.vhost_scsi_destroy_logs
+            || (c.IovLimit is >= 1 and <= 1024 && c.Out is >= 2 and <= 10 && c.In >= 0 && c.Kind is >= 0 and <= 0xff
+                && c.CommandsOrEmpty.Length == (c.Out - 2) * c.In && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
         && (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             || (c.Out >= 0 && c.Out < MaxIovecs && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
                 && c.Kind is >= 0 and <= 0xff))
@@ -108,6 +111,9 @@ public static class Shrinker
         }
         if (c.AllocationsBeforeFailure >= 0)
             yield return c with { AllocationsBeforeFailure = -1 };
+        if (c.Function == Function.vhost_scsi_destroy_logs)
+            foreach (var smaller in SmallerDevices(c))
+                yield return smaller;
         if (c.Ring is { } ring)
             foreach (var simpler in SimplerRings(ring))
                 yield return c with { Ring = simpler };
@@ -157,6 +163,18 @@ public static class Shrinker
             foreach (var v in Simpler(r.Length).Where(v => v > 0))
                 yield return c with { Mapped = c.Mapped.SetItem(i, r with { Length = v }) };
         }
+    }
+
+    /// <summary>A device without its last I/O queue, without each queue's last command, or with every queue's commands.</summary>
+    static IEnumerable<LogCase> SmallerDevices(LogCase c)
+    {
+        var commands = c.CommandsOrEmpty;
+        if (c.Out > 2)
+            yield return c with { Out = c.Out - 1, Commands = commands.RemoveRange(commands.Length - c.In, c.In), Kind = c.Kind & ((1 << (c.Out - 3)) - 1) };
+        if (c.In > 0)
+            yield return c with { In = c.In - 1, Commands = [.. commands.Where((_, i) => i % c.In != c.In - 1)] };
+        if (c.Kind != 0)
+            yield return c with { Kind = 0 };
     }
 
     /// <summary>

@@ -75,6 +75,8 @@ public static class CReproducer
         // vhost_scsi_destroy_vq_log() finds the commands through container_of(vq).
         s.Append($"\tstatic struct vhost_scsi_virtqueue svq;\n\tstatic struct vhost_scsi_cmd cmds[{Math.Max(1, c.CommandsOrEmpty.Length)}];\n");
         s.Append("\tstruct vhost_virtqueue *vqp = &svq.vq;\n");
+        if (c.Function == Function.vhost_scsi_destroy_logs)
+            s.Append($"\tstatic struct vhost_scsi_virtqueue svqs[{Math.Max(1, c.Out)}];\n");
         s.Append("\tstatic struct vhost_scsi vs;\n");
         s.Append($"\tstatic struct vhost_scsi_ctx vc = {{ .head = {c.Head}, .out = {c.Out}, .in = {c.In} }};\n");
         if (c.Function == Function.vhost_scsi_get_desc)
@@ -118,6 +120,14 @@ public static class CReproducer
         }
         if (c.Function == Function.vhost_scsi_destroy_vq_log)
             s.Append($"\tsvq.vq = vq;\n\tsvq.scsi_cmds = {(c.NullCommands ? "NULL" : "cmds")};\n\tsvq.max_cmds = {commands.Length};\n");
+        if (c.Function == Function.vhost_scsi_destroy_logs)
+        {
+            // The control and event queues, then the I/O queues, each with its In commands of cmds[].
+            s.Append($"\tvs.vqs = svqs;\n\tvs.dev.nvqs = {c.Out};\n");
+            for (var q = 2; q < c.Out; q++)
+                s.Append($"\tsvqs[{q}].vq.dev = &dev;\n\tsvqs[{q}].max_cmds = {c.In};\n" +
+                         $"\tsvqs[{q}].scsi_cmds = {(((c.Kind >> (q - 2)) & 1) != 0 ? "NULL" : $"cmds + {(q - 2) * c.In}")};\n");
+        }
         s.Append("\t(void)vqp;\n");
         s.Append($"\tvl_allocs_left = {c.AllocationsBeforeFailure};\n\n");
         s.Append("\tvl_bug_target = &bug;\n\tif (setjmp(bug)) {\n\t\tprintf(\"reached BUG()\\n\");\n");
@@ -151,6 +161,21 @@ public static class CReproducer
             for (var i = 0; i + 5 < st.Length; i += 2)
                 s.Append($"\tif (tmf.tmf_log && (tmf.tmf_log[{i / 2}].addr != {Hex(st[5 + i])} || tmf.tmf_log[{i / 2}].len != {Hex(st[6 + i])})) {{\n" +
                          $"\t\tprintf(\"tmf_log[{i / 2}] differs from the model's {{ {Hex(st[5 + i])}, {Hex(st[6 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+        }
+        if (c.Function == Function.vhost_scsi_destroy_logs && model.StateOrEmpty.Length >= 1)
+        {
+            var st = model.StateOrEmpty;
+            var queues = Math.Max(0, c.Out - 2);
+            s.Append("\tprintf(\"%ld buffer(s) live after the call\\n\", (long)(vl_alloc_count - vl_free_count));\n");
+            s.Append($"\tif ((long)(vl_alloc_count - vl_free_count) != {(long)st[0]}L) {{\n\t\tprintf(\"the model: {(long)st[0]}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+            for (var q = 0; q < queues && 1 + q < st.Length; q++)
+                s.Append($"\tif (svqs[{q + 2}].vq.mutex.vl_depth != {(long)st[1 + q]}) {{\n\t\tprintf(\"I/O queue {q + 2}: mutex depth %d; the model: {(long)st[1 + q]}\\n\", svqs[{q + 2}].vq.mutex.vl_depth);\n\t\tdiffers = 1;\n\t}}\n");
+            for (var i = 1 + queues; i + 1 < st.Length; i += 2)
+            {
+                var k = (i - 1 - queues) / 2;
+                s.Append($"\tif (!!cmds[{k}].tvc_log != {st[i]} || cmds[{k}].tvc_log_num != {st[i + 1]}) {{\n" +
+                         $"\t\tprintf(\"command {k}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{k}].tvc_log ? \"set\" : \"NULL\", cmds[{k}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
+            }
         }
         if (c.Function == Function.vhost_scsi_destroy_vq_log && model.StateOrEmpty.Length >= 1)
         {
@@ -232,6 +257,7 @@ public static class CReproducer
         Function.vhost_scsi_copy_cmd_log => $"ret = vhost_scsi_copy_cmd_log(&vq, &cmd, log, {c.Log.Length});",
         Function.vhost_scsi_copy_tmf_log => $"ret = vhost_scsi_copy_tmf_log(&tmf, log, {c.Log.Length});",
         Function.vhost_scsi_destroy_vq_log => "vhost_scsi_destroy_vq_log(vqp);",
+        Function.vhost_scsi_destroy_logs => "vhost_scsi_destroy_logs(&vs);",
         Function.vhost_scsi_send_status => $"vhost_scsi_send_status(&vs, &vq, &vc, {c.Kind});",
         Function.vhost_scsi_send_bad_target => $"vhost_scsi_send_bad_target(&vs, &vq, &vc, {c.Kind});",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),

@@ -59,6 +59,7 @@ public static class FunctionSources
         new(Function.vhost_scsi_send_status, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
         // After the tree's descriptor collection (DescriptorCollection), which it calls.
         new(Function.vhost_scsi_get_desc, "scsi.c", "vhost_scsi_ctx", "vhost_scsi"),
+        new(Function.vhost_scsi_destroy_logs, "scsi.c", "vhost_scsi", "vhost_scsi_virtqueue", "vhost_scsi_cmd"),
     ];
 
     /// <summary>
@@ -103,6 +104,21 @@ public static class FunctionSources
                 throw new UsageException($"{scsiC}: no #define {name} found; the harness copies it into scsi_request_env.h");
             if (m.Groups[1].Value != value.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in scsi_request_env.h; correct the copied facts");
+        }
+    }
+
+    /// <summary>scsi.c's virtqueue numbers, copied into scsi_env.h: the tree's enum must give each the shim's value.</summary>
+    static readonly (string Name, int Value)[] VirtqueueNumbers = [("VHOST_SCSI_VQ_CTL", 0), ("VHOST_SCSI_VQ_EVT", 1), ("VHOST_SCSI_VQ_IO", 2)];
+
+    static void CheckVirtqueueNumbers(string scsiC, string text)
+    {
+        foreach (var (name, value) in VirtqueueNumbers)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(text, $@"\b{name}[ \t]*=[ \t]*(\d+)");
+            if (!m.Success)
+                throw new UsageException($"{scsiC}: no enumerator {name} = N found; the harness copies it into scsi_env.h");
+            if (m.Groups[1].Value != value.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in scsi_env.h; correct the copied facts");
         }
     }
 
@@ -153,6 +169,8 @@ public static class FunctionSources
             // through the series lacks the members of the later patches.
             foreach (var s in wanted.Where(f => present.Contains(f.Id)).SelectMany(f => f.Structs).Distinct())
                 CheckCopiedFacts(path, s, parse.StructFields.GetValueOrDefault(s) ?? []);
+            if (present.Contains(Function.vhost_scsi_destroy_logs))
+                CheckVirtqueueNumbers(path, Encoding.UTF8.GetString(bytes));
             // Only the fixed form of vhost_scsi_send_bad_target() takes a type.
             if (present.Contains(Function.vhost_scsi_send_bad_target) && !otherForms.Contains(Function.vhost_scsi_send_bad_target))
                 CheckResponseTypes(path, Encoding.UTF8.GetString(bytes));
