@@ -52,12 +52,14 @@ public sealed class ReproducerTests
     {
         Function.vhost_scsi_copy_cmd_log => x.PriorLog > 0 && x.Log.Length > 1,
         Function.vhost_scsi_copy_tmf_log => x.Log.Length > 1 && x.AllocationsBeforeFailure < 0,
+        Function.vhost_scsi_destroy_logs => x.Out > 3 && x.CommandsOrEmpty.Count(n => n > 0) > 1,
         _ => !x.NullCommands && x.CommandsOrEmpty.Count(n => n > 0) > 1,
     };
 
     [TestCase(Function.vhost_scsi_copy_cmd_log)]
     [TestCase(Function.vhost_scsi_copy_tmf_log)]
     [TestCase(Function.vhost_scsi_destroy_vq_log)]
+    [TestCase(Function.vhost_scsi_destroy_logs)]
     public void ReproducerOfTheModelsOwnCodePasses(Function function)
     {
         var engine = ManagedEngine.For("after");
@@ -81,6 +83,27 @@ public sealed class ReproducerTests
         var run = BuildAndRun(repro);
         Assert.That(run.Code, Is.EqualTo(1), run.Output);
         Assert.That(run.Output, Does.Contain("differs from the model's"));
+    }
+
+    /// <summary>A request with readable and writable buffers, its rings' bytes written by the reproducer.</summary>
+    static LogCase Request(ManagedEngine engine) =>
+        CaseGenerator.Sample(Function.vhost_scsi_get_desc, 200, 7).First(x =>
+            !x.NullLog && engine.Run(x) is { Return: 0 } o && o.StateOrEmpty[1] > 0 && o.StateOrEmpty[2] > 0);
+
+    [Test]
+    public void ReproducerOfAGetDescRequestPassesOnTheModelsCodeAndFailsOnAMutant()
+    {
+        var engine = ManagedEngine.For("after");
+        var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
+        var c = Request(engine);
+        var ok = BuildAndRun(CReproducer.Write(Repo.TempDir("repro-desc-ok"), generated, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim")));
+        Assert.That(ok.Code, Is.EqualTo(0), ok.Output);
+        Assert.That(ok.Output, Does.Contain("behaves like the model"));
+        var mutant = Mutants.Apply(generated, new Mutant("30-get-desc-in-size-from-first-iovec",
+            Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", "30-get-desc-in-size-from-first-iovec.patch")), Repo.TempDir("mutant"));
+        var bad = BuildAndRun(CReproducer.Write(Repo.TempDir("repro-desc-bad"), mutant, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim")));
+        Assert.That(bad.Code, Is.EqualTo(1), bad.Output);
+        Assert.That(bad.Output, Does.Contain("the model: head"));
     }
 
     [Test]
