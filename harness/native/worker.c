@@ -969,16 +969,25 @@ static u64 log_hash(const struct vhost_log *log, size_t n)
 	return h;
 }
 
-#define VL_DESC_FIXED 17
+#define VL_DESC_FIXED 19
 
-/* The iovecs and log entries fn 9 lists after its fixed fields. */
-static void desc_lists(const struct vl_case *c, size_t *niov, size_t *nlog)
+/* The log entries fn 9 lists after its fixed fields. */
+static size_t desc_logged(const struct vl_case *c)
 {
-	u64 n = (u64)c->vc.out + c->vc.in;
+	return c->null_log || c->log_num == 0xdeadbeef ? 0 :
+	       c->log_num < UIO_MAXIOV ? c->log_num : UIO_MAXIOV;
+}
 
-	*niov = n < UIO_MAXIOV ? (size_t)n : UIO_MAXIOV;
-	*nlog = c->null_log || c->log_num == 0xdeadbeef ? 0 :
-		c->log_num < UIO_MAXIOV ? c->log_num : UIO_MAXIOV;
+/* The bytes of vq->iov[from .. to), to at most UIO_MAXIOV. */
+static u64 iov_bytes(const struct iovec *iov, u64 from, u64 to)
+{
+	u64 total = 0;
+
+	if (to > UIO_MAXIOV)
+		to = UIO_MAXIOV;
+	for (; from < to; from++)
+		total += iov[from].iov_len;
+	return total;
 }
 
 /* What vhost_scsi_get_desc() left in vc, the virtqueue and the log (PROTOCOL.md). */
@@ -987,9 +996,8 @@ static char *put_desc_state(char *p, const struct vl_case *c)
 	const struct vhost_virtqueue *vq = c->vq;
 	const struct iov_iter *it = &c->vc.out_iter;
 	u64 v[VL_DESC_FIXED];
-	size_t niov, nlog, i;
+	size_t nlog = desc_logged(c), i;
 
-	desc_lists(c, &niov, &nlog);
 	v[0] = (u32)c->vc.head;
 	v[1] = c->vc.out;
 	v[2] = c->vc.in;
@@ -1010,17 +1018,14 @@ static char *put_desc_state(char *p, const struct vl_case *c)
 	v[14] = iov_hash(vq->iov, UIO_MAXIOV);
 	v[15] = log_hash(c->vq_log, UIO_MAXIOV);
 	v[16] = iov_hash(c->indirect, UIO_MAXIOV);
+	/* What the readable and the writable iovecs hold (the specification's sizes). */
+	v[17] = iov_bytes(vq->iov, 0, c->vc.out);
+	v[18] = iov_bytes(vq->iov, c->vc.out, (u64)c->vc.out + c->vc.in);
 	*p++ = ' ';
-	p = put_hex(p, VL_DESC_FIXED + 2 * niov + 2 * nlog);
+	p = put_hex(p, VL_DESC_FIXED + 2 * nlog);
 	for (i = 0; i < VL_DESC_FIXED; i++) {
 		*p++ = ' ';
 		p = put_hex(p, v[i]);
-	}
-	for (i = 0; i < niov; i++) {
-		*p++ = ' ';
-		p = put_hex(p, (u64)(uintptr_t)vq->iov[i].iov_base);
-		*p++ = ' ';
-		p = put_hex(p, vq->iov[i].iov_len);
 	}
 	for (i = 0; i < nlog; i++) {
 		*p++ = ' ';
@@ -1057,7 +1062,7 @@ static void respond(const struct vl_case *c, int bug, int ret)
 		}
 
 	out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
-		    (c->fn == 9 ? (VL_DESC_FIXED + 4 * UIO_MAXIOV) * 17 : 0) +
+		    (c->fn == 9 ? (VL_DESC_FIXED + 2 * UIO_MAXIOV) * 17 : 0) +
 		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
 		    (c->fn == 6 || c->fn == 10 ? c->ncmds * 20 + 10 * 17 : 0) +
 		    (c->fn == 7 || c->fn == 8 ? 3 * 17 + VL_USED_MAX * 18 : 0));

@@ -40,7 +40,7 @@ public static class RingCases
     public static LogCase Build(int seed)
     {
         var r = new Random(seed);
-        var mode = Pick(r, (10, "direct"), (3, "indirect"), (2, "fill"), (1, "loop"), (1, "bad-next"));
+        var mode = Pick(r, (20, "direct"), (6, "indirect"), (2, "fill"), (2, "loop"), (2, "bad-next"));
         // "fill": descriptors of 64 iovecs each, enough of them to use up vq->iov (UIO_MAXIOV).
         var smallMaps = mode == "fill" ? 64 : Pick(r, (6, 0), (2, 16), (1, 64));
         var umem = ImmutableArray.CreateBuilder<UmemMap>();

@@ -385,7 +385,7 @@ public sealed class ManagedEngine
     const uint Untouched = 0xdeadbeef;
 
     /// <summary>State fields before the listed iovecs and log entries (the worker's VL_DESC_FIXED).</summary>
-    public const int DescFixedFields = 17;
+    public const int DescFixedFields = 19;
 
     /// <summary>
     /// vhost_scsi_get_desc() on the virtqueue c.Ring, whose bytes go into
@@ -414,9 +414,8 @@ public sealed class ManagedEngine
             : (model as GetDescLog ?? throw NoDrivenForm(Function.vhost_scsi_get_desc))
                 .vhost_scsi_get_desc(vs, vq, vc, c.NullLog ? null : vq.log, logNum);
 
-        var listed = (int)Math.Min((ulong)vc.@out + vc.@in, UioMaxIov);
         var logged = c.NullLog || logNum.Value == Untouched ? 0 : (int)Math.Min(logNum.Value, UioMaxIov);
-        var s = ImmutableArray.CreateBuilder<ulong>(DescFixedFields + 2 * listed + 2 * logged);
+        var s = ImmutableArray.CreateBuilder<ulong>(DescFixedFields + 2 * logged);
         var it = vc.out_iter;
         s.Add((uint)vc.head);
         s.Add(vc.@out);
@@ -436,11 +435,9 @@ public sealed class ManagedEngine
         s.Add(IovHash(vq.iov));
         s.Add(LogHash(vq.log));
         s.Add(IovHash(vq.indirect));
-        for (var i = 0; i < listed; i++)
-        {
-            s.Add(vq.iov[i].iov_base.Value);
-            s.Add(vq.iov[i].iov_len);
-        }
+        // What the readable and the writable iovecs hold (the specification's sizes).
+        s.Add(IovBytes(vq.iov, 0, vc.@out));
+        s.Add(IovBytes(vq.iov, vc.@out, (ulong)vc.@out + vc.@in));
         for (var i = 0; i < logged; i++)
         {
             s.Add(vq.log[i].addr);
@@ -448,6 +445,15 @@ public sealed class ManagedEngine
         }
         state = s.MoveToImmutable();
         return ret;
+    }
+
+    /// <summary>The bytes of iov[from .. to), to at most UIO_MAXIOV (as the worker sums them).</summary>
+    static ulong IovBytes(iovec[] iov, ulong from, ulong to)
+    {
+        var total = 0UL;
+        for (var i = from; i < Math.Min(to, UioMaxIov); i++)
+            total += iov[i].iov_len;
+        return total;
     }
 
     /// <summary>FNV-1a over the iovecs, a 64-bit word at a time (base, then length), as the worker hashes them.</summary>

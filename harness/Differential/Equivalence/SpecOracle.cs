@@ -91,18 +91,7 @@ public static class SpecOracle
             return Finding($"returned 0 with head {head}, not a descriptor of a ring of {ring.Num}");
         if (st[10] != (ushort)(ring.LastAvailIdx + 1))
             return Finding($"returned a request but last_avail_idx went from {ring.LastAvailIdx} to {st[10]}, not one further");
-        var listed = (int)Math.Min(@out + @in, UioMaxIov);
-        if (st.Length < ManagedEngineFields + 2 * listed)
-            return null;
-        ulong Sum(int from, int to)
-        {
-            var total = 0UL;
-            for (var i = from; i < to; i++)
-                total += st[ManagedEngineFields + 2 * i + 1];
-            return total;
-        }
-        var outSize = Sum(0, (int)Math.Min(@out, (ulong)listed));
-        var inSize = Sum((int)Math.Min(@out, (ulong)listed), listed);
+        ulong outSize = st[17], inSize = st[18];
         if (st[3] != outSize || st[4] != inSize)
             return Finding($"out_size {st[3]} and in_size {st[4]}, but the iovecs hold {outSize} readable and {inSize} writable bytes");
         if (st[5] != 1 || st[6] != 0 || st[7] != 0 || st[8] != @out || st[9] != outSize)
@@ -110,8 +99,8 @@ public static class SpecOracle
         if (logged)
         {
             var logBytes = 0UL;
-            for (var i = 0; i < (int)logNum && ManagedEngineFields + 2 * listed + 2 * i + 1 < st.Length; i++)
-                logBytes += st[ManagedEngineFields + 2 * listed + 2 * i + 1];
+            for (var i = 0; i < (int)logNum && ManagedEngineFields + 2 * i + 1 < st.Length; i++)
+                logBytes += st[ManagedEngineFields + 2 * i + 1];
             if (logBytes != inSize)
                 return Finding($"the log's {logNum} entries cover {logBytes} bytes, the writable iovecs {inSize}: a migration would miss pages the device writes");
         }

@@ -186,7 +186,7 @@ public static class CReproducer
                 s.Append($"\tif (!!cmds[{i / 2}].tvc_log != {st[i]} || cmds[{i / 2}].tvc_log_num != {st[i + 1]}) {{\n" +
                          $"\t\tprintf(\"command {i / 2}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{i / 2}].tvc_log ? \"set\" : \"NULL\", cmds[{i / 2}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
         }
-        if (c.Function == Function.vhost_scsi_get_desc && model.StateOrEmpty.Length >= 14)
+        if (c.Function == Function.vhost_scsi_get_desc && model.StateOrEmpty.Length >= ManagedEngine.DescFixedFields)
         {
             var st = model.StateOrEmpty;
             s.Append("\tprintf(\"vc: head %d, out %u, in %u, out_size %zu, in_size %zu; last_avail_idx %u, avail_idx %u, used_flags %u, log_num 0x%x\\n\",\n" +
@@ -195,13 +195,12 @@ public static class CReproducer
                      $"\t    vq.last_avail_idx != {st[10]} || vq.avail_idx != {st[11]} || vq.used_flags != {st[12]} || log_num != 0x{st[13]:x}u) {{\n");
             s.Append($"\t\tprintf(\"the model: head {(int)(uint)st[0]}, out {st[1]}, in {st[2]}, out_size {st[3]}, in_size {st[4]}; " +
                      $"last_avail_idx {st[10]}, avail_idx {st[11]}, used_flags {st[12]}, log_num 0x{st[13]:x}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            var listed = (int)Math.Min(st[1] + st[2], 1024UL);
-            for (var i = 0; i < listed && ManagedEngine.DescFixedFields + 2 * i + 1 < st.Length; i++)
-            {
-                var (b, l) = (st[ManagedEngine.DescFixedFields + 2 * i], st[ManagedEngine.DescFixedFields + 2 * i + 1]);
-                s.Append($"\tif ((u64)(uintptr_t)vq.iov[{i}].iov_base != {Hex(b)} || vq.iov[{i}].iov_len != {Hex(l)}) {{\n" +
-                         $"\t\tprintf(\"vq->iov[{i}] differs from the model's {{ {Hex(b)}, {Hex(l)} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            }
+            // vq->iov as a whole, hashed as the worker hashes it (FNV-1a, base then length).
+            s.Append("\t{\n\t\tu64 h = 0xcbf29ce484222325ULL;\n\n\t\tfor (i = 0; i < UIO_MAXIOV; i++) {\n" +
+                     "\t\t\th = (h ^ (u64)(uintptr_t)vq.iov[i].iov_base) * 0x100000001b3ULL;\n" +
+                     "\t\t\th = (h ^ vq.iov[i].iov_len) * 0x100000001b3ULL;\n\t\t}\n");
+            s.Append($"\t\tif (h != 0x{st[14]:x}ULL) {{\n\t\t\tprintf(\"vq->iov differs from the model's (which holds {st[17]} readable and {st[18]} writable bytes)\\n\");\n" +
+                     "\t\t\tdiffers = 1;\n\t\t}\n\t}\n");
         }
         if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target && model.StateOrEmpty.Length >= 2)
         {
