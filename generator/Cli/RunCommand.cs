@@ -61,7 +61,8 @@ public static class RunCommand
             var node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new FormatException("empty document");
             var c = CaseJson.FromJson(node["input"] ?? node);
             if (!Harness.Equivalence.Shrinker.Valid(c))
-                throw new FormatException("the case is outside what the kernel can be handed (a range that wraps past 2^64, log_num over iov_limit or 0 for vhost_scsi_copy_tmf_log, a command log over iov_limit, or over 1024 commands)");
+                throw new FormatException("the case is outside what the kernel can be handed (a range that wraps past 2^64, log_num over iov_limit or 0 for vhost_scsi_copy_tmf_log, a command log over iov_limit, over 1024 commands, a device of other than 2 to 10 virtqueues or commands not per I/O queue, " +
+                    "or a ring whose num is not a power of 2 up to 32768, with an IOTLB, or whose writes are empty or land outside the mapped ranges)");
             return c;
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)

@@ -1,6 +1,7 @@
 /*
  * The stubs scsi_request_env.h describes: what the request path calls but
- * the simulator does not take from the tree.
+ * the simulator's drivers and the equivalence worker (under
+ * vhost_scsi_get_desc()) do not take from the tree.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -97,7 +97,7 @@ public sealed class GetDescTests
     [Test]
     public void ATreeThatMeasuresInSizeFromTheWrongIovecIsCaught()
     {
-        var tree = PatchedTreeCopy(Repo.DefaultTreeDir);
+        var tree = VhostLog.Simulator.PatchedTree.Create(Repo.DefaultTreeDir, [], Repo.TempDir("get-desc-tree"));
         var scsi = Path.Combine(tree, "drivers", "vhost", "scsi.c");
         var text = File.ReadAllText(scsi);
         const string find = "vc->in_size = iov_length(&vq->iov[vc->out], vc->in);";
@@ -116,18 +116,6 @@ public sealed class GetDescTests
         Assert.That((ring.NotifyAvailIdx, ring.UsedFlags, ring.AvailIdx), Is.EqualTo((-1, (ushort)1, ring.LastAvailIdx)));
         var table = ring.Writes.Single(w => w.Addr == RingCases.DescHva).Bytes;
         Assert.That(Enumerable.Range(0, table.Length / 16).Count(i => table.AsSpan(16 * i, 16).ContainsAnyExcept((byte)0)), Is.LessThanOrEqualTo(3));
-    }
-
-    static string PatchedTreeCopy(string from)
-    {
-        var tree = Repo.TempDir("get-desc-tree");
-        foreach (var rel in new[] { "drivers/vhost", "include/linux" })
-        {
-            Directory.CreateDirectory(Path.Combine(tree, rel));
-            foreach (var f in Directory.GetFiles(Path.Combine(from, rel)))
-                File.Copy(f, Path.Combine(tree, rel, Path.GetFileName(f)));
-        }
-        return tree;
     }
 
     /// <summary>

@@ -456,28 +456,29 @@ public sealed class ManagedEngine
         return total;
     }
 
-    /// <summary>FNV-1a over the iovecs, a 64-bit word at a time (base, then length), as the worker hashes them.</summary>
-    static ulong IovHash(iovec[] iov)
+    /// <summary>
+    /// FNV-1a over the iovecs, a 64-bit word at a time (base, then length),
+    /// as the worker and the chains driver hash them.
+    /// </summary>
+    public static ulong IovHash(ReadOnlySpan<iovec> iov)
     {
-        var h = 0xcbf29ce484222325UL;
+        var h = FnvBasis;
         foreach (var v in iov)
-        {
-            h = (h ^ v.iov_base.Value) * 0x100000001b3UL;
-            h = (h ^ v.iov_len) * 0x100000001b3UL;
-        }
+            h = FnvPair(h, v.iov_base.Value, v.iov_len);
         return h;
     }
 
-    static ulong LogHash(vhost_log[] log)
+    static ulong LogHash(ReadOnlySpan<vhost_log> log)
     {
-        var h = 0xcbf29ce484222325UL;
+        var h = FnvBasis;
         foreach (var e in log)
-        {
-            h = (h ^ e.addr) * 0x100000001b3UL;
-            h = (h ^ e.len) * 0x100000001b3UL;
-        }
+            h = FnvPair(h, e.addr, e.len);
         return h;
     }
+
+    const ulong FnvBasis = 0xcbf29ce484222325UL, FnvPrime = 0x100000001b3UL;
+
+    static ulong FnvPair(ulong h, ulong first, ulong second) => ((h ^ first) * FnvPrime ^ second) * FnvPrime;
 
     /// <summary>Leaves the virtqueue as new after vhost_scsi_get_desc() (FreshVirtqueue reuses it).</summary>
     static void ForgetRing(vhost_virtqueue vq, LogCase c)

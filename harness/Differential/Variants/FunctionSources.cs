@@ -94,31 +94,30 @@ public static class FunctionSources
     /// </summary>
     static readonly (string Name, int Value)[] ResponseTypes = [("TYPE_IO_CMD", 0), ("TYPE_CTRL_TMF", 1), ("TYPE_CTRL_AN", 2)];
 
-    static void CheckResponseTypes(string scsiC, string text)
-    {
-        foreach (var (name, value) in ResponseTypes)
-        {
-            var m = System.Text.RegularExpressions.Regex.Match(text, $@"^#define[ \t]+{name}[ \t]+(\d+)[ \t]*$",
-                System.Text.RegularExpressions.RegexOptions.Multiline);
-            if (!m.Success)
-                throw new UsageException($"{scsiC}: no #define {name} found; the harness copies it into scsi_request_env.h");
-            if (m.Groups[1].Value != value.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in scsi_request_env.h; correct the copied facts");
-        }
-    }
-
-    /// <summary>scsi.c's virtqueue numbers, copied into scsi_env.h: the tree's enum must give each the shim's value.</summary>
+    /// <summary>scsi.c's virtqueue numbers (an enum there), copied into scsi_env.h.</summary>
     static readonly (string Name, int Value)[] VirtqueueNumbers = [("VHOST_SCSI_VQ_CTL", 0), ("VHOST_SCSI_VQ_EVT", 1), ("VHOST_SCSI_VQ_IO", 2)];
 
-    static void CheckVirtqueueNumbers(string scsiC, string text)
+    static void CheckResponseTypes(string scsiC, string text) =>
+        CheckCopiedConstants(scsiC, text, ResponseTypes, "scsi_request_env.h", "#define {0}", @"^#define[ \t]+{0}[ \t]+(\d+)[ \t]*$");
+
+    static void CheckVirtqueueNumbers(string scsiC, string text) =>
+        CheckCopiedConstants(scsiC, text, VirtqueueNumbers, "scsi_env.h", "enumerator {0} = N", @"\b{0}[ \t]*=[ \t]*(\d+)");
+
+    /// <summary>
+    /// Constants the shim header copies from scsi.c: each must be in the
+    /// tree (found by <paramref name="pattern"/>, its value the first group)
+    /// with the shim's value.
+    /// </summary>
+    static void CheckCopiedConstants(string scsiC, string text, (string Name, int Value)[] constants, string shimHeader, string what, string pattern)
     {
-        foreach (var (name, value) in VirtqueueNumbers)
+        foreach (var (name, value) in constants)
         {
-            var m = System.Text.RegularExpressions.Regex.Match(text, $@"\b{name}[ \t]*=[ \t]*(\d+)");
+            var m = System.Text.RegularExpressions.Regex.Match(text, string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, name),
+                System.Text.RegularExpressions.RegexOptions.Multiline);
             if (!m.Success)
-                throw new UsageException($"{scsiC}: no enumerator {name} = N found; the harness copies it into scsi_env.h");
+                throw new UsageException($"{scsiC}: no {string.Format(System.Globalization.CultureInfo.InvariantCulture, what, name)} found; the harness copies it into {shimHeader}");
             if (m.Groups[1].Value != value.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in scsi_env.h; correct the copied facts");
+                throw new UsageException($"{scsiC}: {name} is {m.Groups[1].Value} in the tree but {value} in {shimHeader}; correct the copied facts");
         }
     }
 

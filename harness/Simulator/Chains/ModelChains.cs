@@ -112,13 +112,8 @@ public sealed class ModelChains
         var entries = ret >= 0 && c.Log
             ? [.. log.Take((int)Math.Min(logNum.Value, (uint)Math.Min(log.Length, LogCap + Guard))).Select(e => new LogEntry(e.addr, e.len))]
             : ImmutableArray<LogEntry>.Empty;
-        var hash = 0xcbf29ce484222325UL;
-        for (var i = 0; i < (int)c.IovSize; i++)
-        {
-            hash = (hash ^ iov[i].iov_base.Value) * 0x100000001b3UL;
-            hash = (hash ^ iov[i].iov_len) * 0x100000001b3UL;
-        }
-        return new ChainResult(ret, @out, @in, logNum.Value, iovTouched, logTouched, entries, hash);
+        return new ChainResult(ret, @out, @in, logNum.Value, iovTouched, logTouched, entries,
+            VhostLog.Harness.Engines.ManagedEngine.IovHash(iov.AsSpan(0, (int)c.IovSize)));
     }
 
     void Write(ulong hva, ReadOnlySpan<byte> bytes)
