@@ -6,9 +6,14 @@ SIGNOFF ?= VhostLog Generator <generator@vhostlog.example>
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_KERNEL := 6.12.117
 # 6.1 is the older target the series adapts to (tests generate and verify it).
+# The kernel images are the ones the headers were built for: `vhostlog boot`
+# boots them under QEMU with the series' modules.
 PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd64 \
-          linux-source-6.1=6.1.192-2 linux-headers-6.1.0-56-amd64=6.1.192-2
-TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox
+          linux-image-6.12.117+deb12-amd64=6.12.117-1~deb12u1 \
+          linux-source-6.1=6.1.192-2 linux-headers-6.1.0-56-amd64=6.1.192-2 \
+          linux-image-6.1.0-56-amd64=6.1.192-2
+TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox \
+         qemu-system-x86 cpio
 TEST_FILTER ?=
 
 .PHONY: all deps build generate verify check test mutants golden-accept bench tool clean
@@ -26,7 +31,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive INITRD=No apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v dotnet >/dev/null || { echo "deps: the .NET 10 SDK (dotnet) is required and not on PATH"; exit 2; }
 

@@ -17,9 +17,11 @@ public static class Commands
                 ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
                 Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
             });
-        var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks, migration simulation)");
+        using var interrupts = new Interrupts();
+        var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks, migration simulation, real-kernel boot)");
         root.Subcommands.Add(GenerateCommand());
-        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create(interrupts));
+        root.Subcommands.Add(BootCommand.Create(interrupts));
         root.Subcommands.Add(EquivCommand.Create());
         root.Subcommands.Add(MutantsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
@@ -37,6 +39,11 @@ public static class Commands
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException) when (interrupts.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"vhostlog: interrupted by {interrupts.SignalName}; its child processes were stopped and its temporary files removed, no result was written");
+            return interrupts.ExitCode;
         }
         catch (UsageException e)
         {

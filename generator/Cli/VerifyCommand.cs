@@ -11,10 +11,10 @@ using VhostLog.Series.Verify;
 
 namespace VhostLog.Cli;
 
-/// <summary>vhostlog verify: git am, checkpatch --strict, kbuild W=1, sparse, kernel-doc, clang-format.</summary>
+/// <summary>vhostlog verify: git am, checkpatch --strict, kbuild W=1, sparse, kernel-doc, clang-format, equiv, boot.</summary>
 public static class VerifyCommand
 {
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var tree = new Option<string?>("--tree") { Description = "pristine tree the series applies to (default: the Debian 6.12.117 tree); read only" };
         var outDir = new Option<string?>("--out") { Description = "series folder (default: out/linux-VERSION)" };
@@ -27,7 +27,7 @@ public static class VerifyCommand
             var series = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name);
             if (!Directory.Exists(series) || Directory.GetFiles(series, "0001-*.patch").Length == 0)
                 throw new UsageException($"{series}: no patch series there; run `./vhostlog generate` first or pass --out DIR");
-            var report = Run(repo, target, series);
+            var report = Run(repo, target, series, boot: true, interrupts.Token);
             var table = new Table().AddColumns("check", "result", "summary");
             foreach (var c in report.Checks)
                 table.AddRow(Markup.Escape(c.Name), c.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(c.Summary));
@@ -52,13 +52,13 @@ public static class VerifyCommand
     /// of its emitted patches change (a patch present or not applicable in
     /// the tree generated nothing there).
     /// </summary>
-    public static VerifyReport Run(string repo, TargetTree target, string seriesDir)
+    /// <param name="boot">run the real-kernel stage (tests of the other checks leave it out)</param>
+    public static VerifyReport Run(string repo, TargetTree target, string seriesDir, bool boot = true, CancellationToken cancel = default)
     {
         var definition = SeriesDefinition.Load(Path.Combine(repo, "templates"));
         var translation = Translators.Create(repo);
-        var emitted = EmittedSubjects(seriesDir);
-        var generated = definition.Patches
-            .Where(p => p.State is not null && emitted.Contains(definition.CommitMessage(p, "").Split('\n')[0]))
+        var generated = SeriesFolder.Emitted(definition, seriesDir)
+            .Where(p => p.State is not null)
             .SelectMany(p => translation.Changes(p.State!))
             .Select(f => new GeneratedFunction(f.CFile, f.Name, 0, 0))
             .Distinct()
@@ -67,6 +67,9 @@ public static class VerifyCommand
             new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo))
             {
                 PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
+                BootCheck = boot
+                    ? root => BootCommand.VerifyCheck(repo, target, root, SeriesFolder.LastState(definition, seriesDir), cancel)
+                    : null,
             },
             new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
     }
@@ -104,22 +107,5 @@ public static class VerifyCommand
             ? $"{compared} functions x {EquivCases} cases (seed {MutantsCommand.CiSeed}) equal to {ManagedEngine.For(semantics).State}"
             : $"{result.Divergences.Length} divergence(s), {result.Functions.Count(f => f.Mismatch)} function(s) on one side only";
         return new CheckResult(CheckNames.Equivalence, result.Equivalent, summary, details.ToString());
-    }
-
-    /// <summary>The subjects of the patches in a series folder, without their [PATCH n/m] prefix.</summary>
-    static HashSet<string> EmittedSubjects(string seriesDir)
-    {
-        var subjects = new HashSet<string>(StringComparer.Ordinal);
-        if (!Directory.Exists(seriesDir))
-            return subjects;
-        foreach (var f in Directory.GetFiles(seriesDir, "*.patch"))
-        {
-            var text = File.ReadAllText(f);
-            var headers = text[..Math.Max(0, text.IndexOf("\n\n", StringComparison.Ordinal))].Replace("\n ", " ", StringComparison.Ordinal);
-            var subject = headers.Split('\n').FirstOrDefault(l => l.StartsWith("Subject: ", StringComparison.Ordinal));
-            if (subject is not null)
-                subjects.Add(System.Text.RegularExpressions.Regex.Replace(subject, @"^Subject: (\[[^\]]*\] )?", ""));
-        }
-        return subjects;
     }
 }

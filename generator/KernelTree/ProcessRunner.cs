@@ -50,8 +50,11 @@ public static class ProcessRunner
         IEnumerable<string> args,
         string workingDir,
         IReadOnlyDictionary<string, string>? env = null,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null,
+        string? stdin = null,
+        CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var psi = new ProcessStartInfo(file)
         {
             WorkingDirectory = workingDir,
@@ -85,16 +88,35 @@ public static class ProcessRunner
         }
         using (p)
         {
+            var stdout = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
+            if (stdin is not null)
+            {
+                try
+                {
+                    p.StandardInput.Write(stdin);
+                }
+                catch (IOException)
+                {
+                    // the program exited without reading all of it; its status says why
+                }
+            }
             p.StandardInput.Close();
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
             var limit = timeout ?? TimeSpan.FromMinutes(10);
             var timedOut = false;
-            if (!p.WaitForExit(limit))
+            bool exited;
+            using (cancel.Register(() => Kill(p)))
+                exited = p.WaitForExit(limit);
+            if (!exited)
             {
                 timedOut = true;
-                try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                Kill(p);
                 p.WaitForExit();
+            }
+            if (cancel.IsCancellationRequested)
+            {
+                p.WaitForExit();
+                throw new OperationCanceledException($"{command} was stopped (interrupted)", cancel);
             }
             p.WaitForExit(); // drain the redirected streams
             var err = stderr.GetAwaiter().GetResult();
@@ -102,6 +124,18 @@ public static class ProcessRunner
                 err += $"\n(killed after {limit.TotalSeconds:0} s)";
             return new ProcResult(command, timedOut ? -1 : p.ExitCode,
                 stdout.GetAwaiter().GetResult(), err, sw.Elapsed, timedOut);
+        }
+    }
+
+    static void Kill(Process p)
+    {
+        try
+        {
+            p.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
         }
     }
 

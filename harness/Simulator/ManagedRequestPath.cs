@@ -97,6 +97,22 @@ public sealed class ManagedRequestPath : IRequestPath
         Array.Clear(usedIdx);
     }
 
+    /// <summary>
+    /// The VMM switches logging on or off while the device runs, as QEMU does
+    /// at the start and end of a migration: VHOST_F_LOG_ALL on every queue
+    /// (VHOST_VRING_F_LOG goes with it), and from patch 6 on, clearing it
+    /// frees the commands' logs (vhost_scsi_set_features()).
+    /// </summary>
+    public void SetLogging(bool on)
+    {
+        _ = Layout;
+        var wasOn = LogAll(Vq(VirtQueue.Control));
+        foreach (var q in Enum.GetValues<VirtQueue>())
+            Vq(q).acked_features = on ? 1UL << LogAllFeature : 0;
+        if (wasOn && !on && model is IoQueueLog io)
+            io.vhost_scsi_destroy_logs(vs);
+    }
+
     public void Post(VirtQueue queue, DescriptorChain chain) =>
         (rings ?? throw new InvalidOperationException("Start() the request path first")).Post(queue, chain);
 

@@ -13,11 +13,15 @@ public static class RequestPaths
     /// the one the equivalence checks run (ManagedEngine.For), so "after"
     /// means the same everywhere.
     /// </summary>
-    public static IRequestPath Managed(string semantics)
+    public static IRequestPath Managed(string semantics) => ManagedState(ManagedEngine.For(semantics).State);
+
+    /// <summary>The managed request path of a model state from Baseline on (the states before it model only the response functions).</summary>
+    public static ManagedRequestPath ManagedState(string state)
     {
-        var state = ManagedEngine.For(semantics).State;
-        var type = typeof(Baseline).Assembly.GetType($"{typeof(Baseline).Namespace}.{state}")
-            ?? throw new InvalidOperationException($"model state {state} not found");
+        var type = typeof(Baseline).Assembly.GetType($"{typeof(Baseline).Namespace}.{state}");
+        if (type is null || !typeof(Baseline).IsAssignableFrom(type))
+            throw new ArgumentException($"no model state '{state}' from Baseline on: pick one of " +
+                                        string.Join(", ", ManagedEngine.StateNames.SkipWhile(n => n != nameof(Baseline))));
         return new ManagedRequestPath((Baseline)Activator.CreateInstance(type)!, state);
     }
 }

@@ -88,6 +88,8 @@ public static class SeriesVerifier
                 checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
             if (r.PatchedTreeCheck is not null)
                 checks.Add(new CheckResult(CheckNames.Equivalence, false, "not run: the series did not apply", ""));
+            if (r.BootCheck is not null)
+                checks.Add(new CheckResult(CheckNames.Boot, false, "not run: the series did not apply", ""));
         }
         else
         {
@@ -127,6 +129,14 @@ public static class SeriesVerifier
             checks.Add(BuildCheck(CheckNames.Kbuild, pristineBuild, patchedBuild, b => b.W1, requireModules: true));
             checks.Add(BuildCheck(CheckNames.Sparse, pristineBuild, patchedBuild, b => b.Sparse, requireModules: false));
             checks.Add(Bisect(git, kbuild, pristine, final, pristineBuild, timings, progress));
+            if (r.BootCheck is { } bootCheck)
+            {
+                progress?.Report("boot: the distribution kernel under QEMU with stock, pristine and series modules");
+                git.CheckoutClean(final);
+                sw.Restart();
+                checks.Add(bootCheck(root));
+                timings.Add(new StepTiming("boot (3 variants)", sw.Elapsed));
+            }
         }
 
         progress?.Report("checking the input tree is unchanged");

@@ -28,6 +28,12 @@ public sealed record VerifyRequest(
     /// make itself: the differential harness comparing its C with the models.
     /// </summary>
     public Func<string, CheckResult>? PatchedTreeCheck { get; init; }
+
+    /// <summary>
+    /// The real-kernel check of the patched tree (its root, read only): its
+    /// modules booted in the distribution kernel (vhostlog boot).
+    /// </summary>
+    public Func<string, CheckResult>? BootCheck { get; init; }
 }
 
 /// <summary>One named check: a one-line summary and the full evidence.</summary>
@@ -60,4 +66,5 @@ public static class CheckNames
     public const string TreeUnchanged = "input tree unchanged";
     public const string Bisect = "bisect (every prefix builds)";
     public const string Equivalence = "equiv (patched tree vs models)";
+    public const string Boot = "boot (real kernel, QEMU)";
 }

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Tests.Cli;
+
+/// <summary>
+/// A long run stops promptly and cleanly on SIGINT and SIGTERM: the CLI runs
+/// in its own process, is signalled while QEMU boots a guest that never
+/// ends, and must exit 128 + the signal within seconds, leaving neither its
+/// QEMU nor its temporary folder nor a half-written result.
+/// </summary>
+public sealed class InterruptTests
+{
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void BootStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var work = Targets.WorkRoot(Repo.Root);
+        Directory.CreateDirectory(work);
+        var before = Directory.GetDirectories(work, "boot-*").ToHashSet();
+        var json = Path.Combine(Repo.TempDir("interrupt"), "boot.json");
+        var psi = new ProcessStartInfo("dotnet",
+            [typeof(Commands).Assembly.Location, "boot", "--variants", "stock", "--workload", "selftest-hang", "--timeout", "300", "--json", json])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["VHOSTLOG_ROOT"] = Repo.Root;
+        using var p = Process.Start(psi)!;
+        var stderr = new System.Text.StringBuilder();
+        var booting = new ManualResetEventSlim();
+        p.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+                stderr.AppendLine(e.Data);
+            if (e.Data?.Contains("booting", StringComparison.Ordinal) == true)
+                booting.Set();
+        };
+        p.BeginErrorReadLine();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        Assert.That(booting.Wait(TimeSpan.FromMinutes(2)), Is.True, "the run reached the boot");
+        Thread.Sleep(2000); // QEMU is up and the guest hangs
+        var ours = QemuUnder(work).ToList();
+        Assert.That(ours, Is.Not.Empty, "QEMU runs under the work folder");
+
+        var sw = Stopwatch.StartNew();
+        Assert.That(ProcessRunner.Run("kill", ["-s", signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Repo.Root).Ok, Is.True);
+        Assert.That(p.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "the run ended");
+        p.WaitForExit();
+        _ = stdout.GetAwaiter().GetResult();
+        Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "it stops within seconds");
+        Assert.That(p.ExitCode, Is.EqualTo(status));
+        lock (stderr)
+            Assert.That(stderr.ToString(), Does.Contain($"interrupted by SIG{signal}"));
+        Assert.That(QemuUnder(work).Intersect(ours), Is.Empty, "its QEMU was stopped");
+        Assert.That(Directory.GetDirectories(work, "boot-*").Where(d => !before.Contains(d)), Is.Empty, "its temporary folder was removed");
+        Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
+    }
+
+    /// <summary>The QEMU processes whose command line names a folder under <paramref name="work"/>.</summary>
+    static IEnumerable<int> QemuUnder(string work)
+    {
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            string cmdline;
+            try
+            {
+                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (cmdline.Contains("qemu-system", StringComparison.Ordinal) && cmdline.Contains(work, StringComparison.Ordinal))
+                yield return pid;
+        }
+    }
+}
