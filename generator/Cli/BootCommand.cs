@@ -60,8 +60,8 @@ public static class BootCommand
             {
                 HeadersDir = r.GetValue(headers) ?? target.HeadersDir,
                 SeriesDir = series,
-                SeriesState = Directory.Exists(series)
-                    ? SeriesFolder.LastState(SeriesDefinition.Load(Path.Combine(repo, "templates")), series) : "Baseline",
+                SeriesState = Directory.Exists(series) ? SeriesFolder.LastState(Definition(repo), series) : "Baseline",
+                BeforeState = Directory.Exists(series) ? SeriesFolder.StateBefore(Definition(repo), series) : "Baseline",
             };
             var result = BootRunner.Run(request, new Progress<string>(m => Console.Error.WriteLine($"  {m}")), interrupts.Token);
             Print(result);
@@ -73,6 +73,8 @@ public static class BootCommand
         });
         return cmd;
     }
+
+    static SeriesDefinition Definition(string repo) => SeriesDefinition.Load(Path.Combine(repo, "templates"));
 
     public static BootRequest Request(string repo, TargetTree target, IReadOnlyList<string> variants, IReadOnlyList<string> workloads,
         Accel accel, TimeSpan timeout) =>
@@ -86,7 +88,7 @@ public static class BootCommand
     /// verify's boot stage: the patched copy verify made (its drivers/vhost
     /// is the series variant) against stock and pristine, every workload.
     /// </summary>
-    public static CheckResult VerifyCheck(string repo, TargetTree target, string patchedRoot, string seriesState, CancellationToken cancel)
+    public static CheckResult VerifyCheck(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel)
     {
         const string name = CheckNames.Boot;
         BootResult result;
@@ -95,7 +97,8 @@ public static class BootCommand
             result = BootRunner.Run(Request(repo, target, Variant.Names, BootWorkloads.Default, Accel.Tcg, TimeSpan.FromMinutes(5)) with
             {
                 SeriesVhostDir = Path.Combine(patchedRoot, "drivers", "vhost"),
-                SeriesState = seriesState,
+                SeriesState = SeriesFolder.LastState(Definition(repo), seriesDir),
+                BeforeState = SeriesFolder.StateBefore(Definition(repo), seriesDir),
             }, new Progress<string>(m => Console.Error.WriteLine($"  boot: {m}")), cancel);
         }
         catch (UsageException e)

@@ -20,6 +20,18 @@ public static partial class SeriesFolder
     public static string LastState(SeriesDefinition definition, string seriesDir) =>
         Emitted(definition, seriesDir).LastOrDefault(p => p.State is not null)?.State ?? "Baseline";
 
+    /// <summary>
+    /// The model state the tree is in before the series: the state just
+    /// before the first emitted patch that has one (a tree that lacks patch 2
+    /// is BeforeFixes), or the last state when the folder emits none.
+    /// </summary>
+    public static string StateBefore(SeriesDefinition definition, string seriesDir)
+    {
+        var states = Harness.Engines.ManagedEngine.StateNames.ToList();
+        var first = Emitted(definition, seriesDir).FirstOrDefault(p => p.State is not null)?.State;
+        return first is null ? LastState(definition, seriesDir) : states[Math.Max(0, states.IndexOf(first) - 1)];
+    }
+
     /// <summary>The subjects of the patches in a series folder, without their [PATCH n/m] prefix.</summary>
     static HashSet<string> Subjects(string seriesDir)
     {

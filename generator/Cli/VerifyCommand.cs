@@ -68,7 +68,7 @@ public static class VerifyCommand
             {
                 PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
                 BootCheck = boot
-                    ? root => BootCommand.VerifyCheck(repo, target, root, SeriesFolder.LastState(definition, seriesDir), cancel)
+                    ? root => BootCommand.VerifyCheck(repo, target, root, seriesDir, cancel)
                     : null,
             },
             new Progress<string>(m => Console.Error.WriteLine($"  {m}")));

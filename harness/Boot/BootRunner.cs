@@ -140,8 +140,9 @@ public static class BootRunner
         if (workloads.Any(w => w.Name == "model"))
         {
             var replayed = report.Requests.Where(q => workloads.Any(w => w.Name == q.Workload && w.Replayed)).ToList();
-            replay = ModelReplay.Run(v.ModelState, replayed);
-            checks = checks.AddRange(Judge.Model(v.Name, v.ModelState, replay));
+            var state = ModelStates.Replayable(v.ModelState);
+            replay = ModelReplay.Run(state, replayed);
+            checks = checks.AddRange(Judge.Model(v.Name, state, replay));
             if (replayed.Count == 0)
                 checks = checks.Add(new BootCheck(v.Name, "model", "", $"model {v.ModelState}", "requests to replay",
                     "none: run swapin, onoff, control or event with it", false));

@@ -9,7 +9,9 @@ namespace VhostLog.Boot;
 /// the answer must be in every variant: virtio-scsi response codes, SCSI
 /// status and sense, event fields. Logging is judged apart, from the chain.
 /// </summary>
-public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int DataPages = 0);
+/// <param name="Since">the model state from which the tree gives <see cref="Answer"/> (null: every tree)</param>
+/// <param name="Before">what a tree before <see cref="Since"/> does instead (the table's reason to skip the answer)</param>
+public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int DataPages = 0, string? Since = null, string? Before = null);
 
 /// <summary>A workload: in the guest (its steps), or on the host over other workloads' requests (model).</summary>
 public sealed record WorkloadSpec(string Name, string Description, bool InGuest, ImmutableArray<StepSpec> Steps)
@@ -62,7 +64,8 @@ public static class BootWorkloads
         [
             new("bad-target", VirtQueue.Io, Scsi(BadTarget, Good)),
             new("bad-lun", VirtQueue.Io, Scsi(Ok, CheckCondition, IllegalRequest, LogicalUnitNotSupported)),
-            new("tmf-bad-target", VirtQueue.Control, $"response {BadTarget}"),
+            new("tmf-bad-target", VirtQueue.Control, $"response {BadTarget}", Since: "BadTargetIter",
+                Before: "the tree lacks patch 2: vhost_scsi_send_bad_target() copies a whole command response over the TMF's 1-byte response"),
         ]),
         new("migrate", "a pre-copy live migration of guest memory while a READ/WRITE stream runs; destination compared page by page", true, []),
         new("model", "the requests of swapin, onoff, control and event replayed on the managed model: it must predict the real bitmap bit for bit", false, []),

@@ -45,7 +45,8 @@ public static class Judge
                 end is null ? "never ended" : errors.Count > 0 ? $"{end}: {string.Join("; ", errors)}" : end.ToString(),
                 end is { Ok: true } && errors.Count == 0 && !expectHang);
             foreach (var s in w.Steps)
-                StepChecks(v, w, s, report, Add);
+                StepChecks(v, w, s, report, (wl, st, c, e, o, p, skip) =>
+                    checks.Add(new BootCheck(v.Name, wl, st, c, e, o, p) { Skipped = skip }));
             if (w.Name == "migrate")
                 MigrationCheck(v, report, Add);
         }
@@ -64,22 +65,25 @@ public static class Judge
     }
 
     static void StepChecks(Variant v, WorkloadSpec w, StepSpec s, GuestReport report,
-        Action<string, string, string, string, string, bool> add)
+        Action<string, string, string, string, string, bool, string?> add)
     {
         var r = report.Requests.FirstOrDefault(q => q.Workload == w.Name && q.Step == s.Step);
         if (r is null)
         {
-            add(w.Name, s.Step, "answer", s.Answer, "not reported", false);
+            add(w.Name, s.Step, "answer", s.Answer, "not reported", false, null);
             return;
         }
-        add(w.Name, s.Step, "answer", s.Answer, r.Answer, r.Done && r.Answer == s.Answer);
+        if (s.Since is { } since && !ModelStates.AtLeast(v.ModelState, since))
+            add(w.Name, s.Step, "answer", s.Answer, r.Answer, true, s.Before);
+        else
+            add(w.Name, s.Step, "answer", s.Answer, r.Answer, r.Done && r.Answer == s.Answer, null);
         var expected = ExpectedDirty(r, v.HasSeries);
-        add(w.Name, s.Step, "log", Describe(r, expected), Describe(r, r.Dirty.ToHashSet()), expected.SetEquals(r.Dirty));
+        add(w.Name, s.Step, "log", Describe(r, expected), Describe(r, r.Dirty.ToHashSet()), expected.SetEquals(r.Dirty), null);
         if (s.DataPages > 0)
         {
             var d = report.Data.FirstOrDefault(x => x.Workload == w.Name && x.Step == s.Step);
             add(w.Name, s.Step, "data", $"{s.DataPages}/{s.DataPages} pages read back", d is null ? "not reported" : $"{d.Correct}/{d.Pages} pages read back",
-                d is not null && d.Pages == s.DataPages && d.Correct == d.Pages);
+                d is not null && d.Pages == s.DataPages && d.Correct == d.Pages, null);
         }
     }
 

@@ -13,13 +13,10 @@ public sealed record KernelImage(string Release, string Vmlinuz, string ModulesD
     /// <exception cref="UsageException">headers, image or modules missing (names the Debian package to install)</exception>
     public static KernelImage ForHeaders(string headersDir, string bootDir = "/boot", string modulesRoot = "/lib/modules")
     {
-        var releaseFile = Path.Combine(headersDir, "include", "config", "kernel.release");
-        if (!File.Exists(releaseFile))
-            throw new UsageException(
-                $"kbuild headers not found at {headersDir} (no include/config/kernel.release). Install the headers " +
-                "package of the kernel to boot (Debian: linux-headers-<release>, e.g. linux-headers-6.12.117+deb12-amd64) " +
-                "with `make deps`, or pass --headers DIR.");
-        var release = File.ReadAllText(releaseFile).Trim();
+        var release = ReleaseOf(headersDir) ?? throw new UsageException(
+            $"kbuild headers not found at {headersDir} (no include/generated/utsrelease.h or include/config/kernel.release). " +
+            "Install the headers package of the kernel to boot (Debian: linux-headers-<release>, e.g. " +
+            "linux-headers-6.12.117+deb12-amd64) with `make deps`, or pass --headers DIR.");
         var package = $"linux-image-{release}";
         var vmlinuz = Path.Combine(bootDir, $"vmlinuz-{release}");
         if (!File.Exists(vmlinuz))
@@ -34,5 +31,23 @@ public sealed record KernelImage(string Release, string Vmlinuz, string ModulesD
         var config = Path.Combine(bootDir, $"config-{release}");
         var kfence = File.Exists(config) && File.ReadLines(config).Any(l => l == "CONFIG_KFENCE=y");
         return new KernelImage(release, vmlinuz, modules, kfence);
+    }
+
+    /// <summary>
+    /// The release modules built against these headers carry in their
+    /// vermagic: UTS_RELEASE (Debian's 6.1 headers say 6.1.192 in
+    /// kernel.release but build for 6.1.0-56-amd64), else kernel.release.
+    /// </summary>
+    static string? ReleaseOf(string headersDir)
+    {
+        var uts = Path.Combine(headersDir, "include", "generated", "utsrelease.h");
+        if (File.Exists(uts))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(uts), "UTS_RELEASE \"([^\"]+)\"");
+            if (m.Success)
+                return m.Groups[1].Value;
+        }
+        var file = Path.Combine(headersDir, "include", "config", "kernel.release");
+        return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
     }
 }
