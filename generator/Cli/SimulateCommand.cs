@@ -35,7 +35,7 @@ public static class SimulateCommand
         var defaults = new SimulationOptions();
         var workload = new Option<string>("--workload")
         {
-            Description = "swapin (SCSI READs into guest pages, as in swap-in), mixed (READ/WRITE and guest CPU writes), ctl-evt (control and event queues)",
+            Description = "swapin (SCSI READs into guest pages, as in swap-in), mixed (READ/WRITE and guest CPU writes), ctl-evt (control and event queues), stream (the I/O mix of `vhostlog boot`'s migration workload)",
             DefaultValueFactory = _ => "swapin",
         };
         workload.AcceptOnlyFromAmong([.. Workloads.Names.Select(n => n.Name)]);

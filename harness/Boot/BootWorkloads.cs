@@ -122,6 +122,6 @@ public static class BootWorkloads
         };
         foreach (var q in Enum.GetValues<VirtQueue>())
             lines.Add($"ring {(int)q} {GuestLayout.Page(GuestLayout.DescTable(q))} {GuestLayout.Page(GuestLayout.AvailRing(q))} {UsedRingPage(q)}");
-        return string.Join("\n", lines) + "\n";
+        return string.Join("\n", lines) + "\n" + MigrationStream.Plan();
     }
 }

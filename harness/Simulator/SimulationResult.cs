@@ -30,6 +30,8 @@ public sealed record SimulationOptions(
         var problems = ImmutableArray.CreateBuilder<string>();
         if (GuestMiB < 1 || GuestMiB > MaxGuestMiB)
             problems.Add($"--guest-mib {GuestMiB}: the guest needs 1 to {MaxGuestMiB} MiB");
+        if (Workload == WorkloadKind.Stream && GuestPages < MigrationStream.MinGuestPages)
+            problems.Add($"--guest-mib {GuestMiB}: the stream workload needs {MigrationStream.MinGuestPages} pages ({(MigrationStream.MinGuestPages * GuestLayout.PageSize + (1 << 20) - 1) >> 20} MiB)");
         if (Requests < 0)
             problems.Add($"--requests {Requests}: must be 0 or more");
         if (RequestsPerRound < 1)

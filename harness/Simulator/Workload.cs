@@ -13,6 +13,31 @@ public enum WorkloadKind
 
     /// <summary>Control-queue TMF and AN requests and event-queue events only.</summary>
     CtlEvt,
+
+    /// <summary>The I/O stream of `vhostlog boot`'s migration workload (<see cref="MigrationStream"/>), for a side-by-side with the real kernel.</summary>
+    Stream,
+}
+
+/// <summary>
+/// The request mix the boot stage's guest program keeps going while it
+/// migrates its own memory, described once: the guest reads these numbers
+/// from its /plan, the simulator's "stream" workload draws from them. Three
+/// requests in four READ a group of pages of the read area (swap-in); the
+/// fourth WRITEs a group of the write area, whose pages the guest's CPU
+/// fills first (swap-out). Areas are in pages from GuestLayout.FirstDataPage.
+/// </summary>
+public static class MigrationStream
+{
+    public const ulong ReadArea = 64, ReadPages = 256, WriteArea = ReadArea + ReadPages, WritePages = 64;
+    public const int GroupPages = 4, ReadsInFour = 3;
+
+    /// <summary>The smallest guest the stream fits in.</summary>
+    public const ulong MinGuestPages = GuestLayout.FirstDataPage + WriteArea + WritePages;
+
+    /// <summary>The lines of the guest's /plan that carry the stream.</summary>
+    public static string Plan() =>
+        $"stream_read_area {ReadArea}\nstream_read_pages {ReadPages}\nstream_write_area {WriteArea}\n" +
+        $"stream_write_pages {WritePages}\nstream_group {GroupPages}\nstream_reads_in_4 {ReadsInFour}\n";
 }
 
 /// <summary>One thing the guest (or the target, for events) does.</summary>
@@ -36,7 +61,7 @@ public sealed record CpuWrite(ulong Page) : GuestOp;
 public static class Workloads
 {
     public static readonly ImmutableArray<(string Name, WorkloadKind Kind)> Names =
-        [("swapin", WorkloadKind.Swapin), ("mixed", WorkloadKind.Mixed), ("ctl-evt", WorkloadKind.CtlEvt)];
+        [("swapin", WorkloadKind.Swapin), ("mixed", WorkloadKind.Mixed), ("ctl-evt", WorkloadKind.CtlEvt), ("stream", WorkloadKind.Stream)];
 
     public static string Name(WorkloadKind kind) => Names.First(n => n.Kind == kind).Name;
 
@@ -61,10 +86,23 @@ public sealed class Workload(WorkloadKind kind, GuestLayout layout, Random rando
         WorkloadKind.Mixed => [
             random.Next(2) == 0 ? new IoRead(DataPages(ClusterSize())) : new IoWrite(DataPages(ClusterSize())),
             new CpuWrite(DataPages(1)[0])],
+        WorkloadKind.Stream => StreamRequest(),
         _ => [random.Next(2) == 0
             ? new Control((ControlRequest)random.Next(3))
             : new Event()],
     };
+
+    ImmutableArray<GuestOp> StreamRequest()
+    {
+        var read = random.Next(4) < MigrationStream.ReadsInFour;
+        var (area, size) = read ? (MigrationStream.ReadArea, MigrationStream.ReadPages) : (MigrationStream.WriteArea, MigrationStream.WritePages);
+        var group = (ulong)random.NextInt64((long)(size / MigrationStream.GroupPages));
+        var pages = Enumerable.Range(0, MigrationStream.GroupPages)
+            .Select(k => GuestLayout.FirstDataPage + area + group * MigrationStream.GroupPages + (ulong)k).ToImmutableArray();
+        return read
+            ? [new IoRead(pages)]
+            : [.. pages.Select(p => (GuestOp)new CpuWrite(p)), new IoWrite(pages)];
+    }
 
     // Mostly full clusters; readahead is cut short near holes.
     int ClusterSize() => random.Next(4) == 0 ? random.Next(1, SwapCluster) : SwapCluster;

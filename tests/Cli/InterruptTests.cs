@@ -21,8 +21,10 @@ public sealed class InterruptTests
         Directory.CreateDirectory(work);
         var before = Directory.GetDirectories(work, "boot-*").ToHashSet();
         var json = Path.Combine(Repo.TempDir("interrupt"), "boot.json");
-        var psi = new ProcessStartInfo("dotnet",
-            [typeof(Commands).Assembly.Location, "boot", "--variants", "stock", "--workload", "selftest-hang", "--timeout", "300", "--json", json])
+        // As a foreground command gets them: a shell that started this test
+        // run in the background set SIGINT to ignored, and children inherit that.
+        var psi = new ProcessStartInfo("perl",
+            ["-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec @ARGV or die", "dotnet", typeof(Commands).Assembly.Location, "boot", "--variants", "stock", "--workload", "selftest-hang", "--timeout", "300", "--json", json])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -30,6 +32,19 @@ public sealed class InterruptTests
         };
         psi.Environment["VHOSTLOG_ROOT"] = Repo.Root;
         using var p = Process.Start(psi)!;
+        try
+        {
+            Interrupt(p, signal, status, work, before, json);
+        }
+        finally
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+        }
+    }
+
+    static void Interrupt(Process p, string signal, int status, string work, HashSet<string> before, string json)
+    {
         var stderr = new System.Text.StringBuilder();
         var booting = new ManualResetEventSlim();
         p.ErrorDataReceived += (_, e) =>

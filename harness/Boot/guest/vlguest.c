@@ -64,6 +64,9 @@ static struct {
 		control_buffer_page, event_buffer_page, indirect_table_page,
 		buffer_size, resp_offset;
 	unsigned long desc_page[NQ], avail_page[NQ], used_page[NQ];
+	/* the migration's I/O stream (the host's MigrationStream) */
+	unsigned long read_area, read_pages, write_area, write_pages, group,
+		reads_in_4;
 } L;
 
 static FILE *out;
@@ -848,15 +851,12 @@ struct stream {
 };
 
 /*
- * The stream swaps in (READ, three times in four) into 4-page groups of a
- * read area and swaps out (WRITE) from a separate write area whose pages the
- * CPU fills first, so that a page the device wrote is only ever sent again
- * because its bit in the device's log says so.
+ * The stream swaps in (READ, reads_in_4 times in four) into page groups of
+ * a read area and swaps out (WRITE) from a separate write area whose pages
+ * the CPU fills first, so that a page the device wrote is only ever sent
+ * again because its bit in the device's log says so.
  */
-#define READ_AREA 64UL
-#define READ_PAGES 256UL
-#define WRITE_AREA (READ_AREA + READ_PAGES)
-#define WRITE_PAGES 64UL
+#define MAX_GROUP 16
 
 static void cpu_wrote(struct stream *s, uint64_t gpa, uint64_t len)
 {
@@ -873,31 +873,32 @@ static void *stream_main(void *arg)
 	uint8_t cdb[10];
 
 	while (!s->stop) {
-		uint64_t pages[4];
+		uint64_t pages[MAX_GROUP];
+		unsigned long g = L.group;
 		uint32_t lba;
 		bool read;
 		struct cmd_result r;
 
 		x = x * 1103515245 + 12345;
-		lba = ((x >> 4) % (DISK_PAGES / 4)) * 4 * (PAGE / BLOCK);
-		read = ((x >> 20) & 3) != 0;
-		for (int k = 0; k < 4; k++)
+		lba = ((x >> 4) % (DISK_PAGES / g)) * g * (PAGE / BLOCK);
+		read = ((x >> 20) & 3) < L.reads_in_4;
+		for (unsigned long k = 0; k < g; k++)
 			pages[k] = data_page(read ?
-				READ_AREA + ((x >> 8) % (READ_PAGES / 4)) * 4 + k :
-				WRITE_AREA + ((x >> 8) % (WRITE_PAGES / 4)) * 4 + k);
+				L.read_area + ((x >> 8) % (L.read_pages / g)) * g + k :
+				L.write_area + ((x >> 8) % (L.write_pages / g)) * g + k);
 		if (!read) {
 			s->generation++;
-			for (int k = 0; k < 4; k++) {
-				fill_pattern(d, pages[k], s->generation * 8 + k);
+			for (unsigned long k = 0; k < g; k++) {
+				fill_pattern(d, pages[k], s->generation * 64 + k);
 				cpu_wrote(s, pages[k], PAGE);
 			}
 		}
-		cdb_rw(cdb, read, lba, 4 * (PAGE / BLOCK));
+		cdb_rw(cdb, read, lba, g * (PAGE / BLOCK));
 		/* the header, response and ring slots the CPU writes */
 		cpu_wrote(s, io_buffer(0), L.buffer_size);
 		cpu_wrote(s, d->q[Q_IO].desc_gpa, PAGE);
 		cpu_wrote(s, d->q[Q_IO].avail_gpa, PAGE);
-		r = scsi_cmd(d, "migrate", "stream", 0, 1, 0, cdb, 10, pages, 4,
+		r = scsi_cmd(d, "migrate", "stream", 0, 1, 0, cdb, 10, pages, g,
 			     read, false, false);
 		if (!r.done)
 			break;
@@ -945,8 +946,11 @@ static void w_migrate(struct dev *d)
 	pthread_t t;
 	bool first = true;
 
-	if (L.pages < L.first_data_page + WRITE_AREA + WRITE_PAGES)
-		fail("guest too small for the migration stream");
+	if (!L.group || L.group > MAX_GROUP || L.group > DISK_PAGES ||
+	    L.read_pages < L.group || L.write_pages < L.group ||
+	    L.pages < L.first_data_page + L.read_area + L.read_pages ||
+	    L.pages < L.first_data_page + L.write_area + L.write_pages)
+		fail("the stream in /plan does not fit the guest");
 	if (!send || !dest || !s.cpu_dirty)
 		fail("allocate the destination");
 	/* The disk starts with known contents. */
@@ -1171,6 +1175,18 @@ int main(void)
 			L.buffer_size = plan_number(key, value);
 		else if (!strcmp(key, "resp_offset"))
 			L.resp_offset = plan_number(key, value);
+		else if (!strcmp(key, "stream_read_area"))
+			L.read_area = plan_number(key, value);
+		else if (!strcmp(key, "stream_read_pages"))
+			L.read_pages = plan_number(key, value);
+		else if (!strcmp(key, "stream_write_area"))
+			L.write_area = plan_number(key, value);
+		else if (!strcmp(key, "stream_write_pages"))
+			L.write_pages = plan_number(key, value);
+		else if (!strcmp(key, "stream_group"))
+			L.group = plan_number(key, value);
+		else if (!strcmp(key, "stream_reads_in_4"))
+			L.reads_in_4 = plan_number(key, value);
 	}
 	fclose(plan);
 	if (!L.pages || !L.queue_size || !L.buffer_size || !L.used_page[Q_IO])
