@@ -28,6 +28,8 @@ public static class Judge
             : run.ExitCode != 0 ? $"QEMU exited {run.ExitCode}: {FirstLine(run.Stderr)}"
             : "the guest stopped before its last report";
         Add("boot", "", "guest", "runs to the end", how, report.Done);
+        if (report.Unparsed.Length > 0)
+            Add("boot", "", "report", "JSON lines the host reads", $"{report.Unparsed.Length} unreadable: {report.Unparsed[0]}", false);
 
         var failed = report.Modules.Where(m => !m.Ok).ToList();
         Add("boot", "", "modules", "all load",

@@ -127,6 +127,24 @@ public sealed class BootTests
         Assert.That(File.ReadAllText(result.SavedDivergences[0]), Does.Contain("\"requests\""));
     }
 
+    /// <summary>The command itself: exit 0, and the JSON and JUnit reports it was asked for.</summary>
+    [Test]
+    public void CliPassesAndWritesJsonAndJUnit()
+    {
+        var dir = Repo.TempDir("boot-cli");
+        var json = Path.Combine(dir, "boot.json");
+        var junit = Path.Combine(dir, "boot.xml");
+        Assert.That(Commands.Run(["boot", "--variants", "stock", "--workload", "swapin", "model", "--json", json, "--junit", junit]), Is.EqualTo(0));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var stock = doc.RootElement.GetProperty("variants")[0];
+        Assert.That(doc.RootElement.GetProperty("passed").GetBoolean(), Is.True);
+        Assert.That(stock.GetProperty("name").GetString(), Is.EqualTo("stock"));
+        Assert.That(stock.GetProperty("model").GetArrayLength(), Is.EqualTo(3), "the three swapin requests replayed");
+        var suite = System.Xml.Linq.XDocument.Load(junit).Root!.Element("testsuite")!;
+        Assert.That(suite.Attribute("failures")!.Value, Is.EqualTo("0"));
+        Assert.That(int.Parse(suite.Attribute("tests")!.Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(10));
+    }
+
     [Test]
     public void MissingKernelImageIsUsageErrorNamingThePackage()
     {
