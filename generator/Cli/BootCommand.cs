@@ -154,7 +154,7 @@ public static class BootCommand
             {
                 var failed = g.Where(c => !c.Passed && c.Skipped is null).ToList();
                 var skipped = g.Where(c => c.Skipped is not null).ToList();
-                var observed = string.Join("; ", g.Select(Observed));
+                var observed = string.Join("; ", g.Select(Observed).Where(o => o.Length > 0));
                 var verdict = failed.Count > 0
                     ? "[red]FAIL[/] " + Markup.Escape(string.Join("; ", failed.Select(c => $"{c.Check}: expected {c.Expected}")))
                     : skipped.Count > 0 ? "[yellow]skipped[/] " + Markup.Escape(string.Join("; ", skipped.Select(c => c.Skipped)))
@@ -179,6 +179,7 @@ public static class BootCommand
         "log" => "logged " + c.Observed,
         "answer" or "data" or "workload" => c.Observed.Split('\n')[0],
         "same as stock" => c.Passed ? "= stock" : "stock: " + c.Expected,
+        "one answer" => c.Passed && c.Observed == "one" ? "" : "answers: " + c.Observed,
         _ when c.Check.StartsWith("model ", StringComparison.Ordinal) => c.Passed ? "model agrees" : "model: " + c.Expected,
         _ => $"{c.Check}: {c.Observed.Split('\n')[0]}",
     };

@@ -99,7 +99,8 @@ public static class Commands
             foreach (var p in result.Patches)
                 Console.WriteLine($"patch {p.Number}: {p.FileName}  ({string.Join(", ", p.Functions.Select(f => f.Name + "()"))})");
             foreach (var p in result.Present)
-                Console.WriteLine($"patch {p.Number}: already present in {target.Name}, not emitted");
+                Console.WriteLine($"patch {p.Number}: already present in {target.Name}" +
+                                  (result.PresentForms.TryGetValue(p.Number, out var form) ? $" ({form})" : "") + ", not emitted");
             foreach (var (p, why) in result.NotApplicable.IsDefault ? [] : result.NotApplicable)
                 Console.WriteLine($"patch {p.Number}: not applicable to {target.Name}, not emitted: {why}");
             Console.WriteLine($"series written to {Path.GetRelativePath(Environment.CurrentDirectory, result.SeriesDir)}");

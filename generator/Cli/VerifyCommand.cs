@@ -67,6 +67,7 @@ public static class VerifyCommand
             new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo))
             {
                 PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
+                ChecksDir = Path.Combine(repo, "templates", "checks"),
                 BootCheck = boot
                     ? root => BootCommand.VerifyCheck(repo, target, root, seriesDir, cancel)
                     : null,

@@ -38,5 +38,5 @@ public partial class CtlQueueLog : IoQueueLog;
 [ModelState("vhost-scsi: the event queue logs the events it writes (glue only)")]
 public partial class EvtQueueLog : CtlQueueLog;
 
-[ModelState("vhost: warn if a write descriptor would pass the log array (opt-in, glue only)")]
+[ModelState("vhost: warn if a write descriptor would pass the log array (opt-in, glue only)", OptIn = true)]
 public partial class LogNumWarn : EvtQueueLog;

@@ -51,8 +51,44 @@ public static partial class GlueRules
         return rules;
     }
 
-    /// <summary>The transforming rules whose dependencies held but that changed nothing.</summary>
-    public static List<string> Missed(IReadOnlyList<string> cocci, string debugOutput)
+    /// <summary>
+    /// The backporter's notes of the rules: "// backporter: ..." comment
+    /// lines right above a rule's header say how that rule makes the
+    /// backport differ from the upstream commit (a tree-specific form); the
+    /// commit message carries the note of each such rule that changed the
+    /// tree.
+    /// </summary>
+    public static Dictionary<string, string> Notes(IReadOnlyList<string> cocci)
+    {
+        var notes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pending = new List<string>();
+        for (var i = 0; i < cocci.Count; i++)
+        {
+            var line = cocci[i];
+            if (line.StartsWith(NotePrefix, StringComparison.Ordinal))
+            {
+                pending.Add(line[NotePrefix.Length..].Trim());
+                continue;
+            }
+            var header = Header().Match(line);
+            if (header.Success && pending.Count > 0)
+            {
+                var words = header.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var name = words.Length > 0 && words[0] != "depends" ? words[0] : $"rule starting on line {i + 1}";
+                notes[name] = string.Join(" ", pending);
+            }
+            if (!line.StartsWith("//", StringComparison.Ordinal))
+                pending.Clear();
+        }
+        return notes;
+    }
+
+    const string NotePrefix = "// backporter:";
+
+    /// <summary>The rules that changed the file, by spatch --debug's account.</summary>
+    public static HashSet<string> Applied(string debugOutput) => Accounts(debugOutput).Transformed;
+
+    static (HashSet<string> Satisfied, HashSet<string> Transformed) Accounts(string debugOutput)
     {
         var satisfied = new HashSet<string>(StringComparer.Ordinal);
         var transformed = new HashSet<string>(StringComparer.Ordinal);
@@ -70,6 +106,13 @@ public static partial class GlueRules
             if (current is not null && line.Contains("transformation info returned", StringComparison.Ordinal))
                 transformed.Add(current);
         }
+        return (satisfied, transformed);
+    }
+
+    /// <summary>The transforming rules whose dependencies held but that changed nothing.</summary>
+    public static List<string> Missed(IReadOnlyList<string> cocci, string debugOutput)
+    {
+        var (satisfied, transformed) = Accounts(debugOutput);
         return Transforming(cocci).Where(r => satisfied.Contains(r) && !transformed.Contains(r)).ToList();
     }
 

@@ -31,7 +31,11 @@ public sealed record GenerateResult(
     string SeriesDir,
     ImmutableArray<EmittedPatch> Patches,
     ImmutableArray<PatchDefinition> Present,
-    ImmutableArray<SkippedPatch> NotApplicable = default);
+    ImmutableArray<SkippedPatch> NotApplicable = default)
+{
+    /// <summary>The form a present patch takes in the tree when it is not upstream's (patch number to PresentAs.Form).</summary>
+    public ImmutableDictionary<int, string> PresentForms { get; init; } = ImmutableDictionary<int, string>.Empty;
+}
 
 /// <summary>
 /// Splices the generated functions of each patch's model state into a
@@ -58,9 +62,17 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
             var present = ImmutableArray.CreateBuilder<PatchDefinition>();
             var notApplicable = ImmutableArray.CreateBuilder<SkippedPatch>();
+            var forms = ImmutableDictionary.CreateBuilder<int, string>();
             var selected = series.Selected(request.OptIn ?? []);
             foreach (var patch in selected)
             {
+                if (PresentForm(repo, patch) is { } form)
+                {
+                    progress?.Report($"patch {patch.Number}: present {form}");
+                    present.Add(patch);
+                    forms[patch.Number] = form;
+                    continue;
+                }
                 if (NotApplicableReason(repo, request.Tree, patch) is { } why)
                 {
                     progress?.Report($"patch {patch.Number}: not applicable ({why})");
@@ -90,7 +102,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                 if (changes.IsEmpty && patch.Glue.IsEmpty)
                     throw new UsageException($"patch {patch.Number}: model state {patch.State} changes no function and the patch has no glue");
                 var spliced = Splice(repo, request.Tree, changes, patch);
-                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch, request.Tree) | any);
+                var notes = new List<string>();
+                var glued = patch.Glue.Aggregate(false, (any, g) => ApplyGlue(repo, g, patch, request.Tree, notes) | any);
                 if (patch.Probe is { } check && !Probe(repo, check, patch))
                     // The probe said the fix is missing; what was generated
                     // must now carry it, or the tree's shape is one the
@@ -105,7 +118,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                     continue;
                 }
                 git.Run("add", "-A");
-                git.Commit(series.CommitMessage(patch, request.Signoff));
+                git.Commit(series.CommitMessage(patch, request.Signoff, notes));
                 var subject = series.CommitMessage(patch, request.Signoff).Split('\n')[0];
                 emitted.Add(new EmittedPatch(patch.Number, "", subject,
                     changes.Select(c => new SplicedFunction(c.CFile, c.Name)).ToImmutableArray()));
@@ -129,7 +142,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
             var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
             var leftOut = series.Patches.Except(selected).ToImmutableArray();
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), notApplicable.ToImmutable(),
+            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), forms.ToImmutable(), notApplicable.ToImmutable(),
                 changelog, leftOut));
             var patches = files.Where(f => f != cover).ToList();
             AddRecipients(request, cover, patches, progress);
@@ -138,7 +151,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
 
             ReplaceAtomically(staging, request.OutDir, request.Version);
-            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable());
+            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable()) { PresentForms = forms.ToImmutable() };
         }
         finally
         {
@@ -192,6 +205,11 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             ? System.Text.RegularExpressions.Regex.Replace(series.SubjectPrefix, @"\b\d+\.\d+\.y\b", version.Groups[1].Value + ".y")
             : series.SubjectPrefix;
     }
+
+    /// <summary>The form the tree carries the patch in when one of its PresentAs probes matches, or null.</summary>
+    string? PresentForm(string repo, PatchDefinition patch) =>
+        (patch.PresentForms.IsDefault ? [] : patch.PresentForms)
+            .FirstOrDefault(f => Probe(repo, new GlueStep(f.File, f.Cocci), patch))?.Form;
 
     /// <summary>Why the patch does not apply to this tree at all, or null when it does.</summary>
     string? NotApplicableReason(string repo, TargetTree tree, PatchDefinition patch)
@@ -385,12 +403,16 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     /// is one the glue does not fit. A rule meant for other trees says so
     /// with "depends on".
     /// </summary>
-    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch, TargetTree tree)
+    /// <param name="notes">gets the backporter's note of every rule that changed the tree (GlueRules.Notes)</param>
+    bool ApplyGlue(string repo, GlueStep glue, PatchDefinition patch, TargetTree tree, List<string> notes)
     {
         var target = Path.Combine(repo, glue.File);
         var before = File.Exists(target) ? File.ReadAllBytes(target) : [];
         var debug = RunSpatch(repo, glue, patch, ["--debug", "--no-show-diff", "--in-place"], all: true);
-        var missed = GlueRules.Missed(File.ReadAllLines(Path.Combine(series.TemplatesDir, glue.Cocci)), debug);
+        var rules = File.ReadAllLines(Path.Combine(series.TemplatesDir, glue.Cocci));
+        var missed = GlueRules.Missed(rules, debug);
+        var applied = GlueRules.Applied(debug);
+        notes.AddRange(GlueRules.Notes(rules).Where(n => applied.Contains(n.Key)).Select(n => n.Value));
         if (missed.Count > 0)
             throw new UsageException(
                 $"patch {patch.Number}: {glue.Cocci} rule(s) {string.Join(", ", missed)} changed nothing in {glue.File} of {tree.Dir} " +
@@ -398,7 +420,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present,
+    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, ImmutableDictionary<int, string> forms,
         ImmutableArray<SkippedPatch> notApplicable, string? changes, ImmutableArray<PatchDefinition> leftOut)
     {
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
@@ -409,7 +431,9 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         {
             blurb.Append("\n\nAlready present in this tree, not repeated here:\n");
             foreach (var p in present)
-                blurb.Append($"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
+                blurb.Append(forms.TryGetValue(p.Number, out var form)
+                    ? Indented($"patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}, {form}")
+                    : $"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
         }
         if (notApplicable.Length > 0)
         {

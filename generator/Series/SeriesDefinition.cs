@@ -15,6 +15,13 @@ public sealed record GlueStep(string File, string Cocci);
 public sealed record NotApplicableWhen(string File, string Why, string? AbsentFunction = null, string? Cocci = null);
 
 /// <summary>
+/// Another form a tree may carry the patch in (a stable branch's own
+/// backport): when the probe Cocci matches File, the patch is present, and
+/// Form says in what form (the cover letter quotes it).
+/// </summary>
+public sealed record PresentAs(string File, string Cocci, string Form);
+
+/// <summary>
 /// One patch of the series: the model state whose changed functions it
 /// carries, the Coccinelle glue for everything else, and its message.
 /// </summary>
@@ -29,7 +36,8 @@ public sealed record PatchDefinition(
     bool OptIn = false,
     string? LeftOut = null,
     GlueStep? Probe = null,
-    ImmutableArray<NotApplicableWhen> NotApplicable = default);
+    ImmutableArray<NotApplicableWhen> NotApplicable = default,
+    ImmutableArray<PresentAs> PresentForms = default);
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -45,7 +53,7 @@ public sealed record SeriesDefinition(
 
     sealed record PatchJson(int Number, string? State, string Message, string? Upstream, string? UpstreamSubject,
         List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe,
-        List<NotApplicableWhen>? NotApplicable);
+        List<NotApplicableWhen>? NotApplicable, List<PresentAs>? PresentAs);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -62,12 +70,13 @@ public sealed record SeriesDefinition(
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
             json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe,
-                [.. p.NotApplicable ?? []])).ToImmutableArray(),
+                [.. p.NotApplicable ?? []], [.. p.PresentAs ?? []])).ToImmutableArray(),
             templatesDir);
     }
 
     /// <summary>The commit message of a patch: subject line, blank line, body (upstream line first), trailers.</summary>
-    public string CommitMessage(PatchDefinition patch, string signoff)
+    /// <param name="notes">how this backport differs from the upstream commit (glue rules' backporter notes), before the sign-off</param>
+    public string CommitMessage(PatchDefinition patch, string signoff, IReadOnlyList<string>? notes = null)
     {
         var path = Path.Combine(TemplatesDir, patch.Message);
         if (!File.Exists(path))
@@ -80,7 +89,10 @@ public sealed record SeriesDefinition(
         var upstream = patch.Upstream is null
             ? ""
             : Wrap($"commit {patch.Upstream[..12]} (\"{patch.UpstreamSubject}\") upstream.", 75) + "\n\n";
-        var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([$"Signed-off-by: {signoff}\n"]);
+        var backporter = notes is { Count: > 0 }
+            ? string.Concat(notes.Distinct().Select(n => Wrap($"[ backporter: {n} ]", 75) + "\n"))
+            : "";
+        var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([backporter, $"Signed-off-by: {signoff}\n"]);
         return $"{subject}\n\n{upstream}{body}\n\n{string.Concat(trailers)}";
     }
 

@@ -111,11 +111,15 @@ public static class BootRunner
         var dir = Path.Combine(work, v.Name);
         Directory.CreateDirectory(dir);
         BuiltModules? built = null;
+        string? scsiSource = null;
         if (v.Kind != VariantKind.Stock)
         {
             var source = v.Kind == VariantKind.Pristine
                 ? Path.Combine(tree, "drivers", "vhost")
                 : PatchedSources(r, tree, dir, cancel);
+            if (v.Kind == VariantKind.Series)
+                VerificationBuild.Instrument(source);
+            scsiSource = source;
             progress?.Report($"{v.Name}: kbuild of drivers/vhost against {kernel.Release}");
             try
             {
@@ -128,6 +132,10 @@ public static class BootRunner
             }
             progress?.Report($"{v.Name}: modules {(built.Cached ? "from the cache" : $"built in {built.Elapsed.TotalSeconds:0.0} s")}");
         }
+        v = v with
+        {
+            ScsiFunctions = VerificationBuild.DefinedFunctions(Path.Combine(scsiSource ?? Path.Combine(tree, "drivers", "vhost"), "scsi.c")),
+        };
         var modules = ModuleSet.Resolve(kernel, built?.Modules);
         var initramfs = Initramfs.Build(Path.Combine(dir, "initramfs"), guest, modules, plan, Path.Combine(dir, "initramfs.cpio"), cancel);
         progress?.Report($"{v.Name}: booting {kernel.Release} under QEMU ({r.Accel.ToString().ToUpperInvariant()})");

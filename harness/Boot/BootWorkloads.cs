@@ -11,7 +11,10 @@ namespace VhostLog.Boot;
 /// </summary>
 /// <param name="Since">the model state from which the tree gives <see cref="Answer"/> (null: every tree)</param>
 /// <param name="Before">what a tree before <see cref="Since"/> does instead (the table's reason to skip the answer)</param>
-public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int DataPages = 0, string? Since = null, string? Before = null);
+/// <param name="BeforeAnswer">the answer a tree before <see cref="Since"/>, or without <see cref="Needs"/>, must give instead (no skip then)</param>
+/// <param name="Needs">a function of drivers/vhost/scsi.c the variant must define for <see cref="Answer"/> to hold</param>
+public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int DataPages = 0, string? Since = null, string? Before = null,
+    string? BeforeAnswer = null, string? Needs = null);
 
 /// <summary>A workload: in the guest (its steps), or on the host over other workloads' requests (model).</summary>
 public sealed record WorkloadSpec(string Name, string Description, bool InGuest, ImmutableArray<StepSpec> Steps)
@@ -25,7 +28,7 @@ public static class BootWorkloads
 {
     // virtio-scsi response codes and SAM status (include/uapi/linux/virtio_scsi.h, SAM-5).
     const int Ok = 0, BadTarget = 3, FunctionSucceeded = 10, FunctionRejected = 11;
-    const int Good = 0, CheckCondition = 2, IllegalRequest = 5, LogicalUnitNotSupported = 0x25;
+    const int Good = 0, CheckCondition = 2, TaskSetFull = 0x28, IllegalRequest = 5, LogicalUnitNotSupported = 0x25;
     const uint TransportReset = 1, EventsMissed = 0x8000_0000, Rescan = 1, Removed = 2;
 
     static string Scsi(int response, int status, int senseKey = 0, int asc = 0) =>
@@ -66,6 +69,12 @@ public static class BootWorkloads
             new("bad-lun", VirtQueue.Io, Scsi(Ok, CheckCondition, IllegalRequest, LogicalUnitNotSupported)),
             new("tmf-bad-target", VirtQueue.Control, $"response {BadTarget}", Since: "BadTargetIter",
                 Before: "the tree lacks patch 2: vhost_scsi_send_bad_target() copies a whole command response over the TMF's 1-byte response"),
+        ]),
+        new("alloc-fail", "the series' verification build fails the next log allocation: the READ gets the tree's answer (TASK SET FULL, or BAD TARGET without it), the next READ is served, a TMF whose log cannot be kept is rejected", true,
+        [
+            new("io-log-alloc", VirtQueue.Io, Scsi(Ok, TaskSetFull), Needs: "vhost_scsi_send_status", BeforeAnswer: Scsi(BadTarget, Good)),
+            new("io-after", VirtQueue.Io, Scsi(Ok, Good)),
+            new("tmf-log-alloc", VirtQueue.Control, $"response {FunctionRejected}"),
         ]),
         new("migrate", "a pre-copy live migration of guest memory while a READ/WRITE stream runs; destination compared page by page", true, []),
         new("model", "the requests of swapin, onoff, control and event replayed on the managed model: it must predict the real bitmap bit for bit", false, []),

@@ -15,6 +15,12 @@ public sealed record GuestRequest(
     bool Done, int Response, int? Status, int? SenseKey, int? Asc, uint? Event, uint? Reason, int? Lun,
     bool Logging, ImmutableArray<ulong> Dirty)
 {
+    /// <summary>Used entries the request got (exactly one is right).</summary>
+    public int Answers { get; init; } = 1;
+
+    /// <summary>The answer came only after a second kick (the device had put the request back).</summary>
+    public bool Rekicked { get; init; }
+
     /// <summary>The answer as one comparable string (what the device wrote besides data).</summary>
     public string Answer =>
         !Done ? "no answer"
@@ -61,6 +67,9 @@ public sealed record GuestReport(
     bool Done,
     ImmutableArray<string> Unparsed)
 {
+    /// <summary>Workloads the guest could not run on these modules, with why.</summary>
+    public ImmutableDictionary<string, string> Skipped { get; init; } = ImmutableDictionary<string, string>.Empty;
+
     public static GuestReport Parse(string jsonLines)
     {
         var modules = ImmutableArray.CreateBuilder<ModuleLoad>();
@@ -71,6 +80,7 @@ public sealed record GuestReport(
         var errors = ImmutableArray.CreateBuilder<string>();
         var kmsg = ImmutableArray.CreateBuilder<string>();
         var unparsed = ImmutableArray.CreateBuilder<string>();
+        var skips = ImmutableDictionary.CreateBuilder<string, string>();
         MigrationOutcome? migration = null;
         long? taint = null;
         var done = false;
@@ -115,7 +125,11 @@ public sealed record GuestReport(
                         e.GetProperty("done").GetBoolean(), Int(e, "response") ?? -1, Int(e, "status"), Int(e, "sense_key"),
                         Int(e, "asc"), UInt(e, "event"), UInt(e, "reason"), Int(e, "lun"),
                         e.GetProperty("logging").GetBoolean(),
-                        [.. e.GetProperty("dirty").EnumerateArray().Select(p => p.GetUInt64())]));
+                        [.. e.GetProperty("dirty").EnumerateArray().Select(p => p.GetUInt64())])
+                    {
+                        Answers = Int(e, "answers") ?? 1,
+                        Rekicked = e.TryGetProperty("rekicked", out var rk) && rk.ValueKind == JsonValueKind.True,
+                    });
                     break;
                 case "data":
                     data.Add(new DataCheck(Str(e, "w"), Str(e, "step"), Int(e, "pages") ?? 0, Int(e, "correct") ?? 0));
@@ -141,6 +155,9 @@ public sealed record GuestReport(
                 case "done":
                     done = true;
                     break;
+                case "skip":
+                    skips[Str(e, "w")] = Str(e, "why");
+                    break;
                 case "hello" or "target":
                     break;
                 default:
@@ -149,7 +166,10 @@ public sealed record GuestReport(
             }
         }
         return new GuestReport(modules.ToImmutable(), requests.ToImmutable(), data.ToImmutable(), rounds.ToImmutable(),
-            migration, workloads.ToImmutable(), errors.ToImmutable(), taint, kmsg.ToImmutable(), done, unparsed.ToImmutable());
+            migration, workloads.ToImmutable(), errors.ToImmutable(), taint, kmsg.ToImmutable(), done, unparsed.ToImmutable())
+        {
+            Skipped = skips.ToImmutable(),
+        };
     }
 
     /// <summary>A /dev/kmsg record ("level,seq,usec,flags;text\n key=value...") as its text.</summary>

@@ -22,6 +22,9 @@ public enum VariantKind
 /// </summary>
 public sealed record Variant(VariantKind Kind, string Name, string ModelState)
 {
+    /// <summary>The functions its drivers/vhost/scsi.c defines (what some answers depend on).</summary>
+    public ImmutableHashSet<string> ScsiFunctions { get; init; } = [];
+
     public bool HasSeries => Kind == VariantKind.Series;
 
     public static ImmutableArray<string> Names { get; } = ["stock", "pristine", "series"];

@@ -30,12 +30,46 @@
  	...
  }
 
-@ completion_logs @
+// Trees whose completion work serves every queue in one loop (6.1) take a
+// command's own vq->mutex only around vhost_add_used() (their form of
+// patch 1); the log is written under that mutex too, taken again once the
+// response is copied or has faulted. Elsewhere patch 1 holds the queue's
+// mutex over the whole loop.
+@ per_command_lock @
+expression q;
+@@
+ vhost_scsi_complete_cmd_work(...)
+ {
+ <+...
+ mutex_lock(&q->vq.mutex);
+ vhost_add_used(...);
+ mutex_unlock(&q->vq.mutex);
+ ...+>
+ }
+
+@ completion_logs depends on !per_command_lock @
 @@
  vhost_scsi_complete_cmd_work(...)
  {
  	<...
 +	vhost_scsi_log_write(cmd->tvc_vq, cmd->tvc_log, cmd->tvc_log_num);
+ 	vhost_scsi_release_cmd_res(se_cmd);
+ 	...>
+ }
+
+// backporter: this tree serves every queue from one completion work and
+// backporter: holds a command's vq->mutex only around vhost_add_used() (its
+// backporter: form of upstream f591cf9fce72, 59614c5acf66 in 6.1.y), so the
+// backporter: command's log is written under that mutex too, taken again
+// backporter: after the response is copied or has faulted.
+@ completion_logs_locked depends on per_command_lock @
+@@
+ vhost_scsi_complete_cmd_work(...)
+ {
+ 	<...
++	mutex_lock(&cmd->tvc_vq->mutex);
++	vhost_scsi_log_write(cmd->tvc_vq, cmd->tvc_log, cmd->tvc_log_num);
++	mutex_unlock(&cmd->tvc_vq->mutex);
  	vhost_scsi_release_cmd_res(se_cmd);
  	...>
  }
@@ -65,7 +99,17 @@
  	...>
  }
 
-@ command_keeps_log @
+// Trees with vhost_scsi_send_status() answer BAD TARGET or TASK SET FULL
+// from the submission path, older ones (6.1) only BAD TARGET; either way
+// the request wrote its response, so it is logged.
+@ sends_status @
+expression list args;
+@@
+ vhost_scsi_send_status(args)
+
+// A log that cannot be kept fails the request with -ENOMEM, which the
+// error path answers TASK SET FULL.
+@ command_keeps_log depends on sends_status @
 @@
  vhost_scsi_handle_vq(...)
  {
@@ -81,13 +125,27 @@
  	...>
  }
 
-// Trees with vhost_scsi_send_status() answer BAD TARGET or TASK SET FULL
-// from the submission path, older ones (6.1) only BAD TARGET; either way
-// the request wrote its response, so it is logged.
-@ sends_status @
-expression list args;
+// Without TASK SET FULL the error path answers only -EIO (BAD TARGET),
+// which ret still holds here: keep it, or the request gets no answer.
+// backporter: this tree has no TASK SET FULL answer (no
+// backporter: vhost_scsi_send_status()); a log buffer that cannot be
+// backporter: allocated leaves ret at -EIO, so the request is answered BAD
+// backporter: TARGET instead of being dropped.
+@ command_keeps_log_bad_target depends on !sends_status @
 @@
- vhost_scsi_send_status(args)
+ vhost_scsi_handle_vq(...)
+ {
+ 	<...
+ 	cmd->tvc_in_iovs = vc.in;
++	if (unlikely(vq_log && log_num)) {
++		/* ret stays -EIO: this tree answers BAD TARGET only */
++		if (vhost_scsi_copy_cmd_log(vq, cmd, vq_log, log_num)) {
++			vhost_scsi_release_cmd_res(&cmd->tvc_se_cmd);
++			goto err;
++		}
++	}
+ 	...>
+ }
 
 @ error_paths_log depends on sends_status @
 @@
@@ -105,6 +163,8 @@ expression list args;
  	...>
  }
 
+// backporter: only the BAD TARGET answer of the submission path is logged:
+// backporter: this tree has no TASK SET FULL answer to log.
 @ bad_target_logs depends on !sends_status @
 @@
  vhost_scsi_handle_vq(...)

@@ -35,6 +35,9 @@
 // Older trees (6.1) keep released TMFs in a per-TPG pool for reuse
 // instead of freeing them: the log goes, and the pointer with it, so a
 // reused TMF without a log does not log the freed one.
+// backporter: this tree keeps released TMFs in a per-TPG pool instead of
+// backporter: freeing them; their log is freed, and the pointer cleared, when
+// backporter: a TMF goes back to the pool.
 @ tmf_release_pools depends on !frees_tmf @
 @@
  vhost_scsi_release_tmf_res(...)

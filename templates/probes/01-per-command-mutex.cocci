@@ -1,7 +1,8 @@
-// Patch 1 does not apply when the completion work already holds the
-// virtqueue mutex around each vhost_add_used() (older trees run one
-// completion work for all queues, so a command's own queue is locked per
-// command): the used ring is never logged without the lock there.
+// Patch 1 is present in 6.1.y's own form (59614c5acf66, 6.1.146) when the
+// completion work holds the command's virtqueue mutex around each
+// vhost_add_used(): 6.1 runs one completion work for all queues, so a
+// command's own queue is locked per command, and the used ring is never
+// logged without the lock.
 @ per_command @
 expression q;
 @@

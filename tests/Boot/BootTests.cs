@@ -94,7 +94,7 @@ public sealed class BootTests
     public void PristineBehavesAsStock()
     {
         var same = Of("pristine").Checks.Where(c => c.Check == "same as stock").ToList();
-        Assert.That(same, Has.Count.EqualTo(Of("stock").Report!.Requests.Length));
+        Assert.That(same, Has.Count.EqualTo(Of("stock").Report!.Requests.Select(r => (r.Workload, r.Step)).Distinct().Count()));
         Assert.That(same.Where(c => !c.Passed).Select(c => $"{c.Workload}/{c.Step}: {c.Observed} vs {c.Expected}"), Is.Empty);
         Assert.That(Of("pristine").Report!.Taint, Is.EqualTo(KernelLog.OutOfTree | KernelLog.Unsigned), "our modules taint O and E");
         Assert.That(Of("stock").Report!.Taint, Is.Zero);

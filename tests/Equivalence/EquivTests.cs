@@ -59,9 +59,26 @@ public sealed class EquivTests
         Assert.That(hva.Input.Umem.Length, Is.LessThanOrEqualTo(1), "the finding is minimised");
     }
 
+    /// <summary>"after" is the state the default series leaves (issue 13: not opt-in patch 9's LogNumWarn).</summary>
     [Test]
-    public void AfterMeansTheLastModelState() =>
-        Assert.That(ManagedEngine.For("after").State, Is.EqualTo(Repo.Translation().States()[^1]));
+    public void AfterMeansTheLastStateOfTheDefaultSeries()
+    {
+        var definition = VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
+        var lastDefault = definition.Selected([]).Last(p => p.State is not null).State;
+        Assert.That(ManagedEngine.For("after").State, Is.EqualTo(lastDefault));
+        Assert.That(ManagedEngine.For("after").State, Is.Not.EqualTo(Repo.Translation().States()[^1]), "the last model state is opt-in");
+    }
+
+    /// <summary>The model marks a state opt-in exactly where templates/series.json marks its patch optIn.</summary>
+    [Test]
+    public void OptInStatesAreTheSeriesOptInPatches()
+    {
+        var definition = VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
+        var series = definition.Patches.Where(p => p.State is not null).ToDictionary(p => p.State!, p => p.OptIn);
+        foreach (var (state, optIn) in ManagedEngine.StatesWithOptIn.Where(s => series.ContainsKey(s.State)))
+            Assert.That(optIn, Is.EqualTo(series[state]), $"{state}: [ModelState(OptIn)] and series.json's optIn differ");
+        Assert.That(ManagedEngine.StatesWithOptIn.Count(s => s.OptIn), Is.EqualTo(series.Count(kv => kv.Value)));
+    }
 
     [Test]
     public void GeneratedAfterEqualsAfterModel()

@@ -97,7 +97,7 @@ public sealed class SimulatorTests
     }
 
     /// <summary>The series applied, except that the I/O queue's helper forgets to log.</summary>
-    sealed class LogWriteForgotten : LogNumWarn
+    sealed class LogWriteForgotten : EvtQueueLog
     {
         protected internal override void vhost_scsi_log_write(vhost_virtqueue vq, vhost_log[]? log, uint log_num)
         {
@@ -107,7 +107,7 @@ public sealed class SimulatorTests
     [Test]
     public void AnAfterThatDoesNotLogLosesPages()
     {
-        Assert.That(RequestPaths.Managed("after").State, Is.EqualTo(nameof(LogNumWarn)),
+        Assert.That(RequestPaths.Managed("after").State, Is.EqualTo(nameof(EvtQueueLog)),
             "LogWriteForgotten must derive from the state 'after' runs: update it");
         var result = Simulate(new LogWriteForgotten(), Small());
         Assert.That(result.Lost, Is.Not.Empty);

@@ -25,6 +25,13 @@ public sealed class KernelStructAttribute : Attribute;
 public sealed class ModelStateAttribute(string description) : Attribute
 {
     public string Description { get; } = description;
+
+    /// <summary>
+    /// A patch the series carries only when asked (generate --opt-in): the
+    /// default series, and so "after", stop before it. templates/series.json
+    /// marks the same patch optIn, and a test holds the two equal.
+    /// </summary>
+    public bool OptIn { get; init; }
 }
 
 /// <summary>

@@ -55,6 +55,11 @@ public partial class GetDescLog
     {
         int ret = -ENXIO;
 
+        // vhost_get_vq_desc() sets log_num only once it gets past its
+        // first checks: its callers log log_num entries on every path.
+        if (likely(log_num != null))
+            log_num!.Value = 0;
+
         vc.head = vhost_get_vq_desc(vq, vq.iov,
                                     ARRAY_SIZE(vq.iov), ref vc.@out, ref vc.@in,
                                     log, log_num);

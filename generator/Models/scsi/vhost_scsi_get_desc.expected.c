@@ -52,6 +52,13 @@ static int vhost_scsi_get_desc(struct vhost_scsi *vs,
 {
 	int ret = -ENXIO;
 
+	/*
+	 * vhost_get_vq_desc() sets log_num only once it gets past its
+	 * first checks: its callers log log_num entries on every path.
+	 */
+	if (likely(log_num))
+		*log_num = 0;
+
 	vc->head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov), &vc->out,
 				     &vc->in, log, log_num);
 

@@ -90,6 +90,8 @@ public static class SeriesVerifier
                 checks.Add(new CheckResult(CheckNames.Equivalence, false, "not run: the series did not apply", ""));
             if (r.BootCheck is not null)
                 checks.Add(new CheckResult(CheckNames.Boot, false, "not run: the series did not apply", ""));
+            if (r.ChecksDir is not null)
+                checks.Add(new CheckResult(CheckNames.LockDiscipline, false, "not run: the series did not apply", ""));
         }
         else
         {
@@ -97,6 +99,12 @@ public static class SeriesVerifier
             checks.Add(KernelDocCheck.Compare(kdocBefore, KernelDocCheck.Run(tools, root, touched), kdocScript));
             checks.Add(ClangFormatCheck.Run(tools, root, Locate(root, r.Generated, r.HeadersDir),
                 AddedLines(git, pristine, final), timings, progress));
+            if (r.ChecksDir is { } checksDir)
+            {
+                sw.Restart();
+                checks.Add(LockDisciplineCheck.Run(checksDir, git, pristine, final, progress));
+                timings.Add(new StepTiming("lock discipline", sw.Elapsed));
+            }
             if (r.PatchedTreeCheck is { } patchedTreeCheck)
             {
                 progress?.Report("equiv: the patched tree's functions against the models");

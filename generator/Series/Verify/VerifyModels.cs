@@ -34,6 +34,9 @@ public sealed record VerifyRequest(
     /// modules booted in the distribution kernel (vhostlog boot).
     /// </summary>
     public Func<string, CheckResult>? BootCheck { get; init; }
+
+    /// <summary>templates/checks: the lock-discipline rules run on every prefix of the series (no check when null).</summary>
+    public string? ChecksDir { get; init; }
 }
 
 /// <summary>One named check: a one-line summary and the full evidence.</summary>
@@ -67,4 +70,5 @@ public static class CheckNames
     public const string Bisect = "bisect (every prefix builds)";
     public const string Equivalence = "equiv (patched tree vs models)";
     public const string Boot = "boot (real kernel, QEMU)";
+    public const string LockDiscipline = "lock discipline (every prefix)";
 }

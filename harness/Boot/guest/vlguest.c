@@ -454,6 +454,39 @@ static bool wait_used(struct dev *d, int i, int ms)
 	}
 }
 
+/*
+ * Answers beyond the one wait_used() took: a request must get exactly one
+ * used entry. Read once the ring's mutex was taken (sync_queue), so that
+ * whatever the device was going to write for it is written.
+ */
+static int extra_answers(struct dev *d, int i)
+{
+	struct queue *q = &d->q[i];
+	uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+	int extra = (uint16_t)(idx - q->used_seen);
+
+	q->used_seen = idx;
+	return extra;
+}
+
+/*
+ * Wait for the answer; when none comes, kick once more (a request the
+ * device put back with vhost_discard_vq_desc() is taken again on the next
+ * kick) and wait a little longer.
+ */
+static bool wait_answer(struct dev *d, int i, int ms, bool *rekicked)
+{
+	uint64_t one = 1;
+
+	*rekicked = false;
+	if (wait_used(d, i, ms))
+		return true;
+	*rekicked = true;
+	if (write(d->q[i].kick, &one, sizeof(one)) != sizeof(one))
+		fail("kick");
+	return wait_used(d, i, 2000);
+}
+
 static void clear_bitmap(struct dev *d)
 {
 	for (unsigned long w = 0; w < (L.pages + 63) / 64; w++)
@@ -513,7 +546,8 @@ static void fill_lun(uint8_t lun[8], int target, int n)
 }
 
 struct cmd_result {
-	bool done;
+	bool done, rekicked;
+	int answers;
 	uint8_t response, status, sense_key, asc;
 	uint32_t resid;
 };
@@ -556,8 +590,9 @@ static struct cmd_result scsi_cmd(struct dev *d, const char *w,
 		clear_bitmap(d);
 	post(d, Q_IO, b, n, indirect && n <= 16);
 	kick(d, Q_IO);
-	r.done = wait_used(d, Q_IO, WAIT_MS);
+	r.done = wait_answer(d, Q_IO, WAIT_MS, &r.rekicked);
 	sync_queue(d, Q_IO);
+	r.answers = r.done + extra_answers(d, Q_IO);
 	r.response = resp->response;
 	r.status = resp->status;
 	r.resid = resp->resid;
@@ -570,9 +605,11 @@ static struct cmd_result scsi_cmd(struct dev *d, const char *w,
 			"\"queue\":\"io\",\"indirect\":%s,", w, step,
 			indirect && n <= 16 ? "true" : "false");
 		print_chain(b, n);
-		fprintf(out, ",\"done\":%s,\"response\":%u,\"status\":%u,"
+		fprintf(out, ",\"done\":%s,\"answers\":%d,\"rekicked\":%s,"
+			"\"response\":%u,\"status\":%u,"
 			"\"sense_key\":%u,\"asc\":%u,\"logging\":%s,",
-			r.done ? "true" : "false", r.response, r.status,
+			r.done ? "true" : "false", r.answers,
+			r.rekicked ? "true" : "false", r.response, r.status,
 			r.sense_key, r.asc, d->logging ? "true" : "false");
 		print_dirty(d);
 		fprintf(out, "}\n");
@@ -704,7 +741,8 @@ static void ctl_request(struct dev *d, const char *w, const char *step,
 	struct buf b[2];
 	uint64_t req_gpa = ctl_buffer(slot), resp_gpa = req_gpa + L.resp_offset;
 	uint8_t *resp = gpa_ptr(d, resp_gpa);
-	bool done;
+	bool done, rekicked;
+	int answers;
 
 	memcpy(gpa_ptr(d, req_gpa), req, req_len);
 	memset(resp, 0xee, resp_len);
@@ -713,13 +751,15 @@ static void ctl_request(struct dev *d, const char *w, const char *step,
 	clear_bitmap(d);
 	post(d, Q_CTL, b, 2, false);
 	kick(d, Q_CTL);
-	done = wait_used(d, Q_CTL, expect_answer ? WAIT_MS : 1000);
+	done = wait_answer(d, Q_CTL, expect_answer ? WAIT_MS : 1000, &rekicked);
 	sync_queue(d, Q_CTL);
+	answers = done + extra_answers(d, Q_CTL);
 	fprintf(out, "{\"t\":\"request\",\"w\":\"%s\",\"step\":\"%s\","
 		"\"queue\":\"control\",\"indirect\":false,", w, step);
 	print_chain(b, 2);
-	fprintf(out, ",\"done\":%s,\"response\":%u,\"logging\":%s,",
-		done ? "true" : "false",
+	fprintf(out, ",\"done\":%s,\"answers\":%d,\"rekicked\":%s,"
+		"\"response\":%u,\"logging\":%s,",
+		done ? "true" : "false", answers, rekicked ? "true" : "false",
 		resp_len == 1 ? resp[0] : resp[4], d->logging ? "true" : "false");
 	print_dirty(d);
 	fprintf(out, "}\n");
@@ -769,12 +809,16 @@ static void report_event(struct dev *d, const char *step, uint64_t gpa,
 	struct virtio_scsi_event *e = gpa_ptr(d, gpa);
 	struct buf b = { gpa, sizeof(*e), true };
 
+	int answers;
+
 	sync_queue(d, Q_EVT);
+	answers = done + extra_answers(d, Q_EVT);
 	fprintf(out, "{\"t\":\"request\",\"w\":\"event\",\"step\":\"%s\","
 		"\"queue\":\"event\",\"indirect\":false,", step);
 	print_chain(&b, 1);
-	fprintf(out, ",\"done\":%s,\"event\":%u,\"reason\":%u,\"lun\":%u,"
-		"\"logging\":%s,", done ? "true" : "false", e->event, e->reason,
+	fprintf(out, ",\"done\":%s,\"answers\":%d,\"event\":%u,"
+		"\"reason\":%u,\"lun\":%u,\"logging\":%s,",
+		done ? "true" : "false", answers, e->event, e->reason,
 		e->lun[3], d->logging ? "true" : "false");
 	print_dirty(d);
 	fprintf(out, "}\n");
@@ -830,6 +874,43 @@ static void w_errors(struct dev *d)
 		 false, true);
 	tmf(d, "errors", "tmf-bad-target", 3, 5,
 	    VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET);
+}
+
+/*
+ * alloc-fail: the verification build's injection point
+ * (vhostlog_fail_log_alloc, a parameter of the vhost_scsi module we build,
+ * never of the series) makes the next log allocation fail. The request
+ * must still get exactly one answer (the tree's: TASK SET FULL, or BAD
+ * TARGET where the tree has no TASK SET FULL), and its pages be logged;
+ * the next request must be served as usual.
+ */
+#define FAIL_ALLOC "/sys/module/vhost_scsi/parameters/vhostlog_fail_log_alloc"
+
+static void w_allocfail(struct dev *d)
+{
+	uint8_t cdb[10];
+	uint64_t page = data_page(90);
+	struct virtio_scsi_ctrl_tmf_req req = {
+		.type = VIRTIO_SCSI_T_TMF,
+		.subtype = VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
+	};
+
+	if (access(FAIL_ALLOC, W_OK)) {
+		emit("{\"t\":\"skip\",\"w\":\"alloc-fail\",\"why\":"
+		     "\"these modules have no allocation-failure injection "
+		     "point (only the series' verification build has one)\"}");
+		return;
+	}
+	cdb_rw(cdb, true, 0, PAGE / BLOCK);
+	write_file(FAIL_ALLOC, "1");
+	scsi_cmd(d, "alloc-fail", "io-log-alloc", 4, 1, 0, cdb, 10, &page, 1,
+		 true, false, true);
+	rw_pages(d, "alloc-fail", "io-after", true, 0, &page, 1, false);
+	write_file(FAIL_ALLOC, "1");
+	fill_lun(req.lun, 1, 0);
+	ctl_request(d, "alloc-fail", "tmf-log-alloc", 4, &req, sizeof(req),
+		    sizeof(struct virtio_scsi_ctrl_tmf_resp), true);
+	write_file(FAIL_ALLOC, "0");
 }
 
 /* ------------------------------------------------------------- migration */
@@ -1027,6 +1108,7 @@ static const struct workload workloads[] = {
 	{ "swapin", w_swapin },   { "onoff", w_onoff },
 	{ "control", w_control }, { "event", w_event },
 	{ "errors", w_errors },   { "migrate", w_migrate },
+	{ "alloc-fail", w_allocfail },
 	{ "selftest-hang", w_selftest_hang },
 	{ "selftest-panic", w_selftest_panic },
 };

@@ -51,11 +51,24 @@ public sealed class ManagedEngine
     /// </summary>
     public string OracleSemantics => model is BroaderLogWrite ? "after" : "before";
 
-    /// <summary>The most derived model state: every patch of the series applied.</summary>
+    /// <summary>
+    /// The state the default series leaves the tree in ("after"): the most
+    /// derived state that is not an opt-in patch's (LogNumWarn is opt-in, so
+    /// a series without patch 9 is not judged by it).
+    /// </summary>
     public static Type LastState() =>
         typeof(Baseline).Assembly.GetTypes()
-            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(Baseline).IsAssignableFrom(t))
+            .Where(t => t.GetCustomAttributes(typeof(ModelStateAttribute), inherit: false) is [ModelStateAttribute { OptIn: false }] &&
+                        typeof(Baseline).IsAssignableFrom(t))
             .MaxBy(Depth)!;
+
+    /// <summary>Every model state with its opt-in flag, oldest first.</summary>
+    public static IReadOnlyList<(string State, bool OptIn)> StatesWithOptIn { get; } =
+        typeof(BeforeFixes).Assembly.GetTypes()
+            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(BeforeFixes).IsAssignableFrom(t))
+            .OrderBy(Depth)
+            .Select(t => (t.Name, ((ModelStateAttribute)t.GetCustomAttributes(typeof(ModelStateAttribute), false)[0]).OptIn))
+            .ToArray();
 
     static int Depth(Type t)
     {
