@@ -88,9 +88,8 @@ public static class BootCommand
     /// verify's boot stage: the patched copy verify made (its drivers/vhost
     /// is the series variant) against stock and pristine, every workload.
     /// </summary>
-    public static CheckResult VerifyCheck(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel)
+    public static IReadOnlyList<CheckResult> VerifyChecks(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel)
     {
-        const string name = CheckNames.Boot;
         BootResult result;
         try
         {
@@ -103,9 +102,43 @@ public static class BootCommand
         }
         catch (UsageException e)
         {
-            return new CheckResult(name, false, "cannot boot", e.Message);
+            return [.. new[] { CheckNames.Boot, CheckNames.LockAssertions, CheckNames.RequestProtocol }
+                .Select(n => new CheckResult(n, false, "cannot boot", e.Message))];
         }
-        return new CheckResult(name, result.Passed, Summary(result), Details(result));
+        return [new CheckResult(CheckNames.Boot, result.Passed, Summary(result), Details(result)), LockAssertions(result), RequestProtocol(result)];
+    }
+
+    /// <summary>
+    /// The verification build's assertions (VerificationBuild): a WARN of
+    /// ours in the series variant's kernel log, with where it fired and the
+    /// call trace that led there.
+    /// </summary>
+    public static CheckResult LockAssertions(BootResult result)
+    {
+        var series = result.Variants.FirstOrDefault(v => v.Variant.Kind == VariantKind.Series);
+        if (series?.Report is not { } report)
+            return new CheckResult(CheckNames.LockAssertions, false, "the series variant did not report", "");
+        var warnings = KernelLog.Warnings(report.KernelLog, "vhostlog:");
+        var details = string.Join("\n", warnings.Select(w => $"{w.Message}\n  at {w.Place}\n  path: {string.Join(" <- ", w.Trace)}"));
+        return new CheckResult(CheckNames.LockAssertions, warnings.Length == 0 && report.Done,
+            warnings.Length == 0
+                ? report.Done ? "every dirty-log write the workloads made held its virtqueue mutex (vhost_scsi_log_write(), log_used())" : "the guest did not finish"
+                : $"{warnings.Length} log write(s) without the virtqueue mutex: {warnings[0].Place}",
+            details);
+    }
+
+    /// <summary>Every request of every variant got exactly one answer, the ones with a failed log allocation included.</summary>
+    public static CheckResult RequestProtocol(BootResult result)
+    {
+        var one = result.Variants.SelectMany(v => v.Checks.Where(c => c.Check == "one answer").Select(c => (v.Variant.Name, c))).ToList();
+        var bad = one.Where(x => !x.c.Passed).ToList();
+        var injected = one.Count(x => x.c.Workload == "alloc-fail" && x.c.Step.EndsWith("log-alloc", StringComparison.Ordinal));
+        return new CheckResult(CheckNames.RequestProtocol, one.Count > 0 && bad.Count == 0 && injected > 0,
+            bad.Count == 0
+                ? $"{one.Count} requests answered exactly once, {injected} of them after an injected log-allocation failure"
+                : $"{bad.Count} request(s) not answered exactly once: {bad[0].Name} {bad[0].c.Workload}/{bad[0].c.Step} ({bad[0].c.Observed})",
+            string.Join("\n", bad.Select(x => $"{x.Name} {x.c.Workload}/{x.c.Step}: {x.c.Observed}")) +
+            (injected == 0 ? "no request met an injected allocation failure (the alloc-fail workload did not run on the series)" : ""));
     }
 
     /// <summary>One line: what the READs' pages did in each variant, the model, the migration.</summary>
@@ -154,7 +187,7 @@ public static class BootCommand
             {
                 var failed = g.Where(c => !c.Passed && c.Skipped is null).ToList();
                 var skipped = g.Where(c => c.Skipped is not null).ToList();
-                var observed = string.Join("; ", g.Select(Observed).Where(o => o.Length > 0));
+                var observed = string.Join("; ", g.Select(Observed).Where(o => o.Length > 0).Distinct());
                 var verdict = failed.Count > 0
                     ? "[red]FAIL[/] " + Markup.Escape(string.Join("; ", failed.Select(c => $"{c.Check}: expected {c.Expected}")))
                     : skipped.Count > 0 ? "[yellow]skipped[/] " + Markup.Escape(string.Join("; ", skipped.Select(c => c.Skipped)))

@@ -69,7 +69,7 @@ public static class VerifyCommand
                 PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
                 ChecksDir = Path.Combine(repo, "templates", "checks"),
                 BootCheck = boot
-                    ? root => BootCommand.VerifyCheck(repo, target, root, seriesDir, cancel)
+                    ? root => BootCommand.VerifyChecks(repo, target, root, seriesDir, cancel)
                     : null,
             },
             new Progress<string>(m => Console.Error.WriteLine($"  {m}")));

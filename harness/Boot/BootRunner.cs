@@ -148,7 +148,7 @@ public static class BootRunner
         {
             var replayed = report.Requests.Where(q => workloads.Any(w => w.Name == q.Workload && w.Replayed)).ToList();
             var state = ModelStates.Replayable(v.ModelState);
-            replay = ModelReplay.Run(state, replayed);
+            replay = ModelReplay.Run(state, replayed, taskSetFull: v.ScsiFunctions.Contains("vhost_scsi_send_status"));
             checks = checks.AddRange(Judge.Model(v.Name, state, replay));
             if (replayed.Count == 0)
                 checks = checks.Add(new BootCheck(v.Name, "model", "", $"model {v.ModelState}", "requests to replay",

@@ -20,7 +20,7 @@ public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int D
 public sealed record WorkloadSpec(string Name, string Description, bool InGuest, ImmutableArray<StepSpec> Steps)
 {
     /// <summary>Its requests are replayed on the managed model (workload 7).</summary>
-    public bool Replayed => Name is "swapin" or "onoff" or "control" or "event";
+    public bool Replayed => Name is "swapin" or "onoff" or "control" or "event" or "alloc-fail";
 }
 
 /// <summary>The workloads of `vhostlog boot` (guest/vlguest.c runs the guest side; docs/boot.md describes them).</summary>
@@ -77,7 +77,7 @@ public static class BootWorkloads
             new("tmf-log-alloc", VirtQueue.Control, $"response {FunctionRejected}"),
         ]),
         new("migrate", "a pre-copy live migration of guest memory while a READ/WRITE stream runs; destination compared page by page", true, []),
-        new("model", "the requests of swapin, onoff, control and event replayed on the managed model: it must predict the real bitmap bit for bit", false, []),
+        new("model", "the requests of swapin, onoff, control, event and alloc-fail replayed on the managed model: it must predict the real bitmap bit for bit", false, []),
         new("selftest-hang", "the guest never finishes (checks the host's time limit)", true, []),
         new("selftest-panic", "the guest kernel panics (checks that the host reports it with the console)", true, []),
     ];

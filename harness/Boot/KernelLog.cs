@@ -27,6 +27,46 @@ public static partial class KernelLog
     public static ImmutableArray<string> Reports(IEnumerable<string> lines) =>
         [.. lines.Select(l => l.TrimEnd()).Where(l => BadLine().IsMatch(l))];
 
+    /// <summary>A WARN from the kernel log: its message, where it fired (file:line function) and the call trace under it.</summary>
+    public sealed record Warning(string Message, string Place, ImmutableArray<string> Trace);
+
+    /// <summary>The WARNs whose message contains <paramref name="marker"/>, each with its place and up to 8 frames of its call trace.</summary>
+    public static ImmutableArray<Warning> Warnings(IReadOnlyList<string> lines, string marker)
+    {
+        var found = ImmutableArray.CreateBuilder<Warning>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (!lines[i].Contains(marker, StringComparison.Ordinal))
+                continue;
+            var at = Enumerable.Range(i + 1, Math.Max(0, Math.Min(lines.Count, i + 6) - i - 1))
+                .Select(k => WarnAt().Match(lines[k])).FirstOrDefault(m => m.Success);
+            var trace = ImmutableArray.CreateBuilder<string>();
+            var start = lines.Skip(i).ToList().FindIndex(l => l.Contains("Call Trace:", StringComparison.Ordinal));
+            if (start >= 0)
+                foreach (var l in lines.Skip(i + start + 1).Take(20))
+                {
+                    var f = Frame().Match(l);
+                    if (f.Success)
+                        trace.Add(f.Groups[1].Value);
+                    if (trace.Count == 8 || l.Contains("</TASK>", StringComparison.Ordinal))
+                        break;
+                }
+            found.Add(new Warning(lines[i].Trim(),
+                at is { } m ? $"{TreePath(m.Groups[1].Value)}:{m.Groups[3].Value} (line {m.Groups[2].Value} of the verification build)" : "(no WARNING line)",
+                trace.ToImmutable()));
+        }
+        return found.ToImmutable();
+    }
+
+    /// <summary>drivers/vhost/scsi.c for the path of our build folder (a copy of drivers/vhost) the kernel prints.</summary>
+    static string TreePath(string path) => "drivers/vhost/" + Path.GetFileName(path);
+
+    [GeneratedRegex(@"WARNING: CPU: \d+ PID: \d+ at (\S+):(\d+) (\w+)")]
+    private static partial Regex WarnAt();
+
+    [GeneratedRegex(@"^\s*(?:\? )?(\w+)\+0x")]
+    private static partial Regex Frame();
+
     public static string TaintLetters(long taint) =>
         string.Concat(Enumerable.Range(0, Letters.Length).Where(b => (taint & (1L << b)) != 0).Select(b => Letters[b]))
         + (taint >> Letters.Length != 0 ? $"+0x{taint >> Letters.Length << Letters.Length:x}" : "");

@@ -21,7 +21,8 @@ public static class ModelReplay
     /// <summary>Where the model keeps its bitmap in its user memory (any address outside guest memory).</summary>
     const ulong LogBase = 0x7e00_0000_0000;
 
-    public static ImmutableArray<ReplayStep> Run(string state, IEnumerable<GuestRequest> requests)
+    /// <param name="taskSetFull">the tree answers a failed allocation TASK SET FULL (it has vhost_scsi_send_status()), else BAD TARGET</param>
+    public static ImmutableArray<ReplayStep> Run(string state, IEnumerable<GuestRequest> requests, bool taskSetFull = true)
     {
         var steps = ImmutableArray.CreateBuilder<ReplayStep>();
         foreach (var workload in requests.GroupBy(r => r.Workload))
@@ -39,16 +40,20 @@ public static class ModelReplay
                 path.Post(queue, new DescriptorChain([.. r.Chain.Select(b => (b.Gpa, b.Len, b.Write))]));
                 switch (queue)
                 {
+                    case VirtQueue.Io when r.Step == "io-log-alloc":
+                        path.SubmitIoWithFailedLogAllocation(taskSetFull);
+                        break;
                     case VirtQueue.Io:
                         path.CompleteIo(path.SubmitIo());
                         break;
                     case VirtQueue.Control:
-                        var outcome = path.HandleControl(r.Step switch
+                        var kind = r.Step switch
                         {
-                            "lun-reset" => ControlRequest.LunReset,
+                            "lun-reset" or "tmf-log-alloc" => ControlRequest.LunReset,
                             "an-query" => ControlRequest.AnQuery,
                             _ => ControlRequest.AbortTask,
-                        });
+                        };
+                        var outcome = r.Step == "tmf-log-alloc" ? path.HandleControlWithFailedLogAllocation(kind) : path.HandleControl(kind);
                         if (outcome.PendingTmf is { } pending)
                             path.CompleteTmf(pending);
                         break;

@@ -15,6 +15,10 @@ public sealed class ManagedRequestPath : IRequestPath
     // VHOST_F_LOG_ALL (the models' constant is protected to them).
     const int LogAllFeature = 26;
 
+    // SAM_STAT_TASK_SET_FULL and scsi.c's TYPE_IO_CMD.
+    const byte TaskSetFull = 0x28;
+    const int TypeIoCmd = 0;
+
     // struct vring_used: __virtio16 flags; __virtio16 idx; struct vring_used_elem ring[];
     const ulong UsedIdxOffset = 2;
     const ulong UsedRingOffset = 4;
@@ -147,6 +151,58 @@ public sealed class ManagedRequestPath : IRequestPath
             io.vhost_scsi_log_write(cmd.tvc_vq!, cmd.tvc_log, cmd.tvc_log_num);
         freeTags.Add(tag);
         return inBuffers.AddRange(used);
+    }
+
+    /// <summary>
+    /// vhost_scsi_handle_vq for the next request while the log allocation
+    /// fails (the boot stage's verification build injects it; here the
+    /// model's kmalloc_array() is told to fail): the glue releases the
+    /// command and answers at once, TASK SET FULL through
+    /// vhost_scsi_send_status() where the tree has it, BAD TARGET where it
+    /// does not (6.1), and logs the request. Exactly one answer, or the
+    /// request protocol is broken (a <see cref="RequestProtocolException"/>).
+    /// </summary>
+    public ImmutableArray<GuestWrite> SubmitIoWithFailedLogAllocation(bool taskSetFull)
+    {
+        var vq = Vq(VirtQueue.Io);
+        if (model is not IoQueueLog io)
+            throw new InvalidOperationException($"{State} keeps no per-command log: there is no allocation to fail");
+        var (vc, vqLog, logNum) = GetDesc(vq, logged: true);
+        if (vqLog is null || logNum.Value == 0)
+            throw new InvalidOperationException("the request has nothing to log (logging off, or no write descriptor): no allocation to fail");
+        var tag = freeTags.Count > 0 ? freeTags.Min : throw new InvalidOperationException("no free command");
+        var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
+        cmd.tvc_vq = vq;
+        cmd.tvc_log_num = 0;
+        model.AllocationsBeforeFailure = cmd.tvc_log is null ? 0 : null;
+        var ret = io.vhost_scsi_copy_cmd_log(vq, cmd, vqLog, logNum.Value);
+        model.AllocationsBeforeFailure = null;
+        if (ret == 0)
+            throw new InvalidOperationException("the command already had its log buffer: vhost_scsi_copy_cmd_log() allocates only once");
+        var answers = vq.used.Count;
+        if (taskSetFull)
+            ((SendStatusIter)model).vhost_scsi_send_status(vs, vq, vc, TaskSetFull);
+        else
+            ((BadTargetIter)model).vhost_scsi_send_bad_target(vs, vq, vc, TypeIoCmd);
+        if (vq.used.Count - answers != 1)
+            throw new RequestProtocolException($"{State}: a request whose log allocation failed got {vq.used.Count - answers} answers, not one");
+        var writes = InBuffers(vq, vc).AddRange(AddUsed(VirtQueue.Io, vc.head));
+        io.vhost_scsi_log_write(vq, vqLog, logNum.Value);
+        return writes;
+    }
+
+    /// <summary>The next control request's TMF log cannot be allocated (see <see cref="SubmitIoWithFailedLogAllocation"/>).</summary>
+    public ControlOutcome HandleControlWithFailedLogAllocation(ControlRequest request)
+    {
+        model.AllocationsBeforeFailure = 0;
+        try
+        {
+            return HandleControl(request);
+        }
+        finally
+        {
+            model.AllocationsBeforeFailure = null;
+        }
     }
 
     public ControlOutcome HandleControl(ControlRequest request)
@@ -311,6 +367,9 @@ public sealed class ManagedRequestPath : IRequestPath
         return [elem, idx];
     }
 }
+
+/// <summary>A request got other than exactly one answer on the model: the request protocol is broken (a check failed, exit 1).</summary>
+public sealed class RequestProtocolException(string message) : InvalidOperationException(message);
 
 /// <summary>The model's descriptor collection broke log_num &lt;= in_num &lt;= iov_limit: a check failed (exit 1).</summary>
 public sealed class LogNumBoundException(string message) : InvalidOperationException(message);

@@ -145,6 +145,71 @@ public sealed class BootTests
         Assert.That(int.Parse(suite.Attribute("tests")!.Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(10));
     }
 
+    static BootRequest Debian61Request(string mutant) =>
+        BootCommand.Request(Repo.Root, Tests.Debian61.Target, ["series"], ["swapin", "alloc-fail"], Accel.Tcg, TimeSpan.FromMinutes(5)) with
+        {
+            SeriesDir = Tests.Debian61.SeriesDir,
+            SeriesState = SeriesFolder.LastState(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Tests.Debian61.SeriesDir),
+            BeforeState = SeriesFolder.StateBefore(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Tests.Debian61.SeriesDir),
+            ExtraPatches = [mutant],
+            DivergenceDir = Repo.TempDir("boot-divergences"),
+        };
+
+    /// <summary>
+    /// Issue 13's first finding on the real kernel: the 6.1 series as it was
+    /// wrote the completion log after the per-command mutex_unlock(); the
+    /// verification build's assertion WARNs and the run fails.
+    /// </summary>
+    [Test]
+    public void The61SeriesThatLoggedOutsideTheLockWarnsOnTheRealKernel()
+    {
+        var result = BootRunner.Run(Debian61Request(Path.Combine(Repo.Root, "tests", "Series", "lock-mutants", "6.1-completion-log-outside-lock.patch")),
+            null, CancellationToken.None);
+        var v = result.Variants.Single();
+        Assert.That(result.Passed, Is.False);
+        var reports = v.Checks.Single(c => c.Check == "reports");
+        Assert.That(reports.Passed, Is.False);
+        Assert.That(reports.Observed, Does.Contain("vhost_scsi_log_write"));
+        Assert.That(v.Report!.KernelLog, Has.Some.Contains("vhostlog: vhost_scsi_log_write writes the dirty log without vq->mutex"));
+        var check = BootCommand.LockAssertions(result);
+        Assert.That(check.Passed, Is.False);
+        Assert.That(check.Summary, Does.Contain("drivers/vhost/scsi.c:").And.Contain("vhost_scsi_log_write"));
+        Assert.That(check.Details, Does.Contain("vhost_scsi_complete_cmd_work"), "the call trace names the completion work");
+    }
+
+    /// <summary>Issue 13's second finding: a failed log allocation left the request without an answer in 6.1.</summary>
+    [Test]
+    public void The61SeriesThatDroppedAFailedAllocationIsCaught()
+    {
+        var result = BootRunner.Run(Debian61Request(Path.Combine(Repo.Root, "tests", "Boot", "mutants-6.1", "alloc-failure-unanswered.patch")),
+            null, CancellationToken.None);
+        var v = result.Variants.Single();
+        Assert.That(result.Passed, Is.False);
+        var one = v.Checks.Single(c => c.Workload == "alloc-fail" && c.Step == "io-log-alloc" && c.Check == "one answer");
+        Assert.That(one.Passed, Is.False);
+        Assert.That(one.Observed, Does.Contain("dropped"));
+        var protocol = BootCommand.RequestProtocol(result);
+        Assert.That(protocol.Passed, Is.False);
+        Assert.That(protocol.Summary, Does.Contain("alloc-fail/io-log-alloc"));
+    }
+
+    /// <summary>The generated 6.1 series itself: its failed allocation is answered BAD TARGET, once, and logged.</summary>
+    [Test]
+    public void The61SeriesAnswersAFailedAllocationBadTarget()
+    {
+        var result = BootRunner.Run(Debian61Request(Path.Combine(Repo.Root, "tests", "Boot", "mutants-6.1", "alloc-failure-unanswered.patch")) with
+        {
+            ExtraPatches = [],
+        }, null, CancellationToken.None);
+        var v = result.Variants.Single();
+        Assert.That(v.Checks.Where(c => !c.Passed).Select(c => $"{c.Workload} {c.Step} {c.Check}: {c.Observed}"), Is.Empty);
+        var r = v.Report!.Requests.Last(q => q.Step == "io-log-alloc");
+        Assert.That(r.Answer, Is.EqualTo("response 3 status 0 sense 0/0x00"));
+        Assert.That(r.Dirty, Has.Length.EqualTo(3), "used ring, response and the data page");
+        Assert.That(BootCommand.RequestProtocol(result).Passed, Is.True, BootCommand.RequestProtocol(result).Details);
+        Assert.That(BootCommand.LockAssertions(result).Passed, Is.True, BootCommand.LockAssertions(result).Details);
+    }
+
     [Test]
     public void MissingKernelImageIsUsageErrorNamingThePackage()
     {

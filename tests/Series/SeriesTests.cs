@@ -259,17 +259,20 @@ public sealed class SeriesTests
     /// <summary>
     /// Debian's 6.1 lacks patch 2 (generated from the model, callers by
     /// glue), has no vhost_scsi_send_status() (patch 3 not applicable) and
-    /// locks each command's queue in its per-device completion work (patch 1
-    /// not applicable); the logging patches adapt to its older shapes.
+    /// carries patch 1 in 6.1.y's own form (each command's queue locked in
+    /// its per-device completion work); the logging patches adapt to its
+    /// older shapes and say how, each in a backporter note.
     /// </summary>
     [Test]
-    public void Debian61GetsPatchTwoGeneratedAndOneAndThreeReportedNotApplicable()
+    public void Debian61GetsPatchTwoGeneratedOnePresentInItsOwnFormAndThreeNotApplicable()
     {
         var dir = TreeCache.EnsureDefault(Repo.Root, DefaultTree.Debian61);
         var tree = new TargetTree(dir, DefaultTree.Debian61.Name, "Debian 6.1", DefaultTree.Debian61.HeadersDir);
         var result = Generate(tree, Path.Combine(Repo.TempDir("debian-6.1"), "series"));
         Assert.That(result.Patches.Select(p => p.Number), Is.EqualTo(new[] { 2, 4, 5, 6, 7, 8 }));
-        Assert.That(result.NotApplicable.Select(p => p.Patch.Number), Is.EqualTo(new[] { 1, 3 }));
+        Assert.That(result.Present.Select(p => p.Number), Is.EqualTo(new[] { 1 }));
+        Assert.That(result.PresentForms[1], Does.Contain("59614c5acf66").And.Contain("6.1.146"));
+        Assert.That(result.NotApplicable.Select(p => p.Patch.Number), Is.EqualTo(new[] { 3 }));
         Assert.That(result.NotApplicable.Single(p => p.Patch.Number == 3).Why, Does.Contain("no vhost_scsi_send_status()"));
         string Patch(int n) => File.ReadAllText(Path.Combine(result.SeriesDir, result.Patches.Single(p => p.Number == n).FileName));
 
@@ -281,14 +284,29 @@ public sealed class SeriesTests
         Assert.That(two, Does.Contain("+#define TYPE_CTRL_AN"));
         Assert.That(two, Does.Contain("Fixes: 664ed90e621c"));
         Assert.That(two, Does.Contain("Subject: [PATCH 6.1.y 1/6] vhost-scsi: copy the BAD TARGET"), "posted for the 6.1 stable branch");
+        Assert.That(two, Does.Not.Contain("[ backporter:"), "patch 2 is upstream's change in this tree");
         Assert.That(Patch(4), Does.Contain("+\t\teventfd_signal(vq->log_ctx, 1);"));
-        Assert.That(Patch(6), Does.Contain("+\t\tif (ret == -EIO)\n+\t\t\tvhost_scsi_log_write(vq, vq_log, log_num);"));
+        Assert.That(Patch(4), Does.Contain("[ backporter: eventfd_signal() still takes the count"));
+
+        // Issue 13: the completion log under the command's vq->mutex; a failed
+        // log allocation keeps ret at -EIO so that the request is answered.
+        var six = Patch(6);
+        Assert.That(six, Does.Contain("+\t\tmutex_lock(&cmd->tvc_vq->mutex);\n+\t\tvhost_scsi_log_write(cmd->tvc_vq, cmd->tvc_log,\n" +
+                                      "+\t\t\t\t     cmd->tvc_log_num);\n+\t\tmutex_unlock(&cmd->tvc_vq->mutex);"));
+        Assert.That(six, Does.Not.Contain("ret = vhost_scsi_copy_cmd_log("));
+        Assert.That(six, Does.Contain("+\t\t\tif (vhost_scsi_copy_cmd_log(vq, cmd, vq_log, log_num)) {"));
+        Assert.That(six, Does.Contain("+\t\tif (ret == -EIO)\n+\t\t\tvhost_scsi_log_write(vq, vq_log, log_num);"));
+        Assert.That(six, Does.Contain("[ backporter: this tree serves every queue from one completion work"));
+        Assert.That(six, Does.Contain("[ backporter: this tree has no TASK SET FULL answer"));
+        Assert.That(six.IndexOf("[ backporter:", StringComparison.Ordinal), Is.LessThan(six.IndexOf("Signed-off-by:", StringComparison.Ordinal)),
+            "notes come before the sign-off");
         Assert.That(Patch(7), Does.Contain("+\tkfree(tmf->tmf_log);\n+\ttmf->tmf_log = NULL;"));
 
         var cover = File.ReadAllText(Directory.GetFiles(result.SeriesDir, "0000-*").Single());
+        Assert.That(cover, Does.Contain("Already present in this tree, not repeated here:"));
+        Assert.That(cover, Does.Contain("patch 1: ").And.Contain("6.1.y's own form"));
         Assert.That(cover, Does.Contain("Not applicable to this tree, left out:"));
         Assert.That(cover, Does.Contain("patch 3 (").And.Contain("3ca51662f818"));
-        Assert.That(cover, Does.Contain("patch 1 ("));
     }
 
     [Test]

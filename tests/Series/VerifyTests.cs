@@ -17,7 +17,7 @@ public sealed class VerifyTests
         Assert.That(names, Is.SupersetOf(new[]
         {
             CheckNames.GitAm, CheckNames.Checkpatch, CheckNames.Kbuild, CheckNames.Sparse,
-            CheckNames.KernelDoc, CheckNames.ClangFormat, CheckNames.TreeUnchanged, CheckNames.Equivalence, CheckNames.Boot,
+            CheckNames.KernelDoc, CheckNames.ClangFormat, CheckNames.TreeUnchanged, CheckNames.Equivalence, CheckNames.Boot, CheckNames.LockDiscipline,
         }));
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
     }
@@ -26,14 +26,11 @@ public sealed class VerifyTests
     [Test]
     public void Debian61SeriesPassesEveryCheck()
     {
-        var dir = VhostLog.KernelTree.TreeCache.EnsureDefault(Repo.Root, VhostLog.KernelTree.DefaultTree.Debian61);
-        var target = Targets.Resolve(Repo.Root, dir);
+        var target = Targets.Resolve(Repo.Root, Debian61.Target.Dir);
         Assert.That(target.HeadersDir, Is.EqualTo(VhostLog.KernelTree.DefaultTree.Debian61.HeadersDir));
-        var outDir = Path.Combine(Repo.TempDir("verify-6.1"), "series");
-        new VhostLog.Series.SeriesComposer(VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation())
-            .Generate(new VhostLog.Series.GenerateRequest(target, outDir, "A Tester <tester@example.org>", null, Targets.WorkRoot(Repo.Root)));
-        var report = VerifyCommand.Run(Repo.Root, target, outDir);
+        var report = VerifyCommand.Run(Repo.Root, target, Debian61.SeriesDir);
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
+        Assert.That(report.Checks.Select(c => c.Name), Does.Contain(CheckNames.LockDiscipline).And.Contain(CheckNames.Boot));
     }
 
     [Test]

@@ -198,3 +198,58 @@ public sealed class SimulatorTests
     public void HelpIsZero() =>
         Assert.That(Commands.Run(["simulate", "--help"]), Is.EqualTo(0));
 }
+
+/// <summary>The request protocol on the managed model: a request whose log cannot be allocated still gets exactly one answer.</summary>
+public sealed class RequestProtocolTests
+{
+    static ManagedRequestPath Started(string state)
+    {
+        var path = RequestPaths.ManagedState(state);
+        path.Start(new DeviceLayout(0x7e00_0000_0000, 4096,
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Control), GuestLayout.QueueSize),
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Event), GuestLayout.QueueSize),
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Io), GuestLayout.QueueSize), 16));
+        return path;
+    }
+
+    static DescriptorChain Read(ulong dataPage) => new(
+    [
+        (GuestLayout.IoBuffer(0), GuestLayout.CmdReqSize, false),
+        (GuestLayout.IoBuffer(0) + GuestLayout.RespOffset, GuestLayout.CmdRespSize, true),
+        (dataPage * GuestLayout.PageSize, (uint)GuestLayout.PageSize, true),
+    ]);
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void AFailedLogAllocationIsAnsweredOnceAndLogged(bool taskSetFull)
+    {
+        var path = Started(nameof(EvtQueueLog));
+        path.Post(VirtQueue.Io, Read(40));
+        var writes = path.SubmitIoWithFailedLogAllocation(taskSetFull);
+        Assert.That(writes.Select(w => GuestLayout.Page(w.Gpa)), Does.Contain(40UL), "the request's pages are its answer's");
+        Assert.That(path.CollectDirtyPages(), Is.EqualTo(new ulong[] { 8, 9, 40 }), "used ring, response and data page logged");
+        path.Post(VirtQueue.Io, Read(41));
+        path.CompleteIo(path.SubmitIo());
+        Assert.That(path.CollectDirtyPages(), Is.EqualTo(new ulong[] { 8, 9, 41 }), "the next request allocates and logs as usual");
+    }
+
+    sealed class StatusNeverSent : EvtQueueLog
+    {
+        protected internal override void vhost_scsi_send_status(vhost_scsi vs, vhost_virtqueue vq, vhost_scsi_ctx vc, byte status)
+        {
+        }
+    }
+
+    [Test]
+    public void AnUnansweredRequestBreaksTheProtocol()
+    {
+        var path = new ManagedRequestPath(new StatusNeverSent(), nameof(StatusNeverSent));
+        path.Start(new DeviceLayout(0x7e00_0000_0000, 4096,
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Control), GuestLayout.QueueSize),
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Event), GuestLayout.QueueSize),
+            new QueueLayout(GuestLayout.UsedRing(VirtQueue.Io), GuestLayout.QueueSize), 16));
+        path.Post(VirtQueue.Io, Read(40));
+        Assert.That(() => path.SubmitIoWithFailedLogAllocation(taskSetFull: true),
+            Throws.TypeOf<RequestProtocolException>().With.Message.Contains("0 answers"));
+    }
+}

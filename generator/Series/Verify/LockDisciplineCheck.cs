@@ -6,7 +6,7 @@ using VhostLog.KernelTree;
 namespace VhostLog.Series.Verify;
 
 /// <summary>templates/checks/lock-discipline.json: what must happen under a virtqueue mutex, and the reviewed exceptions.</summary>
-internal sealed record LockRules(string File, ImmutableArray<string> Sinks, ImmutableArray<string> Fields, ImmutableArray<LockExemption> Exempt)
+public sealed record LockRules(string File, ImmutableArray<string> Sinks, ImmutableArray<string> Fields, ImmutableArray<LockExemption> Exempt)
 {
     public static LockRules Load(string checksDir)
     {
@@ -23,10 +23,10 @@ internal sealed record LockRules(string File, ImmutableArray<string> Sinks, Immu
     }
 }
 
-internal sealed record LockExemption(string Function, string Why);
+public sealed record LockExemption(string Function, string Why);
 
 /// <summary>One place the rule breaks: where, and the path from an entry point (a work, an ioctl, a file operation) to the log.</summary>
-internal sealed record LockViolation(string File, string Function, int Line, string What, string Path);
+public sealed record LockViolation(string File, string Function, int Line, string What, string Path);
 
 /// <summary>
 /// The lock-discipline check: every dirty-log write (vhost_log_write(),
@@ -44,7 +44,7 @@ internal sealed record LockViolation(string File, string Function, int Line, str
 /// walks the control-flow graph path by path (`... when !=`), knows the C
 /// types of the lock expressions, and is the tool kernel reviewers read.
 /// </summary>
-internal static class LockDisciplineCheck
+public static class LockDisciplineCheck
 {
     const int MaxRounds = 16;
 
@@ -76,7 +76,7 @@ internal static class LockDisciplineCheck
             .ToDictionary(g => g.Key, g => g.OrderBy(f => f.Line).First(), StringComparer.Ordinal);
         string Chain(string target, int depth)
         {
-            if (depth > 16 || !firstEntry.TryGetValue(target, out var next) || rules.Sinks.Contains(target))
+            if (depth > 16 || !firstEntry.TryGetValue(target, out var next))
                 return target.StartsWith("->", StringComparison.Ordinal) ? target : $"{target}()";
             return $"{target}() [{rules.File}:{next.Line}] -> {Chain(next.Target, depth + 1)}";
         }
@@ -94,11 +94,11 @@ internal static class LockDisciplineCheck
                 violations.Add(new LockViolation(rules.File, f.Function, f.Line, what,
                     $"{f.Function}() (no caller in {rules.File}: a work, ioctl or file operation) reaches from its entry, with no virtqueue mutex held: {Chain(f.Target, 0)}"));
         }
-        return violations.DistinctBy(v => (v.Function, v.Line, v.What)).ToList();
+        return violations.Distinct().ToList();
     }
 
     /// <summary>The check over the final series and every prefix of it (each commit between base and final).</summary>
-    public static CheckResult Run(string checksDir, GitRepo git, string pristine, string final, IProgress<string>? progress)
+    internal static CheckResult Run(string checksDir, GitRepo git, string pristine, string final, IProgress<string>? progress)
     {
         var rules = LockRules.Load(checksDir);
         var commits = git.RunChecked("rev-list", "--reverse", $"{pristine}..{final}").Stdout

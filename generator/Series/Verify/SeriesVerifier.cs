@@ -89,7 +89,8 @@ public static class SeriesVerifier
             if (r.PatchedTreeCheck is not null)
                 checks.Add(new CheckResult(CheckNames.Equivalence, false, "not run: the series did not apply", ""));
             if (r.BootCheck is not null)
-                checks.Add(new CheckResult(CheckNames.Boot, false, "not run: the series did not apply", ""));
+                foreach (var name in new[] { CheckNames.Boot, CheckNames.LockAssertions, CheckNames.RequestProtocol })
+                    checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
             if (r.ChecksDir is not null)
                 checks.Add(new CheckResult(CheckNames.LockDiscipline, false, "not run: the series did not apply", ""));
         }
@@ -142,7 +143,7 @@ public static class SeriesVerifier
                 progress?.Report("boot: the distribution kernel under QEMU with stock, pristine and series modules");
                 git.CheckoutClean(final);
                 sw.Restart();
-                checks.Add(bootCheck(root));
+                checks.AddRange(bootCheck(root));
                 timings.Add(new StepTiming("boot (3 variants)", sw.Elapsed));
             }
         }

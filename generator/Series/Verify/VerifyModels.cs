@@ -33,7 +33,7 @@ public sealed record VerifyRequest(
     /// The real-kernel check of the patched tree (its root, read only): its
     /// modules booted in the distribution kernel (vhostlog boot).
     /// </summary>
-    public Func<string, CheckResult>? BootCheck { get; init; }
+    public Func<string, IReadOnlyList<CheckResult>>? BootCheck { get; init; }
 
     /// <summary>templates/checks: the lock-discipline rules run on every prefix of the series (no check when null).</summary>
     public string? ChecksDir { get; init; }
@@ -71,4 +71,6 @@ public static class CheckNames
     public const string Equivalence = "equiv (patched tree vs models)";
     public const string Boot = "boot (real kernel, QEMU)";
     public const string LockDiscipline = "lock discipline (every prefix)";
+    public const string LockAssertions = "lock assertions (real kernel)";
+    public const string RequestProtocol = "one answer per request (real kernel)";
 }
