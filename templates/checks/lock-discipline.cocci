@@ -114,18 +114,15 @@ f << unlocked_field.f;
 @@
 print("unlocked %s %s ->%s %s" % (fn, p[0].line, f, u[0].line))
 
+// Every call of a sink, with the function it is in (no caller: an entry point).
 @calls@
-identifier caller;
 identifier s =~ "^(SINKS)$";
 position p;
 @@
-caller(...) {
-<+... s@p(...) ...+>
-}
+s@p(...)
 
 @script:python@
 p << calls.p;
-caller << calls.caller;
 s << calls.s;
 @@
-print("call %s %s %s" % (caller, p[0].line, s))
+print("call %s %s %s" % (p[0].current_element, p[0].line, s))
