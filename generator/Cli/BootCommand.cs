@@ -102,76 +102,23 @@ public static class BootCommand
         }
         catch (UsageException e)
         {
-            return [.. new[] { CheckNames.Boot, CheckNames.LockAssertions, CheckNames.RequestProtocol }
-                .Select(n => new CheckResult(n, false, "cannot boot", e.Message))];
+            return [.. CheckNames.BootRows.Select(n => new CheckResult(n, false, "cannot boot", e.Message))];
         }
-        return [new CheckResult(CheckNames.Boot, result.Passed, Summary(result), Details(result)), LockAssertions(result), RequestProtocol(result)];
+        return
+        [
+            new CheckResult(CheckNames.Boot, result.Passed, BootVerdicts.Summary(result), BootVerdicts.Details(result)),
+            Row(CheckNames.LockAssertions, BootVerdicts.LockAssertions(result)),
+            Row(CheckNames.RequestProtocol, BootVerdicts.RequestProtocol(result)),
+        ];
     }
 
-    /// <summary>
-    /// The verification build's assertions (VerificationBuild): a WARN of
-    /// ours in the series variant's kernel log, with where it fired and the
-    /// call trace that led there.
-    /// </summary>
-    public static CheckResult LockAssertions(BootResult result)
-    {
-        var series = result.Variants.FirstOrDefault(v => v.Variant.Kind == VariantKind.Series);
-        if (series?.Report is not { } report)
-            return new CheckResult(CheckNames.LockAssertions, false, "the series variant did not report", "");
-        var warnings = KernelLog.Warnings(report.KernelLog, "vhostlog:");
-        var details = string.Join("\n", warnings.Select(w => $"{w.Message}\n  at {w.Place}\n  path: {string.Join(" <- ", w.Trace)}"));
-        return new CheckResult(CheckNames.LockAssertions, warnings.Length == 0 && report.Done,
-            warnings.Length == 0
-                ? report.Done ? "every dirty-log write the workloads made held its virtqueue mutex (vhost_scsi_log_write(), log_used())" : "the guest did not finish"
-                : $"{warnings.Length} log write(s) without the virtqueue mutex: {warnings[0].Place}",
-            details);
-    }
+    static CheckResult Row(string name, BootVerdict v) => new(name, v.Passed, v.Summary, v.Details);
 
-    /// <summary>Every request of every variant got exactly one answer, the ones with a failed log allocation included.</summary>
-    public static CheckResult RequestProtocol(BootResult result)
-    {
-        var one = result.Variants.SelectMany(v => v.Checks.Where(c => c.Check == "one answer").Select(c => (v.Variant.Name, c))).ToList();
-        var bad = one.Where(x => !x.c.Passed).ToList();
-        var injected = one.Count(x => x.c.Workload == "alloc-fail" && x.c.Step.EndsWith("log-alloc", StringComparison.Ordinal));
-        return new CheckResult(CheckNames.RequestProtocol, one.Count > 0 && bad.Count == 0 && injected > 0,
-            bad.Count == 0
-                ? $"{one.Count} requests answered exactly once, {injected} of them after an injected log-allocation failure"
-                : $"{bad.Count} request(s) not answered exactly once: {bad[0].Name} {bad[0].c.Workload}/{bad[0].c.Step} ({bad[0].c.Observed})",
-            string.Join("\n", bad.Select(x => $"{x.Name} {x.c.Workload}/{x.c.Step}: {x.c.Observed}")) +
-            (injected == 0 ? "no request met an injected allocation failure (the alloc-fail workload did not run on the series)" : ""));
-    }
+    /// <summary>verify's "lock assertions (real kernel)" row for a boot result.</summary>
+    public static CheckResult LockAssertions(BootResult result) => Row(CheckNames.LockAssertions, BootVerdicts.LockAssertions(result));
 
-    /// <summary>One line: what the READs' pages did in each variant, the model, the migration.</summary>
-    public static string Summary(BootResult result)
-    {
-        var parts = new List<string>();
-        foreach (var v in result.Variants)
-        {
-            var read = v.Checks.FirstOrDefault(c => c.Workload == "swapin" && c.Step == "read-direct" && c.Check == "log");
-            var lost = v.Report?.Migration?.Lost;
-            var failed = v.Checks.Count(c => !c.Passed && c.Skipped is null);
-            parts.Add($"{v.Variant.Name}: " + (read is null ? "" : $"READ logged {read.Observed}") +
-                      (lost is null ? "" : $", migration lost {lost}") + (failed > 0 ? $", {failed} check(s) FAILED" : ""));
-        }
-        var replayed = result.Variants.Sum(v => v.Replay.Length);
-        var agree = result.Variants.Sum(v => v.Replay.Count(s => s.Agrees));
-        return $"{result.Kernel.Release}: " + string.Join("; ", parts) + (replayed > 0 ? $"; model {agree}/{replayed} requests bit for bit" : "");
-    }
-
-    static string Details(BootResult result)
-    {
-        var d = new System.Text.StringBuilder();
-        foreach (var v in result.Variants)
-        {
-            foreach (var c in v.Checks.Where(c => !c.Passed && c.Skipped is null))
-                d.AppendLine($"{v.Variant.Name} {c.Workload} {c.Step} {c.Check}: expected {c.Expected}; observed {c.Observed}");
-            if (!v.Passed && v.Run is { } run)
-                d.AppendLine($"{v.Variant.Name} console tail:\n{run.ConsoleTail()}");
-        }
-        foreach (var s in result.SavedDivergences)
-            d.AppendLine($"model divergence saved to {s}");
-        return d.ToString();
-    }
+    /// <summary>verify's "one answer per request (real kernel)" row for a boot result.</summary>
+    public static CheckResult RequestProtocol(BootResult result) => Row(CheckNames.RequestProtocol, BootVerdicts.RequestProtocol(result));
 
     /// <summary>A table per variant: one row per step (its answer, what it logged, the model, stock), then the run's own checks.</summary>
     static void Print(BootResult result)
@@ -203,7 +150,7 @@ public static class BootCommand
         }
         foreach (var s in result.SavedDivergences)
             Console.WriteLine($"model divergence: requests and both bitmaps saved to {s}");
-        Console.WriteLine($"boot: {Summary(result)}");
+        Console.WriteLine($"boot: {BootVerdicts.Summary(result)}");
         Console.WriteLine(result.Passed ? "boot: all checks passed" : "boot: FAILED");
     }
 
@@ -253,11 +200,6 @@ public static class BootCommand
                 c.Skipped is not null ? new XElement("skipped", new XAttribute("message", c.Skipped))
                 : c.Passed ? null
                 : new XElement("failure", new XAttribute("message", $"expected {c.Expected}; observed {c.Observed.Split('\n')[0]}"), c.Observed)))))));
-        var full = Path.GetFullPath(path);
-        if (!Directory.Exists(Path.GetDirectoryName(full)))
-            throw new UsageException($"--junit {path}: folder does not exist");
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, doc.ToString());
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.WriteAllText(path, doc.ToString(), "--junit");
     }
 }

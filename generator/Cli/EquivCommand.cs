@@ -226,13 +226,5 @@ public static class EquivCommand
         ["original_input"] = CaseJson.ToJson(d.Original),
     };
 
-    static void AtomicWrite(string path, string text)
-    {
-        var full = Path.GetFullPath(path);
-        if (!Directory.Exists(Path.GetDirectoryName(full)))
-            throw new UsageException($"{path}: folder does not exist");
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, full, overwrite: true);
-    }
+    static void AtomicWrite(string path, string text) => AtomicFile.WriteAllText(path, text);
 }

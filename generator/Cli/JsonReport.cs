@@ -9,12 +9,6 @@ public static class JsonReport
 
     public static void Write<T>(string path, T value, JsonSerializerOptions? options = null)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir))
-            throw new KernelTree.UsageException($"--json {path}: folder {dir} does not exist");
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, JsonSerializer.Serialize(value, options ?? Options));
-        File.Move(tmp, full, overwrite: true);
+        KernelTree.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, options ?? Options), "--json");
     }
 }

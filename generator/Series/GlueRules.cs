@@ -35,11 +35,7 @@ public static partial class GlueRules
             if (header.Success)
             {
                 Close();
-                var words = header.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                // Script rules hold Python or OCaml, not C to add or remove.
-                name = words.Length > 0 && words[0].StartsWith("script:", StringComparison.Ordinal) ? null
-                    : words.Length > 0 && words[0] != "depends" ? words[0]
-                    : $"rule starting on line {i + 1}";
+                name = RuleName(header, i);
                 changes = false;
                 inMetavariables = true;
                 continue;
@@ -71,12 +67,8 @@ public static partial class GlueRules
                 continue;
             }
             var header = Header().Match(line);
-            if (header.Success && pending.Count > 0)
-            {
-                var words = header.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                var name = words.Length > 0 && words[0] != "depends" ? words[0] : $"rule starting on line {i + 1}";
+            if (header.Success && pending.Count > 0 && RuleName(header, i) is { } name)
                 notes[name] = string.Join(" ", pending);
-            }
             if (!line.StartsWith("//", StringComparison.Ordinal))
                 pending.Clear();
         }
@@ -84,6 +76,16 @@ public static partial class GlueRules
     }
 
     const string NotePrefix = "// backporter:";
+
+    /// <summary>The name spatch reports for the rule whose header is on line <paramref name="index"/> (0-based); null for a script rule.</summary>
+    static string? RuleName(Match header, int index)
+    {
+        var words = header.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Script rules hold Python or OCaml, not C to add or remove.
+        return words.Length > 0 && words[0].StartsWith("script:", StringComparison.Ordinal) ? null
+            : words.Length > 0 && words[0] != "depends" ? words[0]
+            : $"rule starting on line {index + 1}";
+    }
 
     /// <summary>The rules that changed the file, by spatch --debug's account.</summary>
     public static HashSet<string> Applied(string debugOutput) => Accounts(debugOutput).Transformed;

@@ -84,6 +84,7 @@ public static class BootRunner
             progress?.Report("guest program: gcc -static");
             var guest = GuestProgram.Build(r.GuestDir, r.CacheRoot, cancel);
             var plan = BootWorkloads.LayoutPlan() +
+                       $"fail_alloc /sys/module/{ModuleSet.Target}/parameters/{VerificationBuild.FailParameter}\n" +
                        string.Concat(workloads.Where(w => w.InGuest).Select(w => $"workload {w.Name}\n"));
             var results = ImmutableArray.CreateBuilder<VariantResult>();
             foreach (var v in variants)
@@ -148,8 +149,16 @@ public static class BootRunner
         {
             var replayed = report.Requests.Where(q => workloads.Any(w => w.Name == q.Workload && w.Replayed)).ToList();
             var state = ModelStates.Replayable(v.ModelState);
-            replay = ModelReplay.Run(state, replayed, taskSetFull: v.ScsiFunctions.Contains("vhost_scsi_send_status"));
-            checks = checks.AddRange(Judge.Model(v.Name, state, replay));
+            try
+            {
+                replay = ModelReplay.Run(state, replayed, taskSetFull: v.ScsiFunctions.Contains("vhost_scsi_send_status"));
+                checks = checks.AddRange(Judge.Model(v.Name, state, replay));
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                // The model could not take a request the kernel took (or broke the request protocol): a failed check, not a crash.
+                checks = checks.Add(new BootCheck(v.Name, "model", "", $"model {state}", "replays every request", $"stopped: {e.Message}", false));
+            }
             if (replayed.Count == 0)
                 checks = checks.Add(new BootCheck(v.Name, "model", "", $"model {v.ModelState}", "requests to replay",
                     "none: run swapin, onoff, control or event with it", false));
@@ -175,6 +184,8 @@ public static class BootRunner
                 .Where(p => !Path.GetFileName(p).StartsWith("0000-", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal));
         }
+        if (patches.Count == 0 && r.SeriesVhostDir is null)
+            throw new UsageException($"--out {r.SeriesDir}: no NNNN-*.patch files there, so there is no series to boot; run `./vhostlog generate` first");
         patches.AddRange(r.ExtraPatches);
         // Outside any repository: inside one (the cache may sit in a
         // checkout), git apply would skip the paths outside the current
@@ -229,9 +240,7 @@ public static class BootRunner
                     model = v.Replay.FirstOrDefault(s => s.Workload == q.Workload && s.Step == q.Step)?.Model,
                 }),
             };
-            var tmp = path + ".tmp-" + Environment.ProcessId;
-            File.WriteAllText(tmp, JsonSerializer.Serialize(body, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(body, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             saved.Add(path);
         }
         return saved.ToImmutable();

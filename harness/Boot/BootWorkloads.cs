@@ -13,8 +13,10 @@ namespace VhostLog.Boot;
 /// <param name="Before">what a tree before <see cref="Since"/> does instead (the table's reason to skip the answer)</param>
 /// <param name="BeforeAnswer">the answer a tree before <see cref="Since"/>, or without <see cref="Needs"/>, must give instead (no skip then)</param>
 /// <param name="Needs">a function of drivers/vhost/scsi.c the variant must define for <see cref="Answer"/> to hold</param>
+/// <param name="Control">what a control-queue step asks for (the model replays it as that)</param>
+/// <param name="FailsLogAllocation">the verification build fails the step's log allocation (the model replays that too)</param>
 public sealed record StepSpec(string Step, VirtQueue Queue, string Answer, int DataPages = 0, string? Since = null, string? Before = null,
-    string? BeforeAnswer = null, string? Needs = null);
+    string? BeforeAnswer = null, string? Needs = null, ControlRequest? Control = null, bool FailsLogAllocation = false);
 
 /// <summary>A workload: in the guest (its steps), or on the host over other workloads' requests (model).</summary>
 public sealed record WorkloadSpec(string Name, string Description, bool InGuest, ImmutableArray<StepSpec> Steps)
@@ -53,9 +55,9 @@ public static class BootWorkloads
         ]),
         new("control", "control queue: a TMF LUN RESET (answered from the TMF work), an ABORT TASK (rejected at once), an AN query", true,
         [
-            new("lun-reset", VirtQueue.Control, $"response {FunctionSucceeded}"),
-            new("abort-task", VirtQueue.Control, $"response {FunctionRejected}"),
-            new("an-query", VirtQueue.Control, $"response {Ok}"),
+            new("lun-reset", VirtQueue.Control, $"response {FunctionSucceeded}", Control: ControlRequest.LunReset),
+            new("abort-task", VirtQueue.Control, $"response {FunctionRejected}", Control: ControlRequest.AbortTask),
+            new("an-query", VirtQueue.Control, $"response {Ok}", Control: ControlRequest.AnQuery),
         ]),
         new("event", "event queue: VHOST_SCSI_SET_EVENTS_MISSED and a kick, then a LUN hot-added and hot-removed through configfs", true,
         [
@@ -67,14 +69,15 @@ public static class BootWorkloads
         [
             new("bad-target", VirtQueue.Io, Scsi(BadTarget, Good)),
             new("bad-lun", VirtQueue.Io, Scsi(Ok, CheckCondition, IllegalRequest, LogicalUnitNotSupported)),
-            new("tmf-bad-target", VirtQueue.Control, $"response {BadTarget}", Since: "BadTargetIter",
+            new("tmf-bad-target", VirtQueue.Control, $"response {BadTarget}", Control: ControlRequest.LunReset, Since: "BadTargetIter",
                 Before: "the tree lacks patch 2: vhost_scsi_send_bad_target() copies a whole command response over the TMF's 1-byte response"),
         ]),
         new("alloc-fail", "the series' verification build fails the next log allocation: the READ gets the tree's answer (TASK SET FULL, or BAD TARGET without it), the next READ is served, a TMF whose log cannot be kept is rejected", true,
         [
-            new("io-log-alloc", VirtQueue.Io, Scsi(Ok, TaskSetFull), Needs: "vhost_scsi_send_status", BeforeAnswer: Scsi(BadTarget, Good)),
+            new("io-log-alloc", VirtQueue.Io, Scsi(Ok, TaskSetFull), Needs: "vhost_scsi_send_status", BeforeAnswer: Scsi(BadTarget, Good),
+                FailsLogAllocation: true),
             new("io-after", VirtQueue.Io, Scsi(Ok, Good)),
-            new("tmf-log-alloc", VirtQueue.Control, $"response {FunctionRejected}"),
+            new("tmf-log-alloc", VirtQueue.Control, $"response {FunctionRejected}", Control: ControlRequest.LunReset, FailsLogAllocation: true),
         ]),
         new("migrate", "a pre-copy live migration of guest memory while a READ/WRITE stream runs; destination compared page by page", true, []),
         new("model", "the requests of swapin, onoff, control, event and alloc-fail replayed on the managed model: it must predict the real bitmap bit for bit", false, []),
@@ -92,6 +95,12 @@ public static class BootWorkloads
 
     /// <summary>The guest-physical page of a queue's used ring (what log_used() marks).</summary>
     public static ulong UsedRingPage(VirtQueue q) => GuestLayout.Page(GuestLayout.UsedRing(q));
+
+    /// <summary>The step a guest record reports.</summary>
+    /// <exception cref="FormatException">the guest reported a step this host does not know (guest and host disagree)</exception>
+    public static StepSpec StepOf(GuestRequest r) =>
+        All.FirstOrDefault(w => w.Name == r.Workload)?.Steps.FirstOrDefault(s => s.Step == r.Step)
+        ?? throw new FormatException($"the guest reported step {r.Workload}/{r.Step}, which BootWorkloads does not describe");
 
     public static VirtQueue QueueOf(string name) => name switch
     {

@@ -18,7 +18,15 @@ public static class GuestProgram
         var source = Path.Combine(guestDir, Source);
         if (!File.Exists(source))
             throw new InvalidOperationException($"{source} is missing: the checkout is incomplete");
-        var gcc = ProcessRunner.Run("gcc", ["--version"], guestDir, timeout: TimeSpan.FromSeconds(30), cancel: cancel);
+        ProcResult gcc;
+        try
+        {
+            gcc = ProcessRunner.Run("gcc", ["--version"], guestDir, timeout: TimeSpan.FromSeconds(30), cancel: cancel);
+        }
+        catch (ToolMissingException)
+        {
+            throw new UsageException("gcc is not installed: the guest program cannot be built; run `make deps`");
+        }
         var key = Convert.ToHexStringLower(SHA256.HashData(
             Encoding.UTF8.GetBytes(gcc.Stdout.Split('\n')[0] + "\n" + File.ReadAllText(source))))[..16];
         var binary = Path.Combine(cacheRoot, "boot-guest", $"vlguest-{key}");
@@ -30,8 +38,8 @@ public static class GuestProgram
             ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", tmp, source],
             guestDir, timeout: TimeSpan.FromMinutes(2), cancel: cancel);
         if (!r.Ok)
-            throw new InvalidOperationException(
-                $"{r.Command} failed ({r.ExitCode}); a static build needs libc6-dev (make deps):\n{r.Output}");
+            throw new UsageException(
+                $"the guest program does not build ({r.Command}, exit {r.ExitCode}); a static build needs libc6-dev, run `make deps`:\n{r.Output}");
         File.Move(tmp, binary, overwrite: true);
         return binary;
     }

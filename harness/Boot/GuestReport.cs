@@ -106,63 +106,71 @@ public sealed record GuestReport(
                 unparsed.Add(line);
                 continue;
             }
-            switch (t.GetString())
+            try
             {
-                case "module":
-                    modules.Add(new ModuleLoad(Str(e, "name"), e.GetProperty("ok").GetBoolean(), Int(e, "errno") ?? 0));
-                    break;
-                case "workload" when Str(e, "result") == "start":
-                    current = Str(e, "w");
-                    break;
-                case "workload":
-                    workloads.Add(new WorkloadEnd(Str(e, "w"), Str(e, "result"), Int(e, "code") ?? 0, Int(e, "signal") ?? 0));
-                    break;
-                case "request":
-                    requests.Add(new GuestRequest(
-                        Str(e, "w"), Str(e, "step"), Str(e, "queue"), e.GetProperty("indirect").GetBoolean(),
-                        [.. e.GetProperty("chain").EnumerateArray().Select(b =>
-                            new GuestBuffer(b[0].GetUInt64(), b[1].GetUInt32(), b[2].GetInt32() != 0))],
-                        e.GetProperty("done").GetBoolean(), Int(e, "response") ?? -1, Int(e, "status"), Int(e, "sense_key"),
-                        Int(e, "asc"), UInt(e, "event"), UInt(e, "reason"), Int(e, "lun"),
-                        e.GetProperty("logging").GetBoolean(),
-                        [.. e.GetProperty("dirty").EnumerateArray().Select(p => p.GetUInt64())])
-                    {
-                        Answers = Int(e, "answers") ?? 1,
-                        Rekicked = e.TryGetProperty("rekicked", out var rk) && rk.ValueKind == JsonValueKind.True,
-                    });
-                    break;
-                case "data":
-                    data.Add(new DataCheck(Str(e, "w"), Str(e, "step"), Int(e, "pages") ?? 0, Int(e, "correct") ?? 0));
-                    break;
-                case "round":
-                    rounds.Add(new MigrationRound(e.GetProperty("round").ToString(), Long(e, "sent"), Long(e, "vhost_logged"),
-                        Long(e, "reads"), Long(e, "writes")));
-                    break;
-                case "migration":
-                    migration = new MigrationOutcome(Long(e, "reads"), Long(e, "writes"),
-                        [.. e.GetProperty("lost_pages").EnumerateArray().Select(p => p.GetUInt64())], Long(e, "lost"));
-                    break;
-                case "error":
-                    errors.Add($"{current}: {Str(e, "what")}" +
-                               (Int(e, "errno") is > 0 and var n ? $" (errno {n}: {Str(e, "strerror")})" : ""));
-                    break;
-                case "taint":
-                    taint = e.GetProperty("value").GetInt64();
-                    break;
-                case "kmsg":
-                    kmsg.Add(KernelLogLine(Str(e, "r")));
-                    break;
-                case "done":
-                    done = true;
-                    break;
-                case "skip":
-                    skips[Str(e, "w")] = Str(e, "why");
-                    break;
-                case "hello" or "target":
-                    break;
-                default:
-                    unparsed.Add(line);
-                    break;
+                switch (t.GetString())
+                {
+                    case "module":
+                        modules.Add(new ModuleLoad(Str(e, "name"), e.GetProperty("ok").GetBoolean(), Int(e, "errno") ?? 0));
+                        break;
+                    case "workload" when Str(e, "result") == "start":
+                        current = Str(e, "w");
+                        break;
+                    case "workload":
+                        workloads.Add(new WorkloadEnd(Str(e, "w"), Str(e, "result"), Int(e, "code") ?? 0, Int(e, "signal") ?? 0));
+                        break;
+                    case "request":
+                        requests.Add(new GuestRequest(
+                            Str(e, "w"), Str(e, "step"), Str(e, "queue"), e.GetProperty("indirect").GetBoolean(),
+                            [.. e.GetProperty("chain").EnumerateArray().Select(b =>
+                                new GuestBuffer(b[0].GetUInt64(), b[1].GetUInt32(), b[2].GetInt32() != 0))],
+                            e.GetProperty("done").GetBoolean(), Int(e, "response") ?? -1, Int(e, "status"), Int(e, "sense_key"),
+                            Int(e, "asc"), UInt(e, "event"), UInt(e, "reason"), Int(e, "lun"),
+                            e.GetProperty("logging").GetBoolean(),
+                            [.. e.GetProperty("dirty").EnumerateArray().Select(p => p.GetUInt64())])
+                        {
+                            Answers = Int(e, "answers") ?? 1,
+                            Rekicked = e.TryGetProperty("rekicked", out var rk) && rk.ValueKind == JsonValueKind.True,
+                        });
+                        break;
+                    case "data":
+                        data.Add(new DataCheck(Str(e, "w"), Str(e, "step"), Int(e, "pages") ?? 0, Int(e, "correct") ?? 0));
+                        break;
+                    case "round":
+                        rounds.Add(new MigrationRound(e.GetProperty("round").ToString(), Long(e, "sent"), Long(e, "vhost_logged"),
+                            Long(e, "reads"), Long(e, "writes")));
+                        break;
+                    case "migration":
+                        migration = new MigrationOutcome(Long(e, "reads"), Long(e, "writes"),
+                            [.. e.GetProperty("lost_pages").EnumerateArray().Select(p => p.GetUInt64())], Long(e, "lost"));
+                        break;
+                    case "error":
+                        errors.Add($"{current}: {Str(e, "what")}" +
+                                   (Int(e, "errno") is > 0 and var n ? $" (errno {n}: {Str(e, "strerror")})" : ""));
+                        break;
+                    case "taint":
+                        taint = e.GetProperty("value").GetInt64();
+                        break;
+                    case "kmsg":
+                        kmsg.Add(KernelLogLine(Str(e, "r")));
+                        break;
+                    case "done":
+                        done = true;
+                        break;
+                    case "skip":
+                        skips[Str(e, "w")] = Str(e, "why");
+                        break;
+                    case "hello" or "target":
+                        break;
+                    default:
+                        unparsed.Add(line);
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                // a record without a field it must have, or of the wrong type: the run reports it as unreadable
+                unparsed.Add(line);
             }
         }
         return new GuestReport(modules.ToImmutable(), requests.ToImmutable(), data.ToImmutable(), rounds.ToImmutable(),

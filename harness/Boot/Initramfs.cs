@@ -38,8 +38,16 @@ public static class Initramfs
             .Prepend(".")
             .Order(StringComparer.Ordinal);
         var tmp = archive + ".tmp-" + Environment.ProcessId;
-        var r = ProcessRunner.Run("cpio", ["-o", "-H", "newc", "-R", "0:0", "--reproducible", "--quiet", "-F", tmp],
-            stageDir, stdin: string.Join("\n", entries) + "\n", timeout: TimeSpan.FromMinutes(2), cancel: cancel);
+        ProcResult r;
+        try
+        {
+            r = ProcessRunner.Run("cpio", ["-o", "-H", "newc", "-R", "0:0", "--reproducible", "--quiet", "-F", tmp],
+                stageDir, stdin: string.Join("\n", entries) + "\n", timeout: TimeSpan.FromMinutes(2), cancel: cancel);
+        }
+        catch (ToolMissingException)
+        {
+            throw new UsageException("cpio is not installed (Debian package cpio): the initramfs cannot be packed; run `make deps`");
+        }
         if (!r.Ok)
             throw new InvalidOperationException($"{r.Command} failed ({r.ExitCode}): {r.Output}");
         File.Move(tmp, archive, overwrite: true);

@@ -36,24 +36,19 @@ public static class ModelReplay
             {
                 if (r.Logging != logging)
                     path.SetLogging(logging = r.Logging);
-                var queue = BootWorkloads.QueueOf(r.Queue);
-                path.Post(queue, new DescriptorChain([.. r.Chain.Select(b => (b.Gpa, b.Len, b.Write))]));
-                switch (queue)
+                var spec = BootWorkloads.StepOf(r);
+                path.Post(spec.Queue, new DescriptorChain([.. r.Chain.Select(b => (b.Gpa, b.Len, b.Write))]));
+                switch (spec.Queue)
                 {
-                    case VirtQueue.Io when r.Step == "io-log-alloc":
+                    case VirtQueue.Io when spec.FailsLogAllocation:
                         path.SubmitIoWithFailedLogAllocation(taskSetFull);
                         break;
                     case VirtQueue.Io:
                         path.CompleteIo(path.SubmitIo());
                         break;
                     case VirtQueue.Control:
-                        var kind = r.Step switch
-                        {
-                            "lun-reset" or "tmf-log-alloc" => ControlRequest.LunReset,
-                            "an-query" => ControlRequest.AnQuery,
-                            _ => ControlRequest.AbortTask,
-                        };
-                        var outcome = r.Step == "tmf-log-alloc" ? path.HandleControlWithFailedLogAllocation(kind) : path.HandleControl(kind);
+                        var kind = spec.Control ?? throw new FormatException($"{r.Workload}/{r.Step}: a control step without its request kind");
+                        var outcome = spec.FailsLogAllocation ? path.HandleControlWithFailedLogAllocation(kind) : path.HandleControl(kind);
                         if (outcome.PendingTmf is { } pending)
                             path.CompleteTmf(pending);
                         break;

@@ -21,20 +21,23 @@ public static partial class VerificationBuild
 {
     public const string FailParameter = "vhostlog_fail_log_alloc";
 
-    const string Prelude = """
+    /// <summary>What every WARN of the verification build starts with (the boot stage looks for it).</summary>
+    public const string WarnMarker = "vhostlog:";
+
+    const string Prelude = $$"""
 
         /* VhostLog verification build: test-only additions, never in the series. */
-        static unsigned int vhostlog_fail_log_alloc;
-        module_param(vhostlog_fail_log_alloc, uint, 0644);
+        static unsigned int {{FailParameter}};
+        module_param({{FailParameter}}, uint, 0644);
 
         static bool vhostlog_log_alloc_fails(void)
         {
-        	return vhostlog_fail_log_alloc && --vhostlog_fail_log_alloc == 0;
+        	return {{FailParameter}} && --{{FailParameter}} == 0;
         }
 
         #define VHOSTLOG_ASSERT_LOCKED(vq) \
         	WARN_ONCE(!mutex_is_locked(&(vq)->mutex), \
-        		  "vhostlog: %s writes the dirty log without vq->mutex\n", __func__)
+        		  "{{WarnMarker}} %s writes the dirty log without vq->mutex\n", __func__)
 
         """;
 
@@ -56,7 +59,7 @@ public static partial class VerificationBuild
 
         var vhost = Path.Combine(vhostDir, "vhost.c");
         File.WriteAllText(vhost, AtEntry(File.ReadAllText(vhost), vhost, "log_used",
-            "\tWARN_ONCE(!mutex_is_locked(&vq->mutex),\n\t\t  \"vhostlog: log_used() without vq->mutex\\n\");\n"));
+            $"\tWARN_ONCE(!mutex_is_locked(&vq->mutex),\n\t\t  \"{WarnMarker} log_used() without vq->mutex\\n\");\n"));
     }
 
     /// <summary>The functions a C file of the kernel's style defines (header at the start of a line, "{" alone on the next).</summary>
@@ -77,12 +80,11 @@ public static partial class VerificationBuild
         return (m.Index + m.Length, end < 0 ? text.Length : end + 1);
     }
 
+    /// <summary>Inserts a line after the declarations of a function: at the first blank line of its body, else at its start.</summary>
     static string AtEntry(string text, string file, string name, string line)
     {
-        var (start, _) = Definition(text, file, name);
-        // After the declarations: at the first blank line of the body, else at its start.
+        var (start, end) = Definition(text, file, name);
         var blank = text.IndexOf("\n\n", start - 1, StringComparison.Ordinal);
-        var (_, end) = Definition(text, file, name);
         var at = blank >= 0 && blank < end ? blank + 2 : start;
         return text.Insert(at, line + (at == start ? "" : "\n"));
     }

@@ -261,7 +261,7 @@ public sealed class BootTests
         Assert.That(result.Passed, Is.False);
         Assert.That(v.Run!.TimedOut, Is.True);
         Assert.That(v.Checks.Single(c => c.Check == "guest").Observed, Does.Contain("hung"));
-        Assert.That(v.Run.ConsoleTail(), Does.Contain("Linux version").Or.Contain("]"), "the console tail comes with the report");
+        Assert.That(v.Run.ConsoleTail(), Does.Match(@"\[\s*\d+\.\d+\] "), "the console tail, kernel lines with their timestamps, comes with the report");
     }
 
     [Test]
@@ -345,6 +345,15 @@ public sealed class JudgeTests
             Run with { Console = "Kernel panic - not syncing: Attempted to kill init!\n" }, GuestReport.Parse(cut), Kernel, true, TimeSpan.FromMinutes(1));
         Assert.That(checks.Single(c => c.Check == "guest").Observed, Is.EqualTo("the guest kernel panicked"));
         Assert.That(checks.Single(c => c.Check == "workload").Observed, Is.EqualTo("never ended"));
+    }
+
+    [Test]
+    public void AMalformedRecordIsUnreadableNotACrash()
+    {
+        var report = GuestReport.Parse(Layout.Replace("TAINT", "0").Replace("KMSG", """{"t":"request","w":"swapin","step":"read-direct"}"""));
+        Assert.That(report.Unparsed, Has.Length.EqualTo(1));
+        var checks = Judge.Boot(new Variant(VariantKind.Stock, "stock", "Baseline"), Swapin, Run, report, Kernel, false, TimeSpan.FromMinutes(1));
+        Assert.That(checks.Single(c => c.Check == "report").Passed, Is.False);
     }
 
     [Test]

@@ -49,6 +49,10 @@ internal sealed class GitRepo(Toolchain tools, string root)
 
     public string Head() => RunChecked("rev-parse", "HEAD").Stdout.Trim();
 
+    /// <summary>The commits after <paramref name="from"/> up to <paramref name="to"/>, oldest first (the series' patches).</summary>
+    public List<string> Commits(string from, string to) =>
+        RunChecked("rev-list", "--reverse", $"{from}..{to}").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+
     /// <summary>Checks out a commit (detached) and removes every build product.</summary>
     public void CheckoutClean(string commit)
     {

@@ -101,8 +101,7 @@ public static class LockDisciplineCheck
     internal static CheckResult Run(string checksDir, GitRepo git, string pristine, string final, IProgress<string>? progress)
     {
         var rules = LockRules.Load(checksDir);
-        var commits = git.RunChecked("rev-list", "--reverse", $"{pristine}..{final}").Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var commits = git.Commits(pristine, final);
         var d = new StringBuilder();
         var bad = new List<string>();
         // A prefix that leaves the file as the one before it (a vhost.c-only patch) has its result.

@@ -89,7 +89,7 @@ public static class SeriesVerifier
             if (r.PatchedTreeCheck is not null)
                 checks.Add(new CheckResult(CheckNames.Equivalence, false, "not run: the series did not apply", ""));
             if (r.BootCheck is not null)
-                foreach (var name in new[] { CheckNames.Boot, CheckNames.LockAssertions, CheckNames.RequestProtocol })
+                foreach (var name in CheckNames.BootRows)
                     checks.Add(new CheckResult(name, false, "not run: the series did not apply", ""));
             if (r.ChecksDir is not null)
                 checks.Add(new CheckResult(CheckNames.LockDiscipline, false, "not run: the series did not apply", ""));
@@ -168,8 +168,7 @@ public static class SeriesVerifier
     static CheckResult Bisect(GitRepo git, Kbuild kbuild, string pristine, string final, BuildOutcome pristineBuild,
         List<StepTiming> timings, IProgress<string>? progress)
     {
-        var commits = git.RunChecked("rev-list", "--reverse", $"{pristine}..{final}").Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var commits = git.Commits(pristine, final);
         var prefixes = commits.Take(commits.Count - 1).ToList();
         if (prefixes.Count == 0)
             return new CheckResult(CheckNames.Bisect, true, "a single patch: nothing to bisect", "");

@@ -73,4 +73,7 @@ public static class CheckNames
     public const string LockDiscipline = "lock discipline (every prefix)";
     public const string LockAssertions = "lock assertions (real kernel)";
     public const string RequestProtocol = "one answer per request (real kernel)";
+
+    /// <summary>The rows the real-kernel stage gives, in report order.</summary>
+    public static IReadOnlyList<string> BootRows { get; } = [Boot, LockAssertions, RequestProtocol];
 }

@@ -884,7 +884,7 @@ static void w_errors(struct dev *d)
  * TARGET where the tree has no TASK SET FULL), and its pages be logged;
  * the next request must be served as usual.
  */
-#define FAIL_ALLOC "/sys/module/vhost_scsi/parameters/vhostlog_fail_log_alloc"
+static char fail_alloc[400];	/* the injection point's sysfs file, from /plan */
 
 static void w_allocfail(struct dev *d)
 {
@@ -895,22 +895,22 @@ static void w_allocfail(struct dev *d)
 		.subtype = VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
 	};
 
-	if (access(FAIL_ALLOC, W_OK)) {
+	if (!fail_alloc[0] || access(fail_alloc, W_OK)) {
 		emit("{\"t\":\"skip\",\"w\":\"alloc-fail\",\"why\":"
 		     "\"these modules have no allocation-failure injection "
 		     "point (only the series' verification build has one)\"}");
 		return;
 	}
 	cdb_rw(cdb, true, 0, PAGE / BLOCK);
-	write_file(FAIL_ALLOC, "1");
+	write_file(fail_alloc, "1");
 	scsi_cmd(d, "alloc-fail", "io-log-alloc", 4, 1, 0, cdb, 10, &page, 1,
 		 true, false, true);
 	rw_pages(d, "alloc-fail", "io-after", true, 0, &page, 1, false);
-	write_file(FAIL_ALLOC, "1");
+	write_file(fail_alloc, "1");
 	fill_lun(req.lun, 1, 0);
 	ctl_request(d, "alloc-fail", "tmf-log-alloc", 4, &req, sizeof(req),
 		    sizeof(struct virtio_scsi_ctrl_tmf_resp), true);
-	write_file(FAIL_ALLOC, "0");
+	write_file(fail_alloc, "0");
 }
 
 /* ------------------------------------------------------------- migration */
@@ -1257,6 +1257,8 @@ int main(void)
 			L.buffer_size = plan_number(key, value);
 		else if (!strcmp(key, "resp_offset"))
 			L.resp_offset = plan_number(key, value);
+		else if (!strcmp(key, "fail_alloc"))
+			snprintf(fail_alloc, sizeof(fail_alloc), "%s", value);
 		else if (!strcmp(key, "stream_read_area"))
 			L.read_area = plan_number(key, value);
 		else if (!strcmp(key, "stream_read_pages"))

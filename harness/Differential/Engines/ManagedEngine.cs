@@ -31,11 +31,16 @@ public sealed class ManagedEngine
 
     static ManagedEngine Create(Type state) => new((BeforeFixes)Activator.CreateInstance(state)!, state.Name);
 
-    /// <summary>Every model state (generator/Models/States.cs), oldest first.</summary>
-    public static IReadOnlyList<string> StateNames { get; } =
+    /// <summary>Every model state (generator/Models/States.cs) with its opt-in flag, oldest first.</summary>
+    public static IReadOnlyList<(string State, bool OptIn)> StatesWithOptIn { get; } =
         typeof(BeforeFixes).Assembly.GetTypes()
             .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(BeforeFixes).IsAssignableFrom(t))
-            .OrderBy(Depth).Select(t => t.Name).ToArray();
+            .OrderBy(Depth)
+            .Select(t => (t.Name, ((ModelStateAttribute)t.GetCustomAttributes(typeof(ModelStateAttribute), false)[0]).OptIn))
+            .ToArray();
+
+    /// <summary>Every model state (generator/Models/States.cs), oldest first.</summary>
+    public static IReadOnlyList<string> StateNames { get; } = [.. StatesWithOptIn.Select(s => s.State)];
 
     /// <summary>The model state of that name (equiv --state).</summary>
     /// <exception cref="ArgumentException">no model state has that name; the message lists them</exception>
@@ -61,14 +66,6 @@ public sealed class ManagedEngine
             .Where(t => t.GetCustomAttributes(typeof(ModelStateAttribute), inherit: false) is [ModelStateAttribute { OptIn: false }] &&
                         typeof(Baseline).IsAssignableFrom(t))
             .MaxBy(Depth)!;
-
-    /// <summary>Every model state with its opt-in flag, oldest first.</summary>
-    public static IReadOnlyList<(string State, bool OptIn)> StatesWithOptIn { get; } =
-        typeof(BeforeFixes).Assembly.GetTypes()
-            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(BeforeFixes).IsAssignableFrom(t))
-            .OrderBy(Depth)
-            .Select(t => (t.Name, ((ModelStateAttribute)t.GetCustomAttributes(typeof(ModelStateAttribute), false)[0]).OptIn))
-            .ToArray();
 
     static int Depth(Type t)
     {
