@@ -1,5 +1,6 @@
 # VhostLog: `make` installs what is missing, builds, generates the series for
-# the default tree into out/ and verifies it; `make check` runs every test.
+# the default tree, verifies it and only then writes it to out/ (generate
+# --verify); `make check` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 SIGNOFF ?= VhostLog Generator <generator@vhostlog.example>
@@ -13,12 +14,12 @@ PINNED := linux-source-6.12=6.12.117-1~deb12u1 linux-headers-6.12.117+deb12-amd6
           linux-source-6.1=6.1.192-2 linux-headers-6.1.0-56-amd64=6.1.192-2 \
           linux-image-6.1.0-56-amd64=6.1.192-2
 TOOLS := coccinelle sparse libclang1-14 clang-format gcc make git perl xz-utils libc6-dev gnuplot-nox \
-         qemu-system-x86 cpio
+         qemu-system-x86 cpio quilt
 TEST_FILTER ?=
 
 .PHONY: all deps build generate verify check test mutants golden-accept bench tool clean
 
-all: deps build generate verify
+all: deps build generate
 
 deps:
 	@missing=""; \
@@ -40,7 +41,7 @@ build:
 	./vhostlog --help >/dev/null
 
 generate:
-	./vhostlog generate --signoff "$(SIGNOFF)"
+	./vhostlog generate --verify --signoff "$(SIGNOFF)"
 
 verify:
 	./vhostlog verify

@@ -106,7 +106,10 @@ public static class BootCommand
         }
         return
         [
-            new CheckResult(CheckNames.Boot, result.Passed, BootVerdicts.Summary(result), BootVerdicts.Details(result)),
+            new CheckResult(CheckNames.Boot, result.Passed, BootVerdicts.Summary(result), BootVerdicts.Details(result))
+            {
+                Claim = BootVerdicts.Claim(result),
+            },
             Row(CheckNames.LockAssertions, BootVerdicts.LockAssertions(result)),
             Row(CheckNames.RequestProtocol, BootVerdicts.RequestProtocol(result)),
         ];

@@ -19,10 +19,10 @@ public static class Commands
             });
         using var interrupts = new Interrupts();
         var root = new RootCommand("VhostLog: the vhost dirty-log series from one C# model (generate, verify, equivalence checks, migration simulation, real-kernel boot)");
-        root.Subcommands.Add(GenerateCommand());
+        root.Subcommands.Add(GenerateCommand(interrupts));
         root.Subcommands.Add(VerifyCommand.Create(interrupts));
         root.Subcommands.Add(BootCommand.Create(interrupts));
-        root.Subcommands.Add(EquivCommand.Create());
+        root.Subcommands.Add(EquivCommand.Create(interrupts));
         root.Subcommands.Add(MutantsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
@@ -71,16 +71,23 @@ public static class Commands
         Description = "kernel source tree to target (read only); default: Debian linux-source-6.12 from the cache",
     };
 
-    static Command GenerateCommand()
+    static Command GenerateCommand(Interrupts interrupts)
     {
         var tree = TreeOption();
-        var outDir = new Option<string?>("--out") { Description = "series folder (default: out/linux-VERSION)" };
-        var signoff = new Option<string?>("--signoff") { Description = "\"Name <email>\" for Signed-off-by (default: git config user.name/user.email)" };
+        var outDir = new Option<string?>("--out") { Description = "series folder (default: out/linux-VERSION, or out/linux-VERSION-quilt for --format quilt)" };
+        var signoff = new Option<string?>("--signoff") { Description = "\"Name <email>\" of the backporter: the last Signed-off-by and the mail sender (default: git config user.name/user.email)" };
         var prefix = new Option<string?>("--subject-prefix") { Description = "subject prefix (default from templates/series.json)" };
         var version = new Option<int>("-v", "--reroll-count") { Description = "write version N beside version N-1 (range-diff and \"Changes in vN\" in the cover letter)", DefaultValueFactory = _ => 1 };
         var optIn = new Option<int[]>("--opt-in") { Description = "include an opt-in patch of the series (9: the WARN on log_num)", AllowMultipleArgumentsPerToken = true };
+        var upstream = new Option<string?>("--upstream") { Description = "a mainline clone: take each message body from the upstream commit, check the stored facts against it, print an interdiff per patch" };
+        var format = new Option<string>("--format") { Description = "mbox (git format-patch mails) or quilt (debian/patches with DEP-3 headers)", DefaultValueFactory = _ => "mbox" };
+        format.AcceptOnlyFromAmong("mbox", "quilt");
+        var verify = new Option<bool>("--verify") { Description = "verify the series (as `vhostlog verify`) before it is written; the cover letter then says what was tested" };
         var json = JsonOption();
-        var cmd = new Command("generate", "generate the patch series for a tree with git format-patch") { tree, outDir, signoff, prefix, version, optIn, json };
+        var cmd = new Command("generate", "generate the backport series for a tree (git format-patch mails or a quilt series)")
+        {
+            tree, outDir, signoff, prefix, version, optIn, upstream, format, verify, json,
+        };
         cmd.SetAction(r =>
         {
             var repo = RepoRoot.Find();
@@ -89,13 +96,38 @@ public static class Commands
                 ?? throw new UsageException("no Signed-off-by identity: pass --signoff \"Name <email>\" or set git config user.name and user.email");
             var series = Series.SeriesDefinition.Load(Path.Combine(repo, "templates"));
             var composer = new Series.SeriesComposer(series, Translators.Create(repo));
-            var output = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name);
-            var result = composer.Generate(
-                new Series.GenerateRequest(target, output, identity, r.GetValue(prefix), Targets.WorkRoot(repo),
-                    TreeCache.EnsureDefault(repo, DefaultTree.Debian612), Version: r.GetValue(version) is var v && v >= 1
-                        ? v : throw new UsageException($"-v {v}: the version must be 1 or more"),
-                    OptIn: r.GetValue(optIn) ?? []),
-                new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+            var quilt = r.GetValue(format) == "quilt";
+            var output = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name + (quilt ? "-quilt" : ""));
+            var command = "./vhostlog verify" + (r.GetValue(tree) is null ? "" : " --tree TREE") + (r.GetValue(outDir) is null && !quilt ? "" : " --out DIR");
+            Series.GenerateResult result;
+            try
+            {
+                result = composer.Generate(
+                    new Series.GenerateRequest(target, output, identity, r.GetValue(prefix), Targets.WorkRoot(repo),
+                        TreeCache.EnsureDefault(repo, DefaultTree.Debian612), Version: r.GetValue(version) is var v && v >= 1
+                            ? v : throw new UsageException($"-v {v}: the version must be 1 or more"),
+                        OptIn: r.GetValue(optIn) ?? [])
+                    {
+                        UpstreamDir = r.GetValue(upstream),
+                        Cancel = interrupts.Token,
+                        Format = quilt ? Series.SeriesFormat.Quilt : Series.SeriesFormat.Mbox,
+                        Verify = r.GetValue(verify)
+                            ? staged => Series.Verify.TestedSummary.From(
+                                VerifyCommand.Run(repo, target, staged, boot: true, interrupts.Token), command)
+                            : null,
+                    },
+                    new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+            }
+            catch (Series.BackportDeviationException e)
+            {
+                PrintInterdiffs(e.Interdiffs);
+                throw new CheckFailedException(e.Message);
+            }
+            catch (Series.SeriesNotVerifiedException e)
+            {
+                throw new CheckFailedException(e.Message);
+            }
+            PrintInterdiffs(result.Interdiffs);
             foreach (var p in result.Patches)
                 Console.WriteLine($"patch {p.Number}: {p.FileName}  ({string.Join(", ", p.Functions.Select(f => f.Name + "()"))})");
             foreach (var p in result.Present)
@@ -103,12 +135,27 @@ public static class Commands
                                   (result.PresentForms.TryGetValue(p.Number, out var form) ? $" ({form})" : "") + ", not emitted");
             foreach (var (p, why) in result.NotApplicable.IsDefault ? [] : result.NotApplicable)
                 Console.WriteLine($"patch {p.Number}: not applicable to {target.Name}, not emitted: {why}");
+            if (result.Tested is { } t)
+                Console.WriteLine($"verified before writing: {t.Summary.Replace('\n', ' ')}");
             Console.WriteLine($"series written to {Path.GetRelativePath(Environment.CurrentDirectory, result.SeriesDir)}");
             if (r.GetValue(json) is { } j)
                 JsonReport.Write(j, result);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Per patch, our backport against its upstream commit, as range-diff shows it.</summary>
+    static void PrintInterdiffs(System.Collections.Immutable.ImmutableArray<Series.PatchInterdiff> interdiffs)
+    {
+        foreach (var d in interdiffs)
+        {
+            Console.WriteLine($"{d.Number}: {d.UpstreamId[..12]} {(d.Identical ? "=" : "!")} {d.Subject}");
+            foreach (var f in d.ExtraFunctions)
+                Console.WriteLine($"    touches {f}, which the upstream commit does not");
+            if (!d.Identical)
+                Console.WriteLine(d.Text);
+        }
     }
 
     static Command TranslateCommand()

@@ -15,7 +15,7 @@ namespace VhostLog.Cli;
 /// <summary>vhostlog equiv: differential testing of a tree's (or the generated) C against a model state.</summary>
 public static class EquivCommand
 {
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var tree = new Option<string?>("--tree") { Description = "compare the functions of this kernel tree (default: the Debian 6.12.117 tree)" };
         var generated = new Option<bool>("--generated") { Description = "compare the C generated from the model state instead of a tree" };
@@ -82,7 +82,7 @@ public static class EquivCommand
                 source = FunctionSources.FromTree($"tree-{target.Name}", target.Dir, target.HeadersDir);
             }
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
-            var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount);
+            var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount) { Cancel = interrupts.Token };
             var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize));
             Report(result, source, engine.State, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
             return result.Equivalent ? 0 : 1;

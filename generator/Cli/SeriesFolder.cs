@@ -10,7 +10,7 @@ public static partial class SeriesFolder
     public static IReadOnlyList<PatchDefinition> Emitted(SeriesDefinition definition, string seriesDir)
     {
         var subjects = Subjects(seriesDir);
-        return [.. definition.Patches.Where(p => subjects.Contains(definition.CommitMessage(p, "").Split('\n')[0]))];
+        return [.. definition.Patches.Where(p => subjects.Contains(p.Subject))];
     }
 
     /// <summary>
@@ -38,7 +38,8 @@ public static partial class SeriesFolder
         var subjects = new HashSet<string>(StringComparer.Ordinal);
         if (!Directory.Exists(seriesDir))
             return subjects;
-        foreach (var f in Directory.GetFiles(seriesDir, "*.patch"))
+        var files = Series.QuiltSeries.IsQuilt(seriesDir) ? Series.QuiltSeries.Patches(seriesDir) : Directory.GetFiles(seriesDir, "*.patch");
+        foreach (var f in files.Where(File.Exists))
         {
             var text = File.ReadAllText(f);
             var headers = text[..Math.Max(0, text.IndexOf("\n\n", StringComparison.Ordinal))].Replace("\n ", " ", StringComparison.Ordinal);

@@ -25,7 +25,7 @@ public static class VerifyCommand
             var repo = RepoRoot.Find();
             var target = Targets.Resolve(repo, r.GetValue(tree));
             var series = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name);
-            if (!Directory.Exists(series) || Directory.GetFiles(series, "0001-*.patch").Length == 0)
+            if (!Directory.Exists(series) || (Directory.GetFiles(series, "0001-*.patch").Length == 0 && !QuiltSeries.IsQuilt(series)))
                 throw new UsageException($"{series}: no patch series there; run `./vhostlog generate` first or pass --out DIR");
             var report = Run(repo, target, series, boot: true, interrupts.Token);
             var table = new Table().AddColumns("check", "result", "summary");
@@ -66,7 +66,8 @@ public static class VerifyCommand
         return SeriesVerifier.Verify(
             new VerifyRequest(target.Dir, seriesDir, target.HeadersDir, generated, Targets.WorkRoot(repo))
             {
-                PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root),
+                PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root, cancel),
+                Cancel = cancel,
                 ChecksDir = Path.Combine(repo, "templates", "checks"),
                 BootCheck = boot
                     ? root => BootCommand.VerifyChecks(repo, target, root, seriesDir, cancel)
@@ -82,7 +83,7 @@ public static class VerifyCommand
     /// `equiv --tree PATCHED --semantics after` on the patched copy: every
     /// harness function the tree has must behave as the last model state.
     /// </summary>
-    public static CheckResult PatchedTreeEquivalence(string repo, TargetTree target, string patchedRoot)
+    public static CheckResult PatchedTreeEquivalence(string repo, TargetTree target, string patchedRoot, CancellationToken cancel = default)
     {
         VariantSource source;
         try
@@ -94,7 +95,7 @@ public static class VerifyCommand
             return new CheckResult(CheckNames.Equivalence, false, "the harness cannot take the patched tree's functions", e.Message);
         }
         const string semantics = "after";
-        var options = new EquivOptions([.. source.Functions], EquivCases, MutantsCommand.CiSeed);
+        var options = new EquivOptions([.. source.Functions], EquivCases, MutantsCommand.CiSeed) { Cancel = cancel };
         var result = EquivCommand.Run(repo, source, ManagedEngine.For(semantics), semantics, options, sanitize: false);
         var details = new System.Text.StringBuilder();
         foreach (var f in result.Functions)
@@ -107,6 +108,10 @@ public static class VerifyCommand
         var summary = result.Equivalent
             ? $"{compared} functions x {EquivCases} cases (seed {MutantsCommand.CiSeed}) equal to {ManagedEngine.For(semantics).State}"
             : $"{result.Divergences.Length} divergence(s), {result.Functions.Count(f => f.Mismatch)} function(s) on one side only";
-        return new CheckResult(CheckNames.Equivalence, result.Equivalent, summary, details.ToString());
+        return new CheckResult(CheckNames.Equivalence, result.Equivalent, summary, details.ToString())
+        {
+            Claim = $"The patched tree's {compared} harness functions behave as the model ({ManagedEngine.For(semantics).State}) " +
+                    $"on {EquivCases:N0} generated cases each.",
+        };
     }
 }

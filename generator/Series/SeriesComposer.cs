@@ -17,7 +17,41 @@ public sealed record GenerateRequest(
     string WorkRoot,
     string? MaintainersFallback = null,
     int Version = 1,
-    IReadOnlyCollection<int>? OptIn = null);
+    IReadOnlyCollection<int>? OptIn = null)
+{
+    /// <summary>A mainline clone (--upstream): message bodies are taken from it, its facts checked, and interdiffs made.</summary>
+    public string? UpstreamDir { get; init; }
+
+    public SeriesFormat Format { get; init; } = SeriesFormat.Mbox;
+
+    /// <summary>
+    /// Verifies the staged series folder before it lands (--verify); the
+    /// cover letter then says what was tested. Null: not verified here.
+    /// </summary>
+    public Func<string, Tested>? Verify { get; init; }
+
+    /// <summary>Stops generation (Ctrl-C, SIGTERM): nothing is written, the work folder is removed.</summary>
+    public CancellationToken Cancel { get; init; }
+}
+
+/// <summary>How the series is written: git format-patch mails, or a quilt series for a Debian kernel package.</summary>
+public enum SeriesFormat
+{
+    Mbox,
+    Quilt,
+}
+
+/// <summary>What verifying a staged series found: passed, the lines the cover letter quotes, and the full report for a failure.</summary>
+public sealed record Tested(bool Passed, string Summary, string Report);
+
+/// <summary>The staged series did not pass verify; nothing was written.</summary>
+public sealed class SeriesNotVerifiedException(string message) : Exception(message);
+
+/// <summary>A backport hunk touches a function its upstream commit does not; nothing was written.</summary>
+public sealed class BackportDeviationException(string message, ImmutableArray<PatchInterdiff> interdiffs) : Exception(message)
+{
+    public ImmutableArray<PatchInterdiff> Interdiffs { get; } = interdiffs;
+}
 
 /// <summary>A function the series replaces, by file and name.</summary>
 public sealed record SplicedFunction(string File, string Name);
@@ -35,6 +69,12 @@ public sealed record GenerateResult(
 {
     /// <summary>The form a present patch takes in the tree when it is not upstream's (patch number to PresentAs.Form).</summary>
     public ImmutableDictionary<int, string> PresentForms { get; init; } = ImmutableDictionary<int, string>.Empty;
+
+    /// <summary>Per emitted patch, against its upstream commit (only with --upstream).</summary>
+    public ImmutableArray<PatchInterdiff> Interdiffs { get; init; } = [];
+
+    /// <summary>What verify found before the series landed (only with --verify).</summary>
+    public Tested? Tested { get; init; }
 }
 
 /// <summary>
@@ -42,30 +82,33 @@ public sealed record GenerateResult(
 /// temporary git copy of the tree, commits each patch and writes the series
 /// with git format-patch. The user's tree is only read.
 /// </summary>
-public sealed class SeriesComposer(SeriesDefinition series, Translation translation)
+public sealed partial class SeriesComposer(SeriesDefinition series, Translation translation)
 {
     public GenerateResult Generate(GenerateRequest request, IProgress<string>? progress = null)
     {
         var (name, email) = ParseIdentity(request.Signoff);
+        var upstream = request.UpstreamDir is null ? null : UpstreamClone.Open(request.UpstreamDir);
         var work = Path.Combine(request.WorkRoot, $"generate-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             Directory.CreateDirectory(work);
             var repo = Path.Combine(work, "tree");
             CopyVhost(request.Tree.Dir, repo);
-            var git = new Git(repo, name, email, series.Date);
+            var git = new Git(repo, name, email, series.Date, request.Cancel);
             git.Run("init", "-q", "-b", "series");
             git.Run("add", "-A");
             git.Run("commit", "-q", "-m", $"{request.Tree.Name}: drivers/vhost as shipped");
             git.Run("tag", "base");
 
             var emitted = ImmutableArray.CreateBuilder<EmittedPatch>();
+            var commits = new List<(PatchDefinition Patch, string Commit)>();
             var present = ImmutableArray.CreateBuilder<PatchDefinition>();
             var notApplicable = ImmutableArray.CreateBuilder<SkippedPatch>();
             var forms = ImmutableDictionary.CreateBuilder<int, string>();
             var selected = series.Selected(request.OptIn ?? []);
             foreach (var patch in selected)
             {
+                request.Cancel.ThrowIfCancellationRequested();
                 if (PresentForm(repo, patch) is { } form)
                 {
                     progress?.Report($"patch {patch.Number}: present {form}");
@@ -91,7 +134,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                     }
                     if (patch.State is null && patch.Glue.IsEmpty)
                         throw new UsageException(
-                            $"patch {patch.Number} ({series.CommitMessage(patch, "").Split('\n')[0]}) is not in {request.Tree.Dir} " +
+                            $"patch {patch.Number} ({patch.Subject}) is not in {request.Tree.Dir} " +
                             $"({probe.File} lacks what {probe.Cocci} looks for), and VhostLog detects it but cannot generate it: " +
                             "apply the upstream fix to the tree first, or target a tree that has it");
                 }
@@ -117,20 +160,33 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
                     present.Add(patch);
                     continue;
                 }
+                var body = upstream is not null && patch.Upstream.Id is not null ? upstream.Body(patch) : null;
                 git.Run("add", "-A");
-                git.Commit(series.CommitMessage(patch, request.Signoff, notes));
-                var subject = series.CommitMessage(patch, request.Signoff).Split('\n')[0];
-                emitted.Add(new EmittedPatch(patch.Number, "", subject,
+                git.Commit(series.CommitMessage(patch, request.Signoff, notes, body), patch.Upstream);
+                commits.Add((patch, git.Run("rev-parse", "HEAD").Trim()));
+                emitted.Add(new EmittedPatch(patch.Number, "", patch.Subject,
                     changes.Select(c => new SplicedFunction(c.CFile, c.Name)).ToImmutableArray()));
             }
             if (emitted.Count == 0)
                 throw new UsageException(
                     $"{request.Tree.Name} already has every patch of the series ({string.Join(", ", present.Select(p => p.Number))}): nothing to emit");
 
+            var interdiffs = upstream is null
+                ? []
+                : Interdiffs(upstream, git, commits, request.Tree.HeadersDir, Path.Combine(work, "interdiff"), progress);
+            if (interdiffs.Any(d => !d.ExtraFunctions.IsEmpty))
+                throw new BackportDeviationException(
+                    "the backport touches functions its upstream commit does not: " + string.Join("; ", interdiffs
+                        .Where(d => !d.ExtraFunctions.IsEmpty)
+                        .Select(d => $"patch {d.Number} ({d.UpstreamId[..12]}): {string.Join(", ", d.ExtraFunctions)}")) +
+                    "; a backport changes no more than upstream's commit did: move that change to the patch upstream made it in, or leave it out",
+                    interdiffs);
+
+            request.Cancel.ThrowIfCancellationRequested();
             var staging = Path.Combine(work, "series");
             var formatPatch = new List<string>
             {
-                "format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow",
+                "format-patch", "-q", "--cover-letter", "--no-signature", "--thread=shallow", $"--from={request.Signoff}",
                 $"--subject-prefix={SubjectPrefix(request)}", "-o", staging,
             };
             var previous = request.Version > 1 ? ApplyPrevious(git, request) : null;
@@ -142,21 +198,103 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             var cover = files.Single(f => Path.GetFileName(f).StartsWith(VersionPrefix(request.Version) + "0000-", StringComparison.Ordinal));
             var changelog = previous is null ? null : ChangesSince(previous, files.Where(f => f != cover).ToList(), request.Version);
             var leftOut = series.Patches.Except(selected).ToImmutableArray();
-            File.WriteAllText(cover, CoverLetter(File.ReadAllText(cover), request.Tree, present.ToImmutable(), forms.ToImmutable(), notApplicable.ToImmutable(),
-                changelog, leftOut));
             var patches = files.Where(f => f != cover).ToList();
             AddRecipients(request, cover, patches, progress);
             foreach (var f in files)
                 File.WriteAllText(f, PinMessageIds(File.ReadAllText(f)));
             var result = emitted.Select((e, i) => e with { FileName = Path.GetFileName(patches[i]) }).ToImmutableArray();
+            var blurb = CoverBlurb(request.Tree, present.ToImmutable(), forms.ToImmutable(), notApplicable.ToImmutable(), changelog, leftOut,
+                upstream is not null);
 
-            ReplaceAtomically(staging, request.OutDir, request.Version);
-            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable()) { PresentForms = forms.ToImmutable() };
+            var landing = staging;
+            if (request.Format == SeriesFormat.Quilt)
+            {
+                landing = Path.Combine(work, "quilt");
+                QuiltSeries.Write(landing, git, commits);
+            }
+            Tested? tested = null;
+            request.Cancel.ThrowIfCancellationRequested();
+            if (request.Verify is { } verify)
+            {
+                progress?.Report("verifying the staged series before it lands");
+                tested = verify(landing);
+                if (!tested.Passed)
+                    throw new SeriesNotVerifiedException($"the generated series did not pass verify; nothing was written to {request.OutDir}\n{tested.Report}");
+            }
+            var coverText = blurb + "\n\n" + (tested?.Summary ?? NotVerified(request));
+            if (request.Format == SeriesFormat.Quilt)
+                QuiltSeries.WriteCover(landing, coverText);
+            else
+                File.WriteAllText(cover, File.ReadAllText(cover)
+                    .Replace("*** SUBJECT HERE ***", series.Subject, StringComparison.Ordinal)
+                    .Replace("*** BLURB HERE ***", coverText, StringComparison.Ordinal));
+
+            request.Cancel.ThrowIfCancellationRequested();
+            ReplaceAtomically(landing, request.OutDir, request.Format == SeriesFormat.Quilt ? null : request.Version);
+            return new GenerateResult(request.OutDir, result, present.ToImmutable(), notApplicable.ToImmutable())
+            {
+                PresentForms = forms.ToImmutable(),
+                Interdiffs = interdiffs,
+                Tested = tested,
+            };
         }
         finally
         {
             if (Environment.GetEnvironmentVariable("VHOSTLOG_KEEP") != "1" && Directory.Exists(work))
                 Directory.Delete(work, true);
+        }
+    }
+
+    static string NotVerified(GenerateRequest request) =>
+        Paragraph.Wrap("Not verified by this run: `./vhostlog verify" +
+            (request.Tree.Name == DefaultTree.Debian612.Name ? "" : " --tree TREE --out DIR") +
+            "` checks it (or generate with --verify).", 72);
+
+    /// <summary>
+    /// Per emitted patch: the interdiff against its upstream commit, and the
+    /// functions our hunks touch that upstream's do not (in the files ours touches).
+    /// </summary>
+    static ImmutableArray<PatchInterdiff> Interdiffs(UpstreamClone upstream, Git git, List<(PatchDefinition Patch, string Commit)> commits,
+        string headersDir, string scratch, IProgress<string>? progress)
+    {
+        var result = ImmutableArray.CreateBuilder<PatchInterdiff>();
+        foreach (var (patch, commit) in commits)
+        {
+            if (patch.Upstream.Id is not { } id)
+                continue;
+            progress?.Report($"patch {patch.Number}: interdiff against {id[..12]}");
+            var ours = git.Run("show", "--no-color", "--format=", commit);
+            var files = Interdiff.ChangedLines(ours).Select(c => c.File).ToList();
+            var theirs = upstream.Diff(id, files);
+            var dir = Path.Combine(scratch, patch.Number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var text = Interdiff.Compare(theirs, ours, dir);
+            var ourFunctions = Interdiff.TouchedFunctions(ours, (file, after) => GitFile(git, after ? commit : commit + "^", file),
+                Path.Combine(dir, "ours"), headersDir);
+            var theirFunctions = Interdiff.TouchedFunctions(theirs, (file, after) => upstream.FileAt(after ? id : id + "^", file),
+                Path.Combine(dir, "upstream"), headersDir);
+            // A function upstream's commit does not touch is a deviation only
+            // a backporter's note may make: the note must name it.
+            var notes = string.Join(' ', BackporterNote().Matches(git.Run("log", "-1", "--format=%B", commit))
+                .Select(m => m.Groups[1].Value.Replace('\n', ' ')));
+            var extra = ourFunctions
+                .SelectMany(kv => kv.Value.Except(theirFunctions.GetValueOrDefault(kv.Key) ?? [])
+                    .Where(f => !notes.Contains(f + "()", StringComparison.Ordinal))
+                    .Select(f => $"{f}() in {kv.Key}"))
+                .ToImmutableArray();
+            result.Add(new PatchInterdiff(patch.Number, patch.Subject, id, text, extra));
+        }
+        return result.ToImmutable();
+    }
+
+    static string? GitFile(Git git, string revision, string path)
+    {
+        try
+        {
+            return git.Run("show", $"{revision}:{path}");
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -292,21 +430,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     }
 
     /// <summary>A cover letter list item wrapped at 72 columns, continuation lines indented.</summary>
-    static string Indented(string text)
-    {
-        var lines = new StringBuilder();
-        var line = "  ";
-        foreach (var word in text.Split(' '))
-        {
-            if (line.Trim().Length > 0 && line.Length + 1 + word.Length > 72)
-            {
-                lines.Append(line.TrimEnd()).Append('\n');
-                line = "    ";
-            }
-            line += (line.Trim().Length > 0 ? " " : "") + word;
-        }
-        return lines.Append(line.TrimEnd()).Append('\n').ToString();
-    }
+    static string Indented(string text) => Paragraph.Wrap(text, 72, "  ", "    ") + "\n";
 
     static string VersionPrefix(int version) => version == 1 ? "" : $"v{version}-";
 
@@ -420,36 +544,43 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         return !before.AsSpan().SequenceEqual(File.ReadAllBytes(target));
     }
 
-    string CoverLetter(string text, TargetTree tree, ImmutableArray<PatchDefinition> present, ImmutableDictionary<int, string> forms,
-        ImmutableArray<SkippedPatch> notApplicable, string? changes, ImmutableArray<PatchDefinition> leftOut)
+    /// <summary>
+    /// The cover letter's text: what the series is, the base, the upstream
+    /// commits already in the tree (with the tree's own backport where known),
+    /// the ones left out and why.
+    /// </summary>
+    string CoverBlurb(TargetTree tree, ImmutableArray<PatchDefinition> present, ImmutableDictionary<int, string> forms,
+        ImmutableArray<SkippedPatch> notApplicable, string? changes, ImmutableArray<PatchDefinition> leftOut, bool upstreamText)
     {
+        var version = tree.Name.StartsWith("linux-", StringComparison.Ordinal) ? tree.Name["linux-".Length..] : tree.Name;
         var blurb = new StringBuilder(series.CoverBlurb(tree.Name));
+        blurb.Append("\n\n").Append(Paragraph.Wrap(upstreamText
+            ? "Each patch keeps its upstream commit's author, subject, message and trailers; a [ backporter: ] note says where the backport differs."
+            : "Each patch keeps its upstream commit's author, subject and trailers; a [ backporter: ] note says where the backport differs. " +
+              "The message bodies are VhostLog's own descriptions of the upstream commits (generate with --upstream MAINLINE to carry upstream's text).", 72));
         if (changes is not null)
             blurb.Append("\n\n").Append(changes);
-        blurb.Append("\n\nBase: ").Append(tree.Description).Append('.');
+        blurb.Append("\n\n").Append(Paragraph.Wrap($"Base: {version} ({tree.Description}).", 72));
         if (present.Length > 0)
         {
-            blurb.Append("\n\nAlready present in this tree, not repeated here:\n");
+            blurb.Append("\n\nAlready in this tree, not repeated here:\n");
             foreach (var p in present)
-                blurb.Append(forms.TryGetValue(p.Number, out var form)
-                    ? Indented($"patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}, {form}")
-                    : $"  patch {p.Number}: {series.CommitMessage(p, "").Split('\n')[0]}\n");
+            {
+                var stable = p.Upstream.InStable(version);
+                var where = (stable is null ? "" : $", in {stable.Branch} as {stable.Id[..12]} ({stable.Release})") +
+                            (forms.TryGetValue(p.Number, out var form) ? $", {form}" : "");
+                blurb.Append(Indented($"{p.Upstream.Reference}{where}"));
+            }
         }
         if (notApplicable.Length > 0)
         {
-            var sofar = blurb.ToString().TrimEnd();
-            blurb.Clear().Append(sofar).Append("\n\nNot applicable to this tree, left out:\n");
+            blurb.Append("\nNot applicable to this tree, left out:\n");
             foreach (var (p, why) in notApplicable)
-                blurb.Append(Indented($"patch {p.Number} ({series.CommitMessage(p, "").Split('\n')[0]}): {why}"));
+                blurb.Append(Indented($"{p.Upstream.Reference}: {why}"));
         }
         foreach (var p in leftOut)
-        {
-            var sofar = blurb.ToString().TrimEnd();
-            blurb.Clear().Append(sofar).Append("\n\n").Append(series.LeftOutNote(p));
-        }
-        return text
-            .Replace("*** SUBJECT HERE ***", series.Subject, StringComparison.Ordinal)
-            .Replace("*** BLURB HERE ***", blurb.ToString().TrimEnd(), StringComparison.Ordinal);
+            blurb.Append("\nLeft out:\n").Append(Indented($"{p.Upstream.Reference}: {series.LeftOutNote(p)}"));
+        return blurb.ToString().TrimEnd();
     }
 
     /// <summary>
@@ -473,7 +604,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
     /// Puts the staged version in place of that version in outDir (other
     /// versions stay) with one directory rename; the old folder goes after.
     /// </summary>
-    static void ReplaceAtomically(string staging, string outDir, int version)
+    /// <param name="version">the version of the series that is replaced, or null to replace the whole folder (a quilt series)</param>
+    static void ReplaceAtomically(string staging, string outDir, int? version)
     {
         var full = Path.GetFullPath(outDir);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -482,8 +614,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         if (Directory.Exists(incoming))
             Directory.Delete(incoming, true);
         CopyDirectory(staging, incoming);
-        if (Directory.Exists(full))
-            foreach (var f in Directory.GetFiles(full).Where(f => !IsVersionFile(Path.GetFileName(f), version)))
+        if (Directory.Exists(full) && version is { } v)
+            foreach (var f in Directory.GetFiles(full).Where(f => !IsVersionFile(Path.GetFileName(f), v)))
                 File.Copy(f, Path.Combine(incoming, Path.GetFileName(f)));
         if (Directory.Exists(full))
             Directory.Move(full, outgoing);
@@ -497,6 +629,8 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
         Directory.CreateDirectory(to);
         foreach (var f in Directory.GetFiles(from))
             File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from))
+            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
     public static (string Name, string Email) ParseIdentity(string signoff)
@@ -507,4 +641,7 @@ public sealed class SeriesComposer(SeriesDefinition series, Translation translat
             throw new UsageException($"--signoff '{signoff}': expected \"Full Name <user@example.org>\"");
         return (signoff[..lt].Trim(), signoff[(lt + 1)..gt].Trim());
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[ backporter: (.*?) \]", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BackporterNote();
 }

@@ -21,23 +21,66 @@ public sealed record NotApplicableWhen(string File, string Why, string? AbsentFu
 /// </summary>
 public sealed record PresentAs(string File, string Cocci, string Form);
 
+/// <summary>A stable branch's own backport of an upstream commit: its id there and the release it came with.</summary>
+public sealed record StableBackport(string Branch, string Id, string Release);
+
 /// <summary>
-/// One patch of the series: the model state whose changed functions it
-/// carries, the Coccinelle glue for everything else, and its message.
+/// The upstream commit a patch backports, as facts a backport keeps:
+/// the full mainline id, the author and author date, the subject and the
+/// trailers of the merged commit, in order. Id is null for a patch that was
+/// posted but never merged; Posted then names the mail. Stable lists the
+/// stable branches' own backports of it.
+/// </summary>
+public sealed record UpstreamCommit(
+    string? Id,
+    string Author,
+    DateTimeOffset Date,
+    string Subject,
+    ImmutableArray<string> Trailers,
+    ImmutableArray<StableBackport> Stable,
+    string? Posted = null)
+{
+    public (string Name, string Email) Identity => SeriesComposer.ParseIdentity(Author);
+
+    /// <summary>The reference kernel commit messages use: 12 hex digits and the subject.</summary>
+    public string Reference => Id is null ? $"\"{Subject}\" ({Posted})" : $"{Id[..12]} (\"{Subject}\")";
+
+    /// <summary>The stable branch's backport of it (6.12.y for 6.12.117) when that release is at or before the tree's.</summary>
+    public StableBackport? InStable(string treeVersion)
+    {
+        var version = Version.TryParse(treeVersion, out var v) ? v : null;
+        return (Stable.IsDefault ? [] : Stable).FirstOrDefault(s =>
+            version is not null && s.Branch == $"{version.Major}.{version.Minor}.y"
+            && Version.TryParse(s.Release, out var r) && r <= version);
+    }
+}
+
+/// <summary>
+/// One patch of the series: the upstream commit it backports, the model
+/// state whose changed functions it carries, the Coccinelle glue for
+/// everything else, and our description of it (the message body used when
+/// no upstream clone is given). Deviations are the ways every backport of
+/// it differs from the upstream commit, whatever the tree; the glue adds the
+/// tree-specific ones.
 /// </summary>
 public sealed record PatchDefinition(
     int Number,
     string? State,
     string Message,
-    string? Upstream,
-    string? UpstreamSubject,
-    ImmutableArray<string> Fixes,
+    UpstreamCommit Upstream,
     ImmutableArray<GlueStep> Glue,
     bool OptIn = false,
     string? LeftOut = null,
     GlueStep? Probe = null,
     ImmutableArray<NotApplicableWhen> NotApplicable = default,
-    ImmutableArray<PresentAs> PresentForms = default);
+    ImmutableArray<PresentAs> PresentForms = default,
+    ImmutableArray<string> Deviations = default)
+{
+    public string Subject => Upstream.Subject;
+
+    /// <summary>The Fixes: trailers of the upstream commit.</summary>
+    public IEnumerable<string> Fixes => Upstream.Trailers.Where(t => t.StartsWith("Fixes: ", StringComparison.Ordinal));
+}
 
 /// <summary>templates/series.json: what the series is made of.</summary>
 public sealed record SeriesDefinition(
@@ -51,9 +94,12 @@ public sealed record SeriesDefinition(
 {
     sealed record Json(string Name, string Subject, string Cover, string SubjectPrefix, DateTimeOffset Date, List<PatchJson> Patches);
 
-    sealed record PatchJson(int Number, string? State, string Message, string? Upstream, string? UpstreamSubject,
-        List<string>? Fixes, List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe,
-        List<NotApplicableWhen>? NotApplicable, List<PresentAs>? PresentAs);
+    sealed record UpstreamJson(string? Id, string Author, DateTimeOffset Date, string Subject, List<string> Trailers,
+        List<StableBackport>? Stable, string? Posted);
+
+    sealed record PatchJson(int Number, string? State, string Message, UpstreamJson? Upstream,
+        List<GlueStep>? Glue, bool OptIn, string? LeftOut, GlueStep? Probe,
+        List<NotApplicableWhen>? NotApplicable, List<PresentAs>? PresentAs, List<string>? Deviations);
 
     public static SeriesDefinition Load(string templatesDir)
     {
@@ -69,48 +115,51 @@ public sealed record SeriesDefinition(
             throw new UsageException($"{path}: {e.Message}");
         }
         return new SeriesDefinition(json.Name, json.Subject, json.Cover, json.SubjectPrefix, json.Date,
-            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, p.Upstream, p.UpstreamSubject, [.. p.Fixes ?? []], [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe,
-                [.. p.NotApplicable ?? []], [.. p.PresentAs ?? []])).ToImmutableArray(),
+            json.Patches.Select(p => new PatchDefinition(p.Number, p.State, p.Message, Upstream(path, p), [.. p.Glue ?? []], p.OptIn, p.LeftOut, p.Probe,
+                [.. p.NotApplicable ?? []], [.. p.PresentAs ?? []], [.. p.Deviations ?? []])).ToImmutableArray(),
             templatesDir);
     }
 
-    /// <summary>The commit message of a patch: subject line, blank line, body (upstream line first), trailers.</summary>
-    /// <param name="notes">how this backport differs from the upstream commit (glue rules' backporter notes), before the sign-off</param>
-    public string CommitMessage(PatchDefinition patch, string signoff, IReadOnlyList<string>? notes = null)
+    static UpstreamCommit Upstream(string path, PatchJson p)
+    {
+        var u = p.Upstream ?? throw new UsageException($"{path}: patch {p.Number} has no \"upstream\" (the commit it backports)");
+        if (u.Id is not null && !System.Text.RegularExpressions.Regex.IsMatch(u.Id, "^[0-9a-f]{40}$"))
+            throw new UsageException($"{path}: patch {p.Number}: upstream id {u.Id} is not a full 40-hex commit id");
+        if (u.Id is null && u.Posted is null)
+            throw new UsageException($"{path}: patch {p.Number}: upstream has neither an id nor \"posted\" (the mail of a patch never merged)");
+        if (u.Trailers is null || !u.Trailers.Any(t => t.StartsWith("Signed-off-by: ", StringComparison.Ordinal)))
+            throw new UsageException($"{path}: patch {p.Number}: upstream trailers have no Signed-off-by");
+        SeriesComposer.ParseIdentity(u.Author);
+        return new UpstreamCommit(u.Id, u.Author, u.Date, u.Subject, [.. u.Trailers], [.. u.Stable ?? []], u.Posted);
+    }
+
+    /// <summary>
+    /// The commit message of a patch as a stable backport: the upstream
+    /// subject; `commit ID upstream.` alone on the first body line; the body
+    /// (upstream's own text when given, else our description); the upstream
+    /// trailers in order; the backporter's notes; the backporter's sign-off last.
+    /// </summary>
+    /// <param name="notes">how this backport differs from the upstream commit, beyond the patch's declared Deviations</param>
+    /// <param name="upstreamBody">the upstream commit's message body (no subject, no trailers), read from a clone at run time</param>
+    public string CommitMessage(PatchDefinition patch, string signoff, IReadOnlyList<string>? notes = null, string? upstreamBody = null)
+    {
+        var body = (upstreamBody ?? Description(patch)).Trim();
+        var upstream = patch.Upstream.Id is null ? "" : $"commit {patch.Upstream.Id} upstream.\n\n";
+        var allNotes = (patch.Deviations.IsDefault ? [] : patch.Deviations).Concat(notes ?? []).Distinct().ToList();
+        var backporter = string.Concat(allNotes.Select(n => Paragraph.Wrap($"[ backporter: {n} ]", 75) + "\n"));
+        var trailers = string.Concat(patch.Upstream.Trailers.Select(t => t + "\n"));
+        var signed = $"Signed-off-by: {signoff}";
+        var last = patch.Upstream.Trailers.Contains(signed) && allNotes.Count == 0 ? "" : signed + "\n";
+        return $"{patch.Subject}\n\n{upstream}{body}\n\n{trailers}{backporter}{last}";
+    }
+
+    /// <summary>Our own description of a patch (templates/patches), for when no upstream clone is given.</summary>
+    public string Description(PatchDefinition patch)
     {
         var path = Path.Combine(TemplatesDir, patch.Message);
         if (!File.Exists(path))
-            throw new UsageException($"{path}: commit message template of patch {patch.Number} is missing");
-        var lines = File.ReadAllText(path).TrimEnd().Split('\n');
-        var subject = lines[0];
-        var body = string.Join('\n', lines.Skip(1)).Trim();
-        // The upstream commit in the form checkpatch accepts against a clone
-        // with history (12 hex digits and the quoted subject), wrapped at 75.
-        var upstream = patch.Upstream is null
-            ? ""
-            : Wrap($"commit {patch.Upstream[..12]} (\"{patch.UpstreamSubject}\") upstream.", 75) + "\n\n";
-        var backporter = notes is { Count: > 0 }
-            ? string.Concat(notes.Distinct().Select(n => Wrap($"[ backporter: {n} ]", 75) + "\n"))
-            : "";
-        var trailers = patch.Fixes.Select(f => $"Fixes: {f}\n").Concat([backporter, $"Signed-off-by: {signoff}\n"]);
-        return $"{subject}\n\n{upstream}{body}\n\n{string.Concat(trailers)}";
-    }
-
-    static string Wrap(string text, int width)
-    {
-        var lines = new List<string>();
-        var line = "";
-        foreach (var word in text.Split(' '))
-        {
-            if (line.Length > 0 && line.Length + 1 + word.Length > width)
-            {
-                lines.Add(line);
-                line = "";
-            }
-            line = line.Length == 0 ? word : line + " " + word;
-        }
-        lines.Add(line);
-        return string.Join('\n', lines);
+            throw new UsageException($"{path}: description of patch {patch.Number} is missing");
+        return File.ReadAllText(path).Trim();
     }
 
     /// <summary>The patches of a series generated with the given opt-in patch numbers.</summary>
@@ -126,7 +175,8 @@ public sealed record SeriesDefinition(
 
     /// <summary>Why an opt-in patch is left out, for the cover letter.</summary>
     public string LeftOutNote(PatchDefinition patch) =>
-        patch.LeftOut is null ? "" : File.ReadAllText(Path.Combine(TemplatesDir, patch.LeftOut)).TrimEnd();
+        patch.LeftOut is null ? "" : string.Join(' ', File.ReadAllText(Path.Combine(TemplatesDir, patch.LeftOut))
+            .Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     public string CoverBlurb(string treeName) =>
         File.ReadAllText(Path.Combine(TemplatesDir, Cover)).Replace("{tree}", treeName, StringComparison.Ordinal).TrimEnd();

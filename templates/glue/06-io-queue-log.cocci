@@ -3,6 +3,14 @@
 // The helpers it calls (vhost_scsi_copy_cmd_log, vhost_scsi_log_write,
 // vhost_scsi_destroy_vq_log, vhost_scsi_destroy_logs) come from the models.
 
+// Coccinelle prints an added statement on one line, here past 80
+// columns; the script hands it the conditional, with the line break kernel
+// style puts in it, as one token.
+@ script:python log_base @
+value;
+@@
+coccinelle.value = "unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?\n\t\tvq->log : NULL"
+
 @ cmd_owns_log @
 @@
  struct vhost_scsi_cmd {
@@ -76,6 +84,7 @@ expression q;
 
 // Submission collects the write descriptors while VHOST_F_LOG_ALL is set.
 @ submission_collects @
+identifier log_base.value;
 @@
  vhost_scsi_handle_vq(...)
  {
@@ -85,7 +94,7 @@ expression q;
 +	unsigned int log_num;
  	...
  	vhost_disable_notify(&vs->dev, vq);
-+	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ? vq->log : NULL;
++	vq_log = value;
  	...
  }
 

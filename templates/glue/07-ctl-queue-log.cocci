@@ -3,6 +3,14 @@
 // modeled vhost_scsi_copy_tmf_log()) until its response is sent from the
 // TMF work; an asynchronous notification is answered, and logged, at once.
 
+// Coccinelle prints an added statement on one line, here past 80
+// columns; the script hands it the conditional, with the line break kernel
+// style puts in it, as one token.
+@ script:python log_base @
+value;
+@@
+coccinelle.value = "unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?\n\t\tvq->log : NULL"
+
 @ tmf_owns_log @
 @@
  struct vhost_scsi_tmf {
@@ -73,14 +81,19 @@ identifier vc;
  	...
  }
 
+@ script:python tmf_log_cond @
+value;
+@@
+coccinelle.value = "unlikely(log && log_num) &&\n\t    vhost_scsi_copy_tmf_log(tmf, log, log_num)"
+
 @ tmf_copies_log @
+identifier tmf_log_cond.value;
 @@
  vhost_scsi_handle_tmf(...)
  {
  	...
  	tmf->inflight = vhost_scsi_get_inflight(vq);
-+	if (unlikely(log && log_num) &&
-+	    vhost_scsi_copy_tmf_log(tmf, log, log_num)) {
++	if (value) {
 +		vhost_scsi_release_tmf_res(tmf);
 +		goto send_reject;
 +	}
@@ -99,6 +112,7 @@ identifier vc;
  }
 
 @ ctl_collects @
+identifier log_base.value;
 @@
  vhost_scsi_ctl_handle_vq(...)
  {
@@ -108,7 +122,7 @@ identifier vc;
 +	unsigned int log_num;
  	...
  	vhost_disable_notify(&vs->dev, vq);
-+	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ? vq->log : NULL;
++	vq_log = value;
  	...
  }
 

@@ -1,7 +1,16 @@
 // Patch 8 glue: an event written to the guest is logged like any other
 // write descriptor.
 
+// Coccinelle prints an added statement on one line, here past 80
+// columns; the script hands it the conditional, with the line break kernel
+// style puts in it, as one token.
+@ script:python log_base @
+value;
+@@
+coccinelle.value = "unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?\n\t\tvq->log : NULL"
+
 @ evt_collects @
+identifier log_base.value;
 @@
  vhost_scsi_do_evt_work(...)
  {
@@ -11,7 +20,7 @@
 +	unsigned int log_num;
  	...
  	vhost_disable_notify(&vs->dev, vq);
-+	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ? vq->log : NULL;
++	vq_log = value;
 +	log_num = 0;
  	...
  }

@@ -76,6 +76,38 @@ public sealed class InterruptTests
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
     }
 
+    /// <summary>
+    /// generate --verify, interrupted while verify builds the staged series:
+    /// nothing lands in --out, the work folders are gone, and so are make
+    /// and the compilers it started.
+    /// </summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void GenerateWithVerifyStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var work = Targets.WorkRoot(Repo.Root);
+        Directory.CreateDirectory(work);
+        var before = Directory.GetDirectories(work).ToHashSet();
+        var outDir = Path.Combine(Repo.TempDir("interrupt-generate"), "series");
+        using var run = CliRun.Start(["generate", "--verify", "--out", outDir, "--signoff", "T <t@example.org>"], "kbuild");
+        run.Signal(signal, status);
+        Assert.That(Directory.Exists(outDir), Is.False, "no series was written");
+        Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its work folders were removed");
+    }
+
+    /// <summary>A long equivalence campaign stops on the signal instead of running to its last case, and writes no --json.</summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void EquivStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var json = Path.Combine(Repo.TempDir("interrupt-equiv"), "equiv.json");
+        using var run = CliRun.Start(["equiv", "--generated", "--cases", "2000000", "--function", "log_write", "--json", json], null,
+            TimeSpan.FromSeconds(8));
+        run.Signal(signal, status);
+        Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
+    }
+
     /// <summary>The QEMU processes whose command line names a folder under <paramref name="work"/>.</summary>
     static IEnumerable<int> QemuUnder(string work)
     {

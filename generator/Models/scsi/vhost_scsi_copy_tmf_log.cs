@@ -20,7 +20,7 @@ public partial class CtlQueueLog
         tmf.tmf_log = kmalloc_array<vhost_log>(log_num, sizeof_object(tmf.tmf_log),
                                                GFP_KERNEL);
         if (unlikely(tmf.tmf_log == null)) {
-            pr_err("Failed to alloc tmf_log\n");
+            pr_err("vhost_scsi tmf log allocation error\n");
             return -ENOMEM;
         }
 

@@ -17,7 +17,7 @@ static int vhost_scsi_copy_tmf_log(struct vhost_scsi_tmf *tmf,
 	tmf->tmf_log =
 		kmalloc_array(log_num, sizeof(*tmf->tmf_log), GFP_KERNEL);
 	if (unlikely(!tmf->tmf_log)) {
-		pr_err("Failed to alloc tmf_log\n");
+		pr_err("vhost_scsi tmf log allocation error\n");
 		return -ENOMEM;
 	}
 

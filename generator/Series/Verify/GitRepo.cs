@@ -9,7 +9,7 @@ namespace VhostLog.Series.Verify;
 /// configuration is not read (no global or system config), so hooks, signing or
 /// am.threeWay settings cannot change the outcome.
 /// </summary>
-internal sealed class GitRepo(Toolchain tools, string root)
+internal sealed class GitRepo(Toolchain tools, string root, CancellationToken cancel = default)
 {
     static readonly FrozenDictionary<string, string> Env = new Dictionary<string, string>
     {
@@ -20,8 +20,11 @@ internal sealed class GitRepo(Toolchain tools, string root)
 
     public string Root => root;
 
+    /// <summary>The run's cancellation, for the checks that start tools of their own in this repository.</summary>
+    public CancellationToken Cancel => cancel;
+
     public ProcResult Run(IEnumerable<string> args, TimeSpan? timeout = null) =>
-        ProcessRunner.Run(tools.Git, args, root, Env, timeout ?? TimeSpan.FromMinutes(10));
+        ProcessRunner.Run(tools.Git, args, root, Env, timeout ?? TimeSpan.FromMinutes(10), cancel: cancel);
 
     public ProcResult RunChecked(params string[] args)
     {
@@ -62,9 +65,14 @@ internal sealed class GitRepo(Toolchain tools, string root)
     }
 }
 
-/// <summary>The patch files of a <c>git format-patch --cover-letter</c> folder.</summary>
-internal sealed partial record SeriesFiles(string Dir, string? CoverLetter, IReadOnlyList<string> Patches, IReadOnlyList<string> Ignored)
+/// <summary>
+/// The patch files of a series folder: a <c>git format-patch --cover-letter</c>
+/// folder, or a quilt series (debian/patches/series, Quilt set).
+/// </summary>
+public sealed partial record SeriesFiles(string Dir, string? CoverLetter, IReadOnlyList<string> Patches, IReadOnlyList<string> Ignored)
 {
+    public bool Quilt { get; init; }
+
     [GeneratedRegex(@"^\d{4}-.+\.patch$")]
     private static partial Regex Numbered();
 
@@ -76,6 +84,16 @@ internal sealed partial record SeriesFiles(string Dir, string? CoverLetter, IRea
         var dir = Path.GetFullPath(seriesDir);
         if (!Directory.Exists(dir))
             throw new UsageException($"series folder {seriesDir} does not exist. Pass the folder `git format-patch --cover-letter -o` wrote.");
+        if (QuiltSeries.IsQuilt(dir))
+        {
+            var listed = QuiltSeries.Patches(dir);
+            var absent = listed.Where(p => !File.Exists(p)).ToList();
+            if (absent.Count > 0)
+                throw new UsageException($"{QuiltSeries.SeriesFile(dir)} lists {string.Join(", ", absent.Select(Path.GetFileName))}, which is not there");
+            if (listed.Count == 0)
+                throw new UsageException($"{QuiltSeries.SeriesFile(dir)} lists no patches");
+            return new SeriesFiles(dir, null, listed, []) { Quilt = true };
+        }
         var names = Directory.GetFiles(dir).Select(Path.GetFileName).OfType<string>()
             .Order(StringComparer.Ordinal).ToList();
         var numbered = names.Where(n => Numbered().IsMatch(n)).ToList();

@@ -16,7 +16,7 @@ internal sealed record StepOutcome(string Command, int ExitCode, double Seconds,
 /// </summary>
 internal sealed record BuildOutcome(StepOutcome W1, StepOutcome Sparse, List<string> Modules, bool Cached = false);
 
-internal sealed class Kbuild(Toolchain tools, string treeRoot)
+internal sealed class Kbuild(Toolchain tools, string treeRoot, CancellationToken cancel = default)
 {
     public const int Jobs = 2;
     const int CacheFormat = 1;
@@ -37,7 +37,7 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot)
     public BuildOutcome Build()
     {
         var clean = ProcessRunner.Run(tools.Make, ["-C", tools.HeadersDir, $"M={ModDir}", "clean"], treeRoot,
-            timeout: TimeSpan.FromMinutes(5));
+            timeout: TimeSpan.FromMinutes(5), cancel: cancel);
         if (!clean.Ok)
             throw new InvalidOperationException($"{clean.Command} failed ({clean.ExitCode}): {clean.Output}");
         var w1 = Step(Args(false));
@@ -52,7 +52,7 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot)
 
     StepOutcome Step(IReadOnlyList<string> args)
     {
-        var r = ProcessRunner.Run(tools.Make, args, treeRoot, timeout: TimeSpan.FromMinutes(30));
+        var r = ProcessRunner.Run(tools.Make, args, treeRoot, timeout: TimeSpan.FromMinutes(30), cancel: cancel);
         var all = r.Stdout + "\n" + r.Stderr;
         var diags = Diagnostics.Extract(all, treeRoot);
         var lines = r.Output.Replace(treeRoot.TrimEnd('/') + "/", "").Split('\n');

@@ -114,7 +114,7 @@ public static class LockDisciplineCheck
                 git.CheckoutClean(commits[i]);
                 var hash = Hashing.Sha256File(Path.Combine(git.Root, rules.File));
                 if (!byContent.TryGetValue(hash, out var v))
-                    byContent[hash] = v = Analyse(checksDir, git.Root);
+                    byContent[hash] = v = Analyse(checksDir, git.Root, git.Cancel);
                 d.AppendLine($"patches 1..{i + 1}: {(v.Count == 0 ? "ok" : $"{v.Count} unlocked site(s)")}");
                 foreach (var x in v)
                     d.AppendLine($"  {x.File}:{x.Function}:{x.Line}: {x.What} without a virtqueue mutex\n    path: {x.Path}");

@@ -68,7 +68,7 @@ public static class SeriesVerifier
         timings.Add(new StepTiming("copy tree", sw.Elapsed));
 
         sw.Restart();
-        var git = new GitRepo(tools, root);
+        var git = new GitRepo(tools, root, r.Cancel);
         var pristine = git.CommitAll("pristine tree");
         timings.Add(new StepTiming("git init + commit", sw.Elapsed));
 
@@ -76,6 +76,7 @@ public static class SeriesVerifier
         var kdocScript = File.Exists(Path.Combine(root, "scripts", "kernel-doc"));
         var kdocBefore = KernelDocCheck.Run(tools, root, touched);
 
+        r.Cancel.ThrowIfCancellationRequested();
         progress?.Report($"git am {series.Patches.Count} patch(es)");
         var (amCheck, final) = Apply(git, series, pristine, timings);
         checks.Add(amCheck);
@@ -106,6 +107,7 @@ public static class SeriesVerifier
                 checks.Add(LockDisciplineCheck.Run(checksDir, git, pristine, final, progress));
                 timings.Add(new StepTiming("lock discipline", sw.Elapsed));
             }
+            r.Cancel.ThrowIfCancellationRequested();
             if (r.PatchedTreeCheck is { } patchedTreeCheck)
             {
                 progress?.Report("equiv: the patched tree's functions against the models");
@@ -114,7 +116,7 @@ public static class SeriesVerifier
                 timings.Add(new StepTiming("equiv patched tree", sw.Elapsed));
             }
 
-            var kbuild = new Kbuild(tools, root);
+            var kbuild = new Kbuild(tools, root, r.Cancel);
             var cache = new Kbuild.PristineCache(Path.Combine(workRoot, "cache", "pristine-kbuild"), tools);
             var key = cache.KeyFor(before.Hash);
             var pristineBuild = cache.Load(key);
@@ -199,6 +201,8 @@ public static class SeriesVerifier
 
     static (CheckResult Check, string? Final) Apply(GitRepo git, SeriesFiles series, string pristine, List<StepTiming> timings)
     {
+        if (series.Quilt)
+            return QuiltPush(git, series, pristine, timings);
         var d = new StringBuilder();
         d.AppendLine($"command: git am {string.Join(' ', series.Patches.Select(Path.GetFileName))}");
         if (series.CoverLetter is null)
@@ -225,6 +229,51 @@ public static class SeriesVerifier
                 ? $"{count} patch(es) applied to the pristine tree"
                 : $"{series.Patches.Count} patch(es) but {count} commit(s) after git am",
             d.ToString().TrimEnd()), ok ? final : null);
+    }
+
+    /// <summary>
+    /// A quilt series is applied as Debian's kernel package applies it,
+    /// `quilt push`, one patch at a time; each is committed (message: its
+    /// header) so that every later check sees the same commits as for git am.
+    /// </summary>
+    static (CheckResult Check, string? Final) QuiltPush(GitRepo git, SeriesFiles series, string pristine, List<StepTiming> timings)
+    {
+        var d = new StringBuilder();
+        d.AppendLine($"command: QUILT_PATCHES={QuiltSeries.PatchesDir(series.Dir)} quilt push (x{series.Patches.Count})");
+        File.AppendAllText(Path.Combine(git.Root, ".git", "info", "exclude"), "/.pc/\n");
+        var env = new Dictionary<string, string>
+        {
+            ["QUILT_PATCHES"] = QuiltSeries.PatchesDir(series.Dir),
+            ["QUILT_PC"] = ".pc",
+            ["QUILTRC"] = "/dev/null",
+        };
+        var sw = Stopwatch.StartNew();
+        foreach (var patch in series.Patches)
+        {
+            ProcResult push;
+            try
+            {
+                push = ProcessRunner.Run("quilt", ["push", "-q"], git.Root, env, TimeSpan.FromMinutes(2), cancel: git.Cancel);
+            }
+            catch (ToolMissingException)
+            {
+                throw new UsageException("quilt (Debian package quilt) is not installed; run `make deps`");
+            }
+            d.AppendLine(push.Output);
+            if (!push.Ok)
+            {
+                timings.Add(new StepTiming("quilt push", sw.Elapsed));
+                return (new CheckResult(CheckNames.GitAm, false, $"quilt push failed at {Path.GetFileName(patch)}", d.ToString().TrimEnd()), null);
+            }
+            var header = File.ReadAllText(patch).Split("\n---\n")[0];
+            git.RunChecked("add", "-A");
+            git.RunChecked("commit", "-q", "--allow-empty", "-m", header);
+        }
+        timings.Add(new StepTiming("quilt push", sw.Elapsed));
+        var final = git.Head();
+        d.AppendLine(git.RunChecked("diff", "--stat", pristine, final).Stdout.TrimEnd());
+        return (new CheckResult(CheckNames.GitAm, true, $"{series.Patches.Count} patch(es) applied to the pristine tree with quilt push",
+            d.ToString().TrimEnd()), final);
     }
 
     static CheckResult BuildCheck(

@@ -37,10 +37,21 @@ public sealed record VerifyRequest(
 
     /// <summary>templates/checks: the lock-discipline rules run on every prefix of the series (no check when null).</summary>
     public string? ChecksDir { get; init; }
+
+    /// <summary>Stops the run (Ctrl-C, SIGTERM): the tools it started are killed and its work folder removed.</summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>One named check: a one-line summary and the full evidence.</summary>
-public sealed record CheckResult(string Name, bool Passed, string Summary, string Details);
+public sealed record CheckResult(string Name, bool Passed, string Summary, string Details)
+{
+    /// <summary>
+    /// What the check showed, as a sentence a cover letter can quote, for
+    /// checks whose name alone does not say it; only what does not vary from
+    /// run to run (generate --verify output is committed and diffed).
+    /// </summary>
+    public string? Claim { get; init; }
+}
 
 /// <summary>How long one external step took; <see cref="Cached"/> when it was not run.</summary>
 public sealed record StepTiming(string Step, TimeSpan Elapsed, bool Cached = false);

@@ -13,7 +13,11 @@ public sealed record EquivOptions(
     int Cases,
     ulong Seed,
     int ShardIndex = 0,
-    int ShardCount = 1);
+    int ShardCount = 1)
+{
+    /// <summary>Stops the run between chunks of cases (Ctrl-C, SIGTERM); the native worker is ended by its owner.</summary>
+    public CancellationToken Cancel { get; init; }
+}
 
 /// <summary>A case on which the model and the native variant disagree, minimised.</summary>
 public sealed record Divergence(
@@ -193,6 +197,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                         firstDivergence = (chunk[k].Index, chunk[k].Case);
                 }
                 done += chunk.Count;
+                options.Cancel.ThrowIfCancellationRequested();
                 progress?.Report((function, done, total));
             }
         }

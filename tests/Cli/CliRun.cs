@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using VhostLog.Cli;
+using VhostLog.KernelTree;
+
+namespace VhostLog.Tests.Cli;
+
+/// <summary>
+/// The CLI in a process of its own, as a terminal runs it (SIGINT and
+/// SIGTERM at their default), signalled once it is busy; then it must exit
+/// 128 + the signal within seconds and leave no process it started behind.
+/// </summary>
+public sealed class CliRun : IDisposable
+{
+    readonly Process process;
+    readonly System.Text.StringBuilder stderr = new();
+    readonly Task<string> stdout;
+
+    CliRun(Process process)
+    {
+        this.process = process;
+        stdout = process.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <param name="marker">a text on stderr that says the run is busy (null: wait <paramref name="delay"/> only)</param>
+    public static CliRun Start(IReadOnlyList<string> args, string? marker, TimeSpan? delay = null)
+    {
+        // A shell that started this test run in the background set SIGINT to
+        // ignored, and children inherit that; perl puts both back to default.
+        var psi = new ProcessStartInfo("perl",
+            ["-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec @ARGV or die", "dotnet", typeof(Commands).Assembly.Location, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["VHOSTLOG_ROOT"] = Repo.Root;
+        var busy = new ManualResetEventSlim(marker is null);
+        var run = new CliRun(Process.Start(psi)!);
+        run.process.ErrorDataReceived += (_, e) =>
+        {
+            lock (run.stderr)
+                run.stderr.AppendLine(e.Data);
+            if (marker is not null && e.Data?.Contains(marker, StringComparison.Ordinal) == true)
+                busy.Set();
+        };
+        run.process.BeginErrorReadLine();
+        Assert.That(busy.Wait(TimeSpan.FromMinutes(5)), Is.True, $"the run reached '{marker}':\n{run.Stderr}");
+        Thread.Sleep(delay ?? TimeSpan.FromSeconds(1));
+        Assert.That(run.process.HasExited, Is.False, $"the run is still busy:\n{run.Stderr}");
+        return run;
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (stderr)
+                return stderr.ToString();
+        }
+    }
+
+    /// <summary>Sends the signal and checks how the run ended.</summary>
+    public void Signal(string signal, int status)
+    {
+        var children = Descendants(process.Id);
+        var sw = Stopwatch.StartNew();
+        Assert.That(ProcessRunner.Run("kill", ["-s", signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Repo.Root).Ok, Is.True);
+        Assert.That(process.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "the run ended");
+        process.WaitForExit();
+        _ = stdout.GetAwaiter().GetResult();
+        Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), $"it stops within seconds:\n{Stderr}");
+        Assert.That(process.ExitCode, Is.EqualTo(status), Stderr);
+        Assert.That(Stderr, Does.Contain($"interrupted by SIG{signal}"));
+        Assert.That(children.Where(Alive), Is.Empty, "every process it started was stopped");
+    }
+
+    /// <summary>The processes below a process, by /proc's parent links.</summary>
+    public static IReadOnlyList<int> Descendants(int root)
+    {
+        var parent = new Dictionary<int, int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parent[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+        var found = new List<int>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.TryDequeue(out var p))
+            foreach (var child in parent.Where(kv => kv.Value == p).Select(kv => kv.Key))
+            {
+                found.Add(child);
+                frontier.Enqueue(child);
+            }
+        return found;
+    }
+
+    static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+            process.Kill(entireProcessTree: true);
+        process.Dispose();
+    }
+}
