@@ -613,7 +613,7 @@ public sealed partial class SeriesComposer(SeriesDefinition series, Translation 
         var outgoing = full + ".old-" + Environment.ProcessId;
         if (Directory.Exists(incoming))
             Directory.Delete(incoming, true);
-        CopyDirectory(staging, incoming);
+        Folders.Copy(staging, incoming);
         if (Directory.Exists(full) && version is { } v)
             foreach (var f in Directory.GetFiles(full).Where(f => !IsVersionFile(Path.GetFileName(f), v)))
                 File.Copy(f, Path.Combine(incoming, Path.GetFileName(f)));
@@ -624,14 +624,6 @@ public sealed partial class SeriesComposer(SeriesDefinition series, Translation 
             Directory.Delete(outgoing, true);
     }
 
-    static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from))
-            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 
     public static (string Name, string Email) ParseIdentity(string signoff)
     {

@@ -34,11 +34,7 @@ public sealed class BackportTests
     /// <summary>A git repository holding the default tree's drivers/vhost, committed.</summary>
     static string PristineRepo(string name)
     {
-        var dir = Repo.TempDir(name);
-        var vhost = Path.Combine(dir, "drivers", "vhost");
-        Directory.CreateDirectory(vhost);
-        foreach (var f in Directory.GetFiles(Path.Combine(Repo.DefaultTreeDir, "drivers", "vhost")))
-            File.Copy(f, Path.Combine(vhost, Path.GetFileName(f)));
+        var dir = SeriesTests.CopyOfDefaultTree(name);
         Git(dir, null, "init", "-q", "-b", "main");
         Git(dir, null, "add", "-A");
         Git(dir, null, "commit", "-q", "-m", "base");
@@ -120,7 +116,7 @@ public sealed class BackportTests
         }
         // The series' facts, with the ids of this clone.
         var templates = Path.Combine(Repo.TempDir(name + "-templates"), "templates");
-        CopyDirectory(Path.Combine(Repo.Root, "templates"), templates);
+        Folders.Copy(Path.Combine(Repo.Root, "templates"), templates);
         var json = File.ReadAllText(Path.Combine(templates, "series.json"));
         foreach (var p in emitted)
             json = json.Replace($"\"{p.Upstream.Id}\"", $"\"{ids[p.Number]}\"", StringComparison.Ordinal);
@@ -149,14 +145,6 @@ public sealed class BackportTests
         return string.Join('\n', kept);
     }
 
-    static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from))
-            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 
     static GenerateResult Generate(string templates, string upstream, string outDir) =>
         new SeriesComposer(SeriesDefinition.Load(templates), Repo.Translation())

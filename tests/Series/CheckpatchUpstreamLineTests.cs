@@ -24,7 +24,7 @@ public sealed class CheckpatchUpstreamLineTests
     static (string Tree, string Id) TreeWithHistory()
     {
         var tree = Path.Combine(Repo.TempDir("checkpatch-history"), "tree");
-        CopyDirectory(Repo.DefaultTreeDir, tree);
+        Folders.Copy(Repo.DefaultTreeDir, tree);
         Git(tree, "init", "-q", "-b", "main");
         Git(tree, "add", "-A", "-f");
         Git(tree, "commit", "-q", "-m", "base");
@@ -32,14 +32,6 @@ public sealed class CheckpatchUpstreamLineTests
         return (tree, Git(tree, "rev-parse", "HEAD").Stdout.Trim());
     }
 
-    static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from))
-            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 
     static CheckResult Checkpatch(string tree, string upstreamLine)
     {

@@ -321,7 +321,7 @@ public sealed class SeriesTests
         Assert.That(Directory.Exists(outDir), Is.False, "no partial output is left behind");
     }
 
-    static string CopyOfDefaultTree(string name)
+    internal static string CopyOfDefaultTree(string name)
     {
         var dir = Repo.TempDir(name);
         var vhost = Path.Combine(dir, "drivers", "vhost");
