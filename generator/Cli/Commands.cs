@@ -27,7 +27,7 @@ public static class Commands
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(ChainsCommand.Create());
-        root.Subcommands.Add(TranslateCommand());
+        root.Subcommands.Add(TranslateCommand(interrupts));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -158,14 +158,42 @@ public static class Commands
         }
     }
 
-    static Command TranslateCommand()
+    static Command TranslateCommand(Interrupts interrupts)
     {
         var state = new Option<string>("--state") { Description = "model state to translate (default: the last)" };
         var changed = new Option<bool>("--changed") { Description = "only the functions the state itself changes" };
-        var cmd = new Command("translate", "print the kernel C of a model state") { state, changed };
+        var fuzz = new Option<int?>("--fuzz") { Description = "translation validation: N random model functions, translated, compiled with gcc (-O0, -O2, UBSan) and run beside their C#" };
+        var seed = new Option<int>("--seed") { Description = "seed of --fuzz (default: CI's)", DefaultValueFactory = _ => TranslationValidation.FuzzDefaults.CiSeed };
+        var cmd = new Command("translate", "print the kernel C of a model state, or validate the translator on random programs (--fuzz)") { state, changed, fuzz, seed };
         cmd.SetAction(r =>
         {
             var repo = RepoRoot.Find();
+            if (r.GetValue(fuzz) is { } programs)
+            {
+                if (programs is < 1 or > 1_000_000)
+                    throw new UsageException($"--fuzz {programs}: give a number from 1 to 1000000");
+                var work = Path.Combine(Targets.WorkRoot(repo), $"fuzz-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                try
+                {
+                    var result = TranslationValidation.TranslationValidator.Run(RepoRoot.Models(repo),
+                        new TranslationValidation.FuzzOptions(programs, r.GetValue(seed)), work, null,
+                        new Progress<string>(m => Console.Error.WriteLine($"  {m}")), interrupts.Token);
+                    foreach (var m in result.Mismatches)
+                        Console.WriteLine($"MISMATCH in {m.Function}, call {m.Call}:\n  C#: {m.Model}\n  C:  {m.Native}\n--- C# ---\n{m.CSharp}--- C ---\n{m.C}");
+                    foreach (var f in result.Findings)
+                        Console.WriteLine($"FINDING in {f.Function}: {f.Report}\n--- C# ---\n{f.CSharp}--- C ---\n{f.C}");
+                    foreach (var x in result.Rejected)
+                        Console.WriteLine($"rejected by the model language: {x}");
+                    Console.WriteLine($"translation validation (seed {r.GetValue(seed)}): {result.Programs} programs, {result.Calls} calls at -O0 and -O2, " +
+                                      $"{result.Rejected.Length} rejected, {result.Mismatches.Length} mismatches, {result.Findings.Length} gcc/UBSan findings");
+                    return result.Passed ? 0 : 1;
+                }
+                finally
+                {
+                    if (Directory.Exists(work))
+                        Directory.Delete(work, true);
+                }
+            }
             var translation = Translators.Create(repo);
             var s = r.GetValue(state) ?? translation.States()[^1];
             var functions = r.GetValue(changed) ? translation.Changes(s) : translation.Translate(s);

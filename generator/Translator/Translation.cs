@@ -28,11 +28,15 @@ public sealed class Translation
     readonly System.Collections.Concurrent.ConcurrentDictionary<(string State, bool OnlyChanged), ImmutableArray<CFunction>> rendered = new();
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> formatted = new(StringComparer.Ordinal);
 
-    public Translation(ModelSources sources, ClangFormat? format)
+    /// <param name="printer">the C printer (tests hand in one with a broken precedence table)</param>
+    public Translation(ModelSources sources, ClangFormat? format, CPrinter? printer = null)
     {
         this.sources = sources;
         this.format = format;
+        this.printer = printer ?? CPrinter.Kernel;
     }
+
+    readonly CPrinter printer;
 
     /// <summary>The model states, oldest first (Baseline, then each patch's state).</summary>
     public ImmutableArray<string> States()
@@ -105,7 +109,7 @@ public sealed class Translation
 
     string RenderC(IrFunction ir)
     {
-        var text = CPrinter.Print(KernelC.Lower(ir));
+        var text = printer.Print(KernelC.Lower(ir));
         return format is null ? text : formatted.GetOrAdd(text, format.Format);
     }
 

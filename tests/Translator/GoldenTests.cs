@@ -44,7 +44,7 @@ public sealed class GoldenTests
                         "If the new output is right, accept it with: make golden-accept");
     }
 
-    static string Diff(string expectedPath, string actual)
+    internal static string Diff(string expectedPath, string actual)
     {
         var tmp = Path.GetTempFileName();
         File.WriteAllText(tmp, actual);
@@ -61,5 +61,36 @@ public sealed class GoldenTests
         {
             File.Delete(tmp);
         }
+    }
+}
+
+/// <summary>
+/// Translator bugs kept as model functions (tests/Translator/regressions),
+/// each with its C beside it, accepted by `make golden-accept` like the
+/// models' own.
+/// </summary>
+public sealed class GoldenRegressionTests
+{
+    static string Dir => Path.Combine(Repo.Root, "tests", "Translator", "regressions");
+
+    public static IEnumerable<string> Inputs() =>
+        Directory.EnumerateFiles(Path.Combine(Repo.Root, "tests", "Translator", "regressions"), "*.cs").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
+
+    [TestCaseSource(nameof(Inputs))]
+    public void GoldenRegression(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        var path = Path.Combine(Repo.Models, "vhost", file);
+        var f = Repo.Translation([(path, File.ReadAllText(Path.Combine(Dir, file)))]).Translate("Baseline").Single(x => x.Name == name);
+        var expectedPath = Path.Combine(Dir, name + ".expected.c");
+        if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(expectedPath, f.Text);
+            return;
+        }
+        var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
+        if (expected != f.Text)
+            Assert.Fail($"translation of {file} differs from {Path.GetFileName(expectedPath)}:\n{GoldenTests.Diff(expectedPath, f.Text)}\n" +
+                        "If the new output is right, accept it with: make golden-accept");
     }
 }

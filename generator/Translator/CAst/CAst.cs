@@ -7,14 +7,67 @@ namespace VhostLog.Translator.CAst;
 
 public abstract record CExpr;
 public sealed record CToken(string Text) : CExpr;
-public sealed record CMember(CExpr Target, string Op, string Member) : CExpr;
+
+/// <summary>target->member (Arrow) or target.member.</summary>
+public sealed record CMember(CExpr Target, bool Arrow, string Member) : CExpr;
 public sealed record CIndex(CExpr Array, CExpr Index) : CExpr;
 public sealed record CCall(string Function, ImmutableArray<CExpr> Args) : CExpr;
-public sealed record CUnary(string Op, CExpr Operand, bool Postfix) : CExpr;
-public sealed record CBinary(string Op, CExpr Left, CExpr Right) : CExpr;
+public sealed record CUnary(CUnaryOp Op, CExpr Operand) : CExpr;
+public sealed record CBinary(CBinaryOp Op, CExpr Left, CExpr Right) : CExpr;
 public sealed record CConditional(CExpr Condition, CExpr WhenTrue, CExpr WhenFalse) : CExpr;
 public sealed record CCast(string Type, CExpr Operand) : CExpr;
-public sealed record CParen(CExpr Inner) : CExpr;
+
+// No parentheses node: the printer decides every parenthesis from C's
+// precedence (CPrecedence), and the model's own are not carried over.
+
+/// <summary>C's unary operators; the printer knows how each is spelled and how tightly it binds.</summary>
+public enum CUnaryOp
+{
+    Plus,
+    Minus,
+    Not,
+    BitNot,
+    Deref,
+    AddressOf,
+    PreIncrement,
+    PreDecrement,
+    PostIncrement,
+    PostDecrement,
+}
+
+/// <summary>C's binary operators, assignments included.</summary>
+public enum CBinaryOp
+{
+    Mul,
+    Div,
+    Mod,
+    Add,
+    Sub,
+    Shl,
+    Shr,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Eq,
+    Ne,
+    BitAnd,
+    BitXor,
+    BitOr,
+    LogAnd,
+    LogOr,
+    Assign,
+    MulAssign,
+    DivAssign,
+    ModAssign,
+    AddAssign,
+    SubAssign,
+    ShlAssign,
+    ShrAssign,
+    AndAssign,
+    XorAssign,
+    OrAssign,
+}
 
 /// <summary>A macro with its own spelling: {0}, {1} are replaced by the printed arguments.</summary>
 public sealed record CTemplate(string Template, ImmutableArray<CExpr> Args) : CExpr;

@@ -71,7 +71,7 @@ public static class KernelC
             IrWhile w => new CWhile(Cond(w.Condition), Stmt(w.Body), blank, comment),
             IrDoWhile d => new CDoWhile(Stmt(d.Body), Cond(d.Condition), blank, comment),
             IrListWalk w => new CMacroLoop("list_for_each_entry",
-                [new CToken(w.Variable), new CUnary("&", Expr(w.Head), false), new CToken(w.Link)],
+                [new CToken(w.Variable), new CUnary(CUnaryOp.AddressOf, Expr(w.Head)), new CToken(w.Link)],
                 Stmt(w.Body), blank, comment),
             IrReturn r => new CReturn(r.Value is null ? null : Expr(r.Value), blank, comment),
             IrBreak => new CJump("break", blank, comment),
@@ -86,43 +86,52 @@ public static class KernelC
     static CExpr Cond(IrExpr e) => e switch
     {
         IrNullTest t => t.IsNull ? Not(Expr(t.Operand)) : Expr(t.Operand),
-        IrZeroTest t => t.IsZero ? Not(Expr(Unparen(t.Operand))) : Expr(Unparen(t.Operand)),
+        IrZeroTest t => t.IsZero ? Not(Expr(t.Operand)) : Expr(t.Operand),
         IrUnary { Op: "!", Postfix: false } u => Not(Cond(u.Operand)),
-        IrBinary { Op: "&&" or "||" } b => new CBinary(b.Op, Cond(b.Left), Cond(b.Right)),
-        IrParen p => new CParen(Cond(p.Inner)),
+        IrBinary { Op: "&&" or "||" } b => new CBinary(COperators.Binary(b.Op), Cond(b.Left), Cond(b.Right)),
+        IrParen p => Cond(p.Inner),
         _ => Expr(e),
     };
 
-    /// <summary>(flags &amp; F) != 0 tests flags &amp; F: C needs no parentheses of its own there.</summary>
-    static IrExpr Unparen(IrExpr e) => e is IrParen p ? p.Inner : e;
 
     /// <summary>Arguments of bool parameters are truth values (likely(!log), WARN_ON_ONCE(vq->iotlb)).</summary>
     static ImmutableArray<CExpr> Args(IrCall c) =>
         c.Args.Select((a, i) => c.Conditions[i] ? Cond(a) : Expr(a)).ToImmutableArray();
 
-    static CExpr Not(CExpr operand) =>
-        new CUnary("!", operand is CBinary or CConditional or CCast ? new CParen(operand) : operand, false);
+    static CExpr Not(CExpr operand) => new CUnary(CUnaryOp.Not, operand);
 
     static CExpr Expr(IrExpr e) => e switch
     {
         IrLiteral l => new CToken(l.Text),
         IrName n => new CToken(n.Name),
-        IrField f => new CMember(Expr(f.Target), f.ThroughPointer ? "->" : ".", f.Field),
+        IrField f => new CMember(Expr(f.Target), f.ThroughPointer, f.Field),
         IrIndex i => new CIndex(Expr(i.Array), Expr(i.Index)),
         IrCall { Template: { } t } c => new CTemplate(t, Args(c)),
         IrCall c => new CCall(c.Function, Args(c)),
-        IrUnary u => new CUnary(u.Op, Expr(u.Operand), u.Postfix),
-        IrBinary b => new CBinary(b.Op, Expr(b.Left), Expr(b.Right)),
-        IrAssign a => new CBinary(a.Op, Expr(a.Target), Expr(a.Value)),
+        IrUnary u => new CUnary(Unary(u), Expr(u.Operand)),
+        IrBinary b => new CBinary(COperators.Binary(b.Op), Expr(b.Left), Expr(b.Right)),
+        IrAssign a => new CBinary(COperators.Binary(a.Op), Expr(a.Target), Expr(a.Value)),
         IrConditional c => new CConditional(Cond(c.Condition), Expr(c.WhenTrue), Expr(c.WhenFalse)),
-        IrCast { Implicit: true, Operand: IrParen p } => Expr(p.Inner),
         IrCast { Implicit: true } c => Expr(c.Operand),
         IrCast c => new CCast(TypeText(c.Type), Expr(c.Operand)),
-        IrParen p => new CParen(Expr(p.Inner)),
-        IrAddressOf a => new CUnary("&", Expr(a.Operand), false),
-        IrDeref d => new CUnary("*", Expr(d.Operand), false),
-        IrNullTest t => new CBinary(t.IsNull ? "==" : "!=", Expr(t.Operand), new CToken("NULL")),
-        IrZeroTest t => new CBinary(t.IsZero ? "==" : "!=", Expr(t.Operand), new CToken("0")),
+        IrParen p => Expr(p.Inner),
+        IrAddressOf a => new CUnary(CUnaryOp.AddressOf, Expr(a.Operand)),
+        IrDeref d => new CUnary(CUnaryOp.Deref, Expr(d.Operand)),
+        IrNullTest t => new CBinary(t.IsNull ? CBinaryOp.Eq : CBinaryOp.Ne, Expr(t.Operand), new CToken("NULL")),
+        IrZeroTest t => new CBinary(t.IsZero ? CBinaryOp.Eq : CBinaryOp.Ne, Expr(t.Operand), new CToken("0")),
         _ => throw new InvalidOperationException($"no C form for {e.GetType().Name}"),
+    };
+
+    static CUnaryOp Unary(IrUnary u) => (u.Op, u.Postfix) switch
+    {
+        ("++", true) => CUnaryOp.PostIncrement,
+        ("--", true) => CUnaryOp.PostDecrement,
+        ("++", false) => CUnaryOp.PreIncrement,
+        ("--", false) => CUnaryOp.PreDecrement,
+        ("!", false) => CUnaryOp.Not,
+        ("-", false) => CUnaryOp.Minus,
+        ("+", false) => CUnaryOp.Plus,
+        ("~", false) => CUnaryOp.BitNot,
+        _ => throw new InvalidOperationException($"no C unary operator for {u.Op}{(u.Postfix ? " (postfix)" : "")}"),
     };
 }

@@ -7,9 +7,11 @@ namespace VhostLog.Translator;
 /// Prints the kernel-C AST in kernel style (tabs, K&amp;R braces, /* */
 /// comments). Long lines are left to clang-format with the tree's style.
 /// </summary>
-public static class CPrinter
+public sealed class CPrinter(CPrecedence precedence)
 {
-    public static string Print(CFunctionDef f)
+    public static CPrinter Kernel { get; } = new(CPrecedence.C);
+
+    public string Print(CFunctionDef f)
     {
         var sb = new StringBuilder();
         foreach (var l in f.DocLines)
@@ -21,13 +23,13 @@ public static class CPrinter
         return sb.ToString();
     }
 
-    static void PrintStatements(StringBuilder sb, CBlock block, int depth)
+    void PrintStatements(StringBuilder sb, CBlock block, int depth)
     {
         for (var i = 0; i < block.Statements.Length; i++)
             Statement(sb, block.Statements[i], depth, first: i == 0);
     }
 
-    static void Statement(StringBuilder sb, CStmt s, int depth, bool first)
+    void Statement(StringBuilder sb, CStmt s, int depth, bool first)
     {
         var indent = new string('\t', depth);
         if (s.BlankBefore && !first)
@@ -111,7 +113,7 @@ public static class CPrinter
     }
 
     /// <summary>A controlled statement: a block opens on the same line, anything else goes one tab deeper.</summary>
-    static void Body(StringBuilder sb, CStmt body, int depth, string? after)
+    void Body(StringBuilder sb, CStmt body, int depth, string? after)
     {
         if (body is CBlock b && b.Comment.IsEmpty)
         {
@@ -141,19 +143,70 @@ public static class CPrinter
         sb.Append(indent).Append(" */\n");
     }
 
-    public static string Expr(CExpr e) => e switch
+    /// <summary>An expression as a full expression (a statement, an initialiser, a condition).</summary>
+    public string Expr(CExpr e) => Operand(e, COperators.Comma);
+
+    /// <summary>
+    /// An expression where C needs at least <paramref name="level"/>: in
+    /// parentheses when it binds more loosely, so the C parses as the AST
+    /// says. Every parenthesis the printer adds is decided here.
+    /// </summary>
+    string Operand(CExpr e, int level, CExpr? parent = null) =>
+        precedence.Level(e) < level || (parent is not null && precedence.Clarify(parent, e)) ? $"({Bare(e)})" : Bare(e);
+
+    string Bare(CExpr e) => e switch
     {
         CToken t => t.Text,
-        CMember m => $"{Expr(m.Target)}{m.Op}{m.Member}",
-        CIndex i => $"{Expr(i.Array)}[{Expr(i.Index)}]",
-        CCall c => $"{c.Function}({string.Join(", ", c.Args.Select(Expr))})",
-        CUnary { Postfix: true } u => $"{Expr(u.Operand)}{u.Op}",
-        CUnary u => $"{u.Op}{Expr(u.Operand)}",
-        CBinary b => $"{Expr(b.Left)} {b.Op} {Expr(b.Right)}",
-        CConditional c => $"{Expr(c.Condition)} ? {Expr(c.WhenTrue)} : {Expr(c.WhenFalse)}",
-        CCast c => $"({c.Type}){Expr(c.Operand)}",
-        CParen p => $"({Expr(p.Inner)})",
-        CTemplate t => t.Args.Select((a, i) => (a, i)).Aggregate(t.Template, (s, x) => s.Replace($"{{{x.i}}}", Expr(x.a), StringComparison.Ordinal)),
+        CMember m => $"{Operand(m.Target, COperators.Postfix)}{(m.Arrow ? "->" : ".")}{m.Member}",
+        CIndex i => $"{Operand(i.Array, COperators.Postfix)}[{Expr(i.Index)}]",
+        CCall c => $"{c.Function}({string.Join(", ", c.Args.Select(a => Operand(a, COperators.Assignment)))})",
+        CUnary u when COperators.IsPostfix(u.Op) => $"{Operand(u.Operand, COperators.Postfix)}{COperators.Spelling(u.Op)}",
+        CUnary u => Prefix(u),
+        CBinary b when precedence.IsAssignment(b.Op) =>
+            $"{Operand(b.Left, COperators.Unary)} {COperators.Spelling(b.Op)} {Operand(b.Right, COperators.Assignment, b)}",
+        CBinary b => $"{Operand(b.Left, precedence.Level(b.Op), b)} {COperators.Spelling(b.Op)} {Operand(b.Right, precedence.Level(b.Op) + 1, b)}",
+        CConditional c => $"{Operand(c.Condition, COperators.LogOr, c)} ? {Operand(c.WhenTrue, COperators.Assignment, c)} : {Operand(c.WhenFalse, COperators.Conditional, c)}",
+        CCast c => $"({c.Type}){Operand(c.Operand, COperators.Unary)}",
+        CTemplate t => Template(t),
         _ => throw new InvalidOperationException($"cannot print {e.GetType().Name}"),
     };
+
+    /// <summary>A prefix operator; -(-x), +(+x) and &amp;(&amp;x) keep their parentheses, or they would print as --, ++ and &amp;&amp;.</summary>
+    string Prefix(CUnary u)
+    {
+        var op = COperators.Spelling(u.Op);
+        var operand = Operand(u.Operand, COperators.Unary);
+        return operand.Length > 0 && operand[0] == op[^1] && op[^1] is '-' or '+' or '&' ? $"{op}({operand})" : op + operand;
+    }
+
+    /// <summary>
+    /// A macro's own spelling ([CForm]): each argument gets the level its
+    /// place in the template needs. A whole argument of a call ("f({0}, {1})")
+    /// may be any assignment expression, an index ("[{1}]") anything, the
+    /// operand of a member access or an index ("{0}[", "{0}->") a postfix
+    /// expression, and any other place a unary one ("*{0}", "{3} + {4}").
+    /// </summary>
+    string Template(CTemplate t)
+    {
+        var text = t.Template;
+        for (var i = 0; i < t.Args.Length; i++)
+        {
+            var placeholder = $"{{{i}}}";
+            var at = text.IndexOf(placeholder, StringComparison.Ordinal);
+            while (at >= 0)
+            {
+                var before = at == 0 ? ' ' : text[at - 1];
+                var after = at + placeholder.Length < text.Length ? text[at + placeholder.Length] : ' ';
+                var rest = text[(at + placeholder.Length)..];
+                var level = before == '[' && after == ']' ? COperators.Comma
+                    : (before == '(' || (before == ' ' && at >= 2 && text[at - 2] == ',')) && after is ',' or ')' ? COperators.Assignment
+                    : after is '[' or '.' || rest.StartsWith("->", StringComparison.Ordinal) ? COperators.Postfix
+                    : COperators.Unary;
+                var printed = Operand(t.Args[i], level);
+                text = text[..at] + printed + text[(at + placeholder.Length)..];
+                at = text.IndexOf(placeholder, at + printed.Length, StringComparison.Ordinal);
+            }
+        }
+        return text;
+    }
 }

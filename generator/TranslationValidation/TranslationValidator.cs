@@ -1,0 +1,286 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text;
+using System.Text.RegularExpressions;
+using VhostLog.KernelTree;
+using VhostLog.Translator;
+using VhostLog.Translator.Lowering;
+
+namespace VhostLog.TranslationValidation;
+
+public sealed record FuzzOptions(int Programs, int Seed, int CallsPerProgram = 8, int Batch = 500);
+
+/// <summary>A program whose C gives another answer than its C#, with both texts and the call.</summary>
+public sealed record FuzzMismatch(string Function, string CSharp, string C, string Call, string Model, string Native);
+
+/// <summary>A program the language accepts whose C gcc flags: undefined behaviour (UBSan) or -Wparentheses.</summary>
+public sealed record FuzzFinding(string Function, string CSharp, string C, string Report);
+
+public sealed record FuzzResult(
+    int Programs,
+    int Calls,
+    ImmutableArray<string> Rejected,
+    ImmutableArray<FuzzMismatch> Mismatches,
+    ImmutableArray<FuzzFinding> Findings)
+{
+    public bool Passed => Mismatches.IsEmpty && Findings.IsEmpty;
+}
+
+/// <summary>
+/// Translation validation: random model functions (ProgramGenerator) are
+/// translated to C, compiled with gcc (-O0 and -O2, UBSan on, -Wparentheses
+/// an error) and run beside the C# on the same arguments; the return value
+/// and every value written through a ref or a Ptr must agree.
+/// </summary>
+public static partial class TranslationValidator
+{
+    const string Prelude = """
+        #include <stdio.h>
+        #include <stddef.h>
+        typedef unsigned char u8;
+        typedef unsigned short u16;
+        typedef unsigned int u32;
+        typedef unsigned long long u64;
+        typedef int s32;
+        typedef long long s64;
+        #define likely(x) __builtin_expect(!!(x), 1)
+        #define unlikely(x) __builtin_expect(!!(x), 0)
+
+        """;
+
+    /// <param name="printer">the C printer to validate (null: the kernel printer)</param>
+    public static FuzzResult Run(string modelsDir, FuzzOptions options, string workDir, CPrinter? printer = null,
+        IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        var calls = 0;
+        var rejected = ImmutableArray.CreateBuilder<string>();
+        var mismatches = ImmutableArray.CreateBuilder<FuzzMismatch>();
+        var findings = ImmutableArray.CreateBuilder<FuzzFinding>();
+        var generator = new ProgramGenerator(options.Seed);
+        var inputs = new Random(options.Seed ^ 0x5eed);
+        Directory.CreateDirectory(workDir);
+        for (var start = 0; start < options.Programs; start += options.Batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var count = Math.Min(options.Batch, options.Programs - start);
+            progress?.Report($"programs {start + 1}..{start + count}");
+            var functions = Enumerable.Range(start, count).Select(i => generator.Function($"fuzz_{i}")).ToList();
+            var batch = RunBatch(modelsDir, functions, options, inputs, Path.Combine(workDir, $"batch-{start}"), printer, cancel);
+            calls += batch.Calls;
+            rejected.AddRange(batch.Rejected);
+            mismatches.AddRange(batch.Mismatches);
+            findings.AddRange(batch.Findings);
+        }
+        return new FuzzResult(options.Programs, calls, rejected.ToImmutable(), mismatches.ToImmutable(), findings.ToImmutable());
+    }
+
+    sealed record Batch(int Calls, List<string> Rejected, List<FuzzMismatch> Mismatches, List<FuzzFinding> Findings);
+
+    static Batch RunBatch(string modelsDir, List<FuzzFunction> functions, FuzzOptions options, Random inputs, string dir,
+        CPrinter? printer, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(dir);
+        var rejected = new List<string>();
+        var path = Path.Combine(Path.GetFullPath(modelsDir), "vhost", "fuzz_programs.cs");
+        // Programs the language rejects are left out with their VL code, and the rest translated.
+        ModelSources sources;
+        ImmutableArray<CFunction> translated;
+        while (true)
+        {
+            var text = "using VhostLog.Models.Kernel;\n\nnamespace VhostLog.Models;\n\npublic partial class Baseline\n{\n" +
+                       string.Concat(functions.Select(f => f.Source + "\n")) + "}\n";
+            try
+            {
+                sources = ModelSources.Load(modelsDir, [(path, text)]);
+                translated = new Translation(sources, null, printer).Translate("Baseline");
+                break;
+            }
+            catch (ModelLanguageException e)
+            {
+                var lines = text.Split('\n');
+                var bad = e.Diagnostics.Select(d => (d, f: FunctionAt(functions, lines, d.Line))).ToList();
+                if (bad.Any(x => x.f is null))
+                    throw new InvalidOperationException("the program generator wrote C# the models do not compile with:\n" + string.Join("\n", e.Diagnostics));
+                foreach (var (d, f) in bad)
+                    rejected.Add($"{f!.Name}: {d.Code} {d.Message}");
+                functions = functions.Except(bad.Select(x => x.f!)).ToList();
+            }
+        }
+
+        var byName = translated.Where(f => f.Name.StartsWith("fuzz_", StringComparison.Ordinal)).ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var args = functions.ToDictionary(f => f.Name, f => Enumerable.Range(0, options.CallsPerProgram)
+            .Select(_ => f.Params.Select(p => Value(inputs, p.Type)).ToArray()).ToList());
+        var expected = RunCSharp(sources, functions, args);
+
+        // The C: every function, then a driver that makes the same calls.
+        var c = new StringBuilder(Prelude);
+        var lineOf = new List<(int Line, string Function)>();
+        foreach (var f in functions)
+        {
+            lineOf.Add((c.ToString().Count(ch => ch == '\n') + 1, f.Name));
+            c.Append(byName[f.Name].Text).Append('\n');
+        }
+        c.Append("int main(void)\n{\n");
+        foreach (var f in functions)
+            for (var j = 0; j < options.CallsPerProgram; j++)
+                c.Append(Call(f, j, args[f.Name][j]));
+        c.Append("\treturn 0;\n}\n");
+        var source = Path.Combine(dir, "programs.c");
+        File.WriteAllText(source, c.ToString());
+
+        var mismatches = new List<FuzzMismatch>();
+        var findings = new List<FuzzFinding>();
+        string FunctionOfLine(int line) => lineOf.LastOrDefault(x => x.Line <= line).Function ?? "main";
+        FuzzFunction Named(string name) => functions.First(f => f.Name == name);
+        // Both optimisation levels build side by side (gcc is most of the time).
+        string[] levels = ["-O0", "-O2"];
+        var builds = levels.AsParallel().AsOrdered().Select(level => ProcessRunner.Run("gcc",
+            ["-std=gnu11", level, "-fsanitize=undefined", "-Wall", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
+             "-Wno-unused-function", "-Werror=parentheses", "-o", Path.Combine(dir, $"programs{level}"), source], dir,
+            timeout: TimeSpan.FromMinutes(5), cancel: cancel)).ToList();
+        foreach (var (level, build) in levels.Zip(builds))
+        {
+            cancel.ThrowIfCancellationRequested();
+            var binary = Path.Combine(dir, $"programs{level}");
+            if (!build.Ok)
+            {
+                foreach (Match m in Diagnostic().Matches(build.Stderr))
+                {
+                    var name = FunctionOfLine(int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
+                    if (name != "main" && findings.All(x => x.Function != name))
+                        findings.Add(new FuzzFinding(name, Named(name).Source, byName[name].Text, $"gcc {level}: {m.Value}"));
+                }
+                if (findings.Count == 0)
+                    throw new InvalidOperationException($"the translated programs do not compile ({source}):\n{build.Stderr}");
+                return new Batch(0, rejected, mismatches, findings);
+            }
+            var run = ProcessRunner.Run(binary, [], dir, new Dictionary<string, string> { ["UBSAN_OPTIONS"] = "print_stacktrace=0" },
+                TimeSpan.FromMinutes(2), cancel: cancel);
+            foreach (Match m in Diagnostic().Matches(run.Stderr))
+            {
+                var name = FunctionOfLine(int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
+                if (findings.All(x => x.Function != name))
+                    findings.Add(new FuzzFinding(name, name == "main" ? "" : Named(name).Source, name == "main" ? "" : byName[name].Text, $"UBSan {level}: {m.Value}"));
+            }
+            var actual = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .ToDictionary(l => l[..l.IndexOf(':', StringComparison.Ordinal)], l => l, StringComparer.Ordinal);
+            foreach (var (key, line) in expected)
+            {
+                actual.TryGetValue(key, out var got);
+                if (got == line)
+                    continue;
+                var name = key.Split(' ')[0];
+                if (mismatches.Any(x => x.Function == name))
+                    continue;
+                mismatches.Add(new FuzzMismatch(name, Named(name).Source, byName[name].Text, $"{key} ({level})", line, got ?? $"no output (exit {run.ExitCode})"));
+            }
+        }
+        return new Batch(functions.Count * options.CallsPerProgram, rejected, mismatches, findings);
+    }
+
+    [GeneratedRegex(@"programs\.c:(?<line>\d+):\d+: (?:runtime error|error|warning): [^\n]*")]
+    private static partial Regex Diagnostic();
+
+    static FuzzFunction? FunctionAt(List<FuzzFunction> functions, string[] lines, int line)
+    {
+        FuzzFunction? current = null;
+        for (var i = 0; i < Math.Min(line, lines.Length); i++)
+            if (functions.FirstOrDefault(f => lines[i].Contains($" {f.Name}(", StringComparison.Ordinal)) is { } f)
+                current = f;
+        return current;
+    }
+
+    /// <summary>Arguments: small numbers, the type's limits, and anything in between.</summary>
+    static ulong Value(Random random, FuzzType t) => random.Next(5) switch
+    {
+        0 => (ulong)random.Next(0, 8),
+        1 => t.Mask - (ulong)random.Next(0, 3),
+        2 => 1UL << random.Next(t.Bits),
+        _ => (ulong)random.NextInt64() & t.Mask,
+    };
+
+    static string Literal(ulong v, FuzzType t) => v.ToString(CultureInfo.InvariantCulture) + (t.Bits == 64 ? "ULL" : "U");
+
+    /// <summary>One call in the driver: its arguments, then "name j: return value, then every ref and Ptr value".</summary>
+    static string Call(FuzzFunction f, int j, ulong[] values)
+    {
+        var s = new StringBuilder("\t{\n");
+        var actual = new List<string>();
+        var written = new List<string>();
+        for (var k = 0; k < f.Params.Length; k++)
+        {
+            var p = f.Params[k];
+            s.Append($"\t\tvolatile {p.Type.C} in{k} = {Literal(values[k], p.Type)};\n");
+            if (p.Kind == FuzzKind.Value)
+            {
+                actual.Add($"in{k}");
+                continue;
+            }
+            s.Append($"\t\t{p.Type.C} v{k} = in{k};\n");
+            actual.Add($"&v{k}");
+            written.Add($"v{k}");
+        }
+        s.Append($"\t\tunsigned long long ret = {f.Name}({string.Join(", ", actual)});\n");
+        s.Append($"\t\tprintf(\"{f.Name} {j}: %llu{string.Concat(written.Select(_ => " %llu"))}\\n\", ret{string.Concat(written.Select(w => $", (unsigned long long){w}"))});\n");
+        s.Append("\t}\n");
+        return s.ToString();
+    }
+
+    /// <summary>The same calls on the C# (the models' compilation, emitted and loaded for this batch).</summary>
+    static Dictionary<string, string> RunCSharp(ModelSources sources, List<FuzzFunction> functions, Dictionary<string, List<ulong[]>> args)
+    {
+        using var image = new MemoryStream();
+        var emitted = sources.Compilation.Emit(image);
+        if (!emitted.Success)
+            throw new InvalidOperationException("the models do not emit: " + string.Join("\n", emitted.Diagnostics));
+        image.Position = 0;
+        var context = new AssemblyLoadContext("fuzz", isCollectible: true);
+        try
+        {
+            var assembly = context.LoadFromStream(image);
+            var type = assembly.GetType("VhostLog.Models.Baseline") ?? throw new InvalidOperationException("no Baseline in the emitted models");
+            var model = Activator.CreateInstance(type)!;
+            var ptr = assembly.GetType("VhostLog.Models.Kernel.Ptr`1") ?? throw new InvalidOperationException("no Ptr<T> in the emitted models");
+            var results = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var f in functions)
+            {
+                var method = type.GetMethod(f.Name, BindingFlags.Instance | BindingFlags.NonPublic)!;
+                for (var j = 0; j < args[f.Name].Count; j++)
+                {
+                    var values = args[f.Name][j];
+                    var call = f.Params.Select((p, k) => p.Kind == FuzzKind.Ptr
+                        ? Activator.CreateInstance(ptr.MakeGenericType(Clr(p.Type)), Box(values[k], p.Type))
+                        : Box(values[k], p.Type)).ToArray();
+                    string line;
+                    try
+                    {
+                        var ret = Convert.ToUInt64(method.Invoke(model, call), CultureInfo.InvariantCulture);
+                        var written = f.Params.Select((p, k) => p.Kind switch
+                        {
+                            FuzzKind.Ref => Convert.ToUInt64(call[k], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+                            FuzzKind.Ptr => Convert.ToUInt64(call[k]!.GetType().GetProperty("Value")!.GetValue(call[k]), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+                            _ => null,
+                        }).OfType<string>();
+                        line = $"{f.Name} {j}: {ret.ToString(CultureInfo.InvariantCulture)}{string.Concat(written.Select(w => " " + w))}";
+                    }
+                    catch (TargetInvocationException e)
+                    {
+                        line = $"{f.Name} {j}: C# threw {e.InnerException?.GetType().Name}";
+                    }
+                    results[$"{f.Name} {j}"] = line;
+                }
+            }
+            return results;
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    static Type Clr(FuzzType t) => t.Bits == 64 ? typeof(ulong) : typeof(uint);
+
+    static object Box(ulong v, FuzzType t) => t.Bits == 64 ? v : (object)(uint)v;
+}
