@@ -180,6 +180,12 @@ public static class Commands
                         new Progress<string>(m => Console.Error.WriteLine($"  {m}")), interrupts.Token);
                     foreach (var m in result.Mismatches)
                         Console.WriteLine($"MISMATCH in {m.Function}, call {m.Call}:\n  C#: {m.Model}\n  C:  {m.Native}\n--- C# ---\n{m.CSharp}--- C ---\n{m.C}");
+                    if (result.Mismatches.FirstOrDefault() is { } first)
+                    {
+                        var shrunk = TranslationValidation.TranslationValidator.Shrink(RepoRoot.Models(repo), first.Program, [.. first.Arguments],
+                            Path.Combine(work, "shrink"), null, interrupts.Token);
+                        Console.WriteLine($"SHRUNK {first.Function} to (call {shrunk.Call}):\n  C#: {shrunk.Model}\n  C:  {shrunk.Native}\n--- C# ---\n{shrunk.CSharp}--- C ---\n{shrunk.C}");
+                    }
                     foreach (var f in result.Findings)
                         Console.WriteLine($"FINDING in {f.Function}: {f.Report}\n--- C# ---\n{f.CSharp}--- C ---\n{f.C}");
                     foreach (var x in result.Rejected)

@@ -38,7 +38,8 @@ public sealed record FuzzFunction(string Name, string Source, ImmutableArray<Fuz
 /// a non-zero value, casts
 /// between widths, ternaries, short-circuit conditions, compound
 /// assignment, pre- and post-increments of locals, refs and Ptr values, an
-/// if/else, a loop with break and continue, and early returns. Expressions
+/// if/else (braced, and an if-else inside an if without braces), a loop with
+/// break and continue, and early returns. Expressions
 /// carry only the parentheses C#'s precedence needs, so the C printer must
 /// find every one C needs by itself.
 /// </summary>
@@ -99,6 +100,9 @@ public sealed class ProgramGenerator(int seed)
                     .Append(Increment(vars, "            "))
                     .Append("        }\n");
             }
+            else if (roll == 8)
+                // An if-else inside an if, without braces: the else is the inner if's in both languages.
+                body.Append($"        if ({Cond(vars, 1).Text})\n            if ({Cond(vars, 1).Text})\n{Assignment(vars, "                ")}            else\n{Assignment(vars, "                ")}");
             else
                 body.Append($"        if ({Cond(vars, 2).Text})\n            return {Expr(ret, vars, 2).Text};\n");
         }

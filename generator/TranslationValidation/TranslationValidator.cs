@@ -12,8 +12,13 @@ namespace VhostLog.TranslationValidation;
 
 public sealed record FuzzOptions(int Programs, int Seed, int CallsPerProgram = 8, int Batch = 500);
 
-/// <summary>A program whose C gives another answer than its C#, with both texts and the call.</summary>
-public sealed record FuzzMismatch(string Function, string CSharp, string C, string Call, string Model, string Native);
+/// <summary>A program whose C gives another answer than its C#, with both texts, the call and both answers.</summary>
+public sealed record FuzzMismatch(FuzzFunction Program, string C, string Call, ImmutableArray<ulong> Arguments, string Model, string Native)
+{
+    public string Function => Program.Name;
+
+    public string CSharp => Program.Source;
+}
 
 /// <summary>A program the language accepts whose C gcc flags: undefined behaviour (UBSan) or -Wparentheses.</summary>
 public sealed record FuzzFinding(string Function, string CSharp, string C, string Report);
@@ -67,7 +72,8 @@ public static partial class TranslationValidator
             var count = Math.Min(options.Batch, options.Programs - start);
             progress?.Report($"programs {start + 1}..{start + count}");
             var functions = Enumerable.Range(start, count).Select(i => generator.Function($"fuzz_{i}")).ToList();
-            var batch = RunBatch(modelsDir, functions, options, inputs, Path.Combine(workDir, $"batch-{start}"), printer, cancel);
+            var batch = RunBatch(modelsDir, functions, f => Enumerable.Range(0, options.CallsPerProgram)
+                .Select(_ => f.Params.Select(p => Value(inputs, p.Type)).ToArray()).ToList(), Path.Combine(workDir, $"batch-{start}"), printer, cancel);
             calls += batch.Calls;
             rejected.AddRange(batch.Rejected);
             mismatches.AddRange(batch.Mismatches);
@@ -78,7 +84,7 @@ public static partial class TranslationValidator
 
     sealed record Batch(int Calls, List<string> Rejected, List<FuzzMismatch> Mismatches, List<FuzzFinding> Findings);
 
-    static Batch RunBatch(string modelsDir, List<FuzzFunction> functions, FuzzOptions options, Random inputs, string dir,
+    static Batch RunBatch(string modelsDir, List<FuzzFunction> functions, Func<FuzzFunction, List<ulong[]>> arguments, string dir,
         CPrinter? printer, CancellationToken cancel)
     {
         Directory.CreateDirectory(dir);
@@ -110,57 +116,48 @@ public static partial class TranslationValidator
         }
 
         var byName = translated.Where(f => f.Name.StartsWith("fuzz_", StringComparison.Ordinal)).ToDictionary(f => f.Name, StringComparer.Ordinal);
-        var args = functions.ToDictionary(f => f.Name, f => Enumerable.Range(0, options.CallsPerProgram)
-            .Select(_ => f.Params.Select(p => Value(inputs, p.Type)).ToArray()).ToList());
+        var args = functions.ToDictionary(f => f.Name, arguments);
         var expected = RunCSharp(sources, functions, args);
-
-        // The C: every function, then a driver that makes the same calls.
-        var c = new StringBuilder(Prelude);
-        var lineOf = new List<(int Line, string Function)>();
-        foreach (var f in functions)
-        {
-            lineOf.Add((c.ToString().Count(ch => ch == '\n') + 1, f.Name));
-            c.Append(byName[f.Name].Text).Append('\n');
-        }
-        c.Append("int main(void)\n{\n");
-        foreach (var f in functions)
-            for (var j = 0; j < options.CallsPerProgram; j++)
-                c.Append(Call(f, j, args[f.Name][j]));
-        c.Append("\treturn 0;\n}\n");
-        var source = Path.Combine(dir, "programs.c");
-        File.WriteAllText(source, c.ToString());
 
         var mismatches = new List<FuzzMismatch>();
         var findings = new List<FuzzFinding>();
-        string FunctionOfLine(int line) => lineOf.LastOrDefault(x => x.Line <= line).Function ?? "main";
         FuzzFunction Named(string name) => functions.First(f => f.Name == name);
-        // Both optimisation levels build side by side (gcc is most of the time).
         string[] levels = ["-O0", "-O2"];
-        var builds = levels.AsParallel().AsOrdered().Select(level => ProcessRunner.Run("gcc",
-            ["-std=gnu11", level, "-fsanitize=undefined", "-Wall", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
-             "-Wno-unused-function", "-Werror=parentheses", "-o", Path.Combine(dir, $"programs{level}"), source], dir,
-            timeout: TimeSpan.FromMinutes(5), cancel: cancel)).ToList();
-        foreach (var (level, build) in levels.Zip(builds))
+        var source = Path.Combine(dir, "programs.c");
+        var compiled = functions;
+        List<(int Line, string Function)> lineOf;
+        while (true)
+        {
+            lineOf = WriteC(source, compiled, byName, args);
+            // Both optimisation levels build side by side (gcc is most of the time).
+            var builds = levels.AsParallel().AsOrdered().Select(level => ProcessRunner.Run("gcc",
+                ["-std=gnu11", level, "-fsanitize=undefined", "-Wall", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
+                 "-Wno-unused-function", "-Werror=parentheses", "-o", Path.Combine(dir, $"programs{level}"), source], dir,
+                timeout: TimeSpan.FromMinutes(5), cancel: cancel)).ToList();
+            if (builds.All(b => b.Ok))
+                break;
+            // A program gcc refuses (-Werror=parentheses) is a finding; the others are built again without it.
+            var refused = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (level, build) in levels.Zip(builds).Where(x => !x.Second.Ok))
+                foreach (Match m in Diagnostic().Matches(build.Stderr))
+                {
+                    var name = FunctionAt(lineOf, int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
+                    if (name != "main" && refused.Add(name) && findings.All(x => x.Function != name))
+                        findings.Add(new FuzzFinding(name, Named(name).Source, byName[name].Text, $"gcc {level}: {m.Value}"));
+                }
+            if (refused.Count == 0)
+                throw new InvalidOperationException($"the translated programs do not compile ({source}):\n{builds.First(b => !b.Ok).Stderr}");
+            compiled = compiled.Where(f => !refused.Contains(f.Name)).ToList();
+        }
+        foreach (var level in levels)
         {
             cancel.ThrowIfCancellationRequested();
             var binary = Path.Combine(dir, $"programs{level}");
-            if (!build.Ok)
-            {
-                foreach (Match m in Diagnostic().Matches(build.Stderr))
-                {
-                    var name = FunctionOfLine(int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
-                    if (name != "main" && findings.All(x => x.Function != name))
-                        findings.Add(new FuzzFinding(name, Named(name).Source, byName[name].Text, $"gcc {level}: {m.Value}"));
-                }
-                if (findings.Count == 0)
-                    throw new InvalidOperationException($"the translated programs do not compile ({source}):\n{build.Stderr}");
-                return new Batch(0, rejected, mismatches, findings);
-            }
             var run = ProcessRunner.Run(binary, [], dir, new Dictionary<string, string> { ["UBSAN_OPTIONS"] = "print_stacktrace=0" },
                 TimeSpan.FromMinutes(2), cancel: cancel);
             foreach (Match m in Diagnostic().Matches(run.Stderr))
             {
-                var name = FunctionOfLine(int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
+                var name = FunctionAt(lineOf, int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
                 if (findings.All(x => x.Function != name))
                     findings.Add(new FuzzFinding(name, name == "main" ? "" : Named(name).Source, name == "main" ? "" : byName[name].Text, $"UBSan {level}: {m.Value}"));
             }
@@ -174,10 +171,77 @@ public static partial class TranslationValidator
                 var name = key.Split(' ')[0];
                 if (mismatches.Any(x => x.Function == name))
                     continue;
-                mismatches.Add(new FuzzMismatch(name, Named(name).Source, byName[name].Text, $"{key} ({level})", line, got ?? $"no output (exit {run.ExitCode})"));
+                var call = int.Parse(key.Split(' ')[1], CultureInfo.InvariantCulture);
+                mismatches.Add(new FuzzMismatch(Named(name), byName[name].Text, $"{key} ({level})", [.. args[name][call]], line,
+                    got ?? $"no output (exit {run.ExitCode})"));
             }
         }
-        return new Batch(functions.Count * options.CallsPerProgram, rejected, mismatches, findings);
+        return new Batch(compiled.Sum(f => args[f.Name].Count), rejected, mismatches, findings);
+    }
+
+    /// <summary>Writes the C of the programs and a driver that makes the calls; returns where each function starts.</summary>
+    static List<(int Line, string Function)> WriteC(string path, List<FuzzFunction> functions, Dictionary<string, CFunction> byName,
+        Dictionary<string, List<ulong[]>> args)
+    {
+        var c = new StringBuilder(Prelude);
+        var lineOf = new List<(int Line, string Function)>();
+        var line = Prelude.Count(ch => ch == '\n') + 1;
+        foreach (var f in functions)
+        {
+            lineOf.Add((line, f.Name));
+            c.Append(byName[f.Name].Text).Append('\n');
+            line += byName[f.Name].Text.Count(ch => ch == '\n') + 1;
+        }
+        lineOf.Add((line, "main"));
+        c.Append("int main(void)\n{\n");
+        foreach (var f in functions)
+            for (var j = 0; j < args[f.Name].Count; j++)
+                c.Append(Call(f, j, args[f.Name][j]));
+        c.Append("\treturn 0;\n}\n");
+        File.WriteAllText(path, c.ToString());
+        return lineOf;
+    }
+
+    static string FunctionAt(List<(int Line, string Function)> lineOf, int line) =>
+        lineOf.LastOrDefault(x => x.Line <= line).Function ?? "main";
+
+    /// <summary>
+    /// The smallest form of a mismatching program line deletion reaches:
+    /// each round tries the program without each of its body lines (all of
+    /// them in one batch), keeps the first that still gives another answer
+    /// in C on the failing call, and stops when none does.
+    /// </summary>
+    public static FuzzMismatch Shrink(string modelsDir, FuzzFunction function, ulong[] call, string workDir, CPrinter? printer = null,
+        CancellationToken cancel = default)
+    {
+        var lines = function.Source.TrimEnd('\n').Split('\n').ToList();
+        var smallest = RunBatch(modelsDir, [function], _ => [call], Path.Combine(workDir, "shrink"), printer, cancel).Mismatches.FirstOrDefault()
+            ?? throw new InvalidOperationException($"{function.Name} does not mismatch on its own");
+        var current = function.Name;
+        for (var round = 0; round < 64; round++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            // Body lines only (not the signature, the braces around the body or
+            // the last return), and none that opens or closes a block.
+            var candidates = Enumerable.Range(2, Math.Max(0, lines.Count - 4))
+                .Where(i => !lines[i].Contains('{', StringComparison.Ordinal) && !lines[i].Contains('}', StringComparison.Ordinal))
+                .Select(i => function with
+                {
+                    Name = $"{function.Name}_s{round}_{i}",
+                    Source = string.Join('\n', lines.Where((_, k) => k != i)).Replace($" {current}(", $" {function.Name}_s{round}_{i}(", StringComparison.Ordinal) + "\n",
+                })
+                .ToList();
+            if (candidates.Count == 0)
+                break;
+            var batch = RunBatch(modelsDir, candidates, _ => [call], Path.Combine(workDir, $"shrink-{round}"), printer, cancel);
+            var next = candidates.FirstOrDefault(c => batch.Mismatches.Any(m => m.Function == c.Name));
+            if (next is null)
+                break;
+            smallest = batch.Mismatches.First(m => m.Function == next.Name);
+            current = next.Name;
+            lines = next.Source.TrimEnd('\n').Split('\n').ToList();
+        }
+        return smallest;
     }
 
     [GeneratedRegex(@"programs\.c:(?<line>\d+):\d+: (?:runtime error|error|warning): [^\n]*")]

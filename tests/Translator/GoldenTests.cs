@@ -44,6 +44,35 @@ public sealed class GoldenTests
                         "If the new output is right, accept it with: make golden-accept");
     }
 
+    /// <summary>
+    /// The IR of each model file, in every state that declares a function of
+    /// it, against Foo.expected.ir: a change of lowering shows up here before
+    /// it shows up in the C. Accepted by the same `make golden-accept`.
+    /// </summary>
+    [TestCaseSource(nameof(ModelFiles))]
+    public void GoldenIr(string modelFile)
+    {
+        var translation = Repo.Translation();
+        var text = new StringBuilder();
+        foreach (var state in translation.States())
+        {
+            foreach (var f in translation.Changes(state).Where(f => f.Ir.ModelFile.EndsWith(modelFile, StringComparison.Ordinal)))
+                text.Append($"# model state {state}\n").Append(VhostLog.Translator.Ir.IrText.Print(f.Ir)).Append('\n');
+        }
+        Assert.That(text.Length, Is.GreaterThan(0), $"{modelFile} declares no model function");
+        var expectedPath = Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.ir"));
+        var actual = text.ToString();
+        if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(expectedPath, actual);
+            return;
+        }
+        var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
+        if (expected != actual)
+            Assert.Fail($"the IR of {modelFile} differs from {Path.GetFileName(expectedPath)}:\n{Diff(expectedPath, actual)}\n" +
+                        "If the new IR is right, accept it with: make golden-accept");
+    }
+
     internal static string Diff(string expectedPath, string actual)
     {
         var tmp = Path.GetTempFileName();

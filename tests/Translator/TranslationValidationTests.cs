@@ -38,8 +38,22 @@ public sealed class TranslationValidationTests
     public void APrinterWithASwappedPrecedenceEntryIsCaught(CBinaryOp a, CBinaryOp b)
     {
         var printer = new CPrinter(CPrecedence.C.Swapped(a, b));
-        var r = TranslationValidator.Run(Repo.Models, new FuzzOptions(300, FuzzDefaults.CiSeed), Repo.TempDir("fuzz-mutant"), printer);
+        var r = TranslationValidator.Run(Repo.Models, new FuzzOptions(150, FuzzDefaults.CiSeed), Repo.TempDir("fuzz-mutant"), printer);
         Assert.That(r.Mismatches.Length + r.Findings.Length, Is.GreaterThan(0), $"{a} <-> {b} went unnoticed over {r.Programs} programs");
         TestContext.Out.WriteLine($"{a} <-> {b}: {r.Mismatches.Length} of {r.Programs} programs answer otherwise in C, {r.Findings.Length} gcc findings");
+    }
+
+    /// <summary>A mismatch is shrunk, line by line, to a smaller program that still answers otherwise in C.</summary>
+    [Test]
+    public void AMismatchIsShrunkToASmallerProgram()
+    {
+        var printer = new CPrinter(CPrecedence.C.Swapped(CBinaryOp.Add, CBinaryOp.Mul));
+        var dir = Repo.TempDir("fuzz-shrink");
+        var r = TranslationValidator.Run(Repo.Models, new FuzzOptions(100, FuzzDefaults.CiSeed), dir, printer);
+        var first = r.Mismatches.OrderByDescending(m => m.CSharp.Length).First();
+        var shrunk = TranslationValidator.Shrink(Repo.Models, first.Program, [.. first.Arguments], Path.Combine(dir, "shrink"), printer);
+        Assert.That(shrunk.CSharp.Split('\n').Length, Is.LessThan(first.CSharp.Split('\n').Length), shrunk.CSharp);
+        Assert.That(shrunk.Native, Is.Not.EqualTo(shrunk.Model.Replace(shrunk.Function, shrunk.Function, StringComparison.Ordinal)));
+        TestContext.Out.WriteLine($"{first.CSharp.Split('\n').Length} lines shrunk to {shrunk.CSharp.Split('\n').Length}:\n{shrunk.CSharp}{shrunk.C}");
     }
 }

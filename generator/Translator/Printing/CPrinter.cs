@@ -69,10 +69,16 @@ public sealed class CPrinter(CPrecedence precedence)
                 break;
             case CIf i:
                 sb.Append(indent).Append($"if ({Expr(i.Condition)})");
-                Body(sb, i.Then, depth, i.Else is null ? "\n" : null);
+                // An if inside an if-else without braces would take the else
+                // (C binds it to the nearest if), and an if-else inside an if
+                // is gcc's -Wparentheses "ambiguous else": braces in both.
+                var then = i.Then is CIf inner && (i.Else is not null || inner.Else is not null)
+                    ? new CBlock([i.Then], false, [])
+                    : i.Then;
+                Body(sb, then, depth, i.Else is null ? "\n" : null);
                 if (i.Else is not null)
                 {
-                    sb.Append(i.Then is CBlock ? " else" : indent + "else");
+                    sb.Append(then is CBlock ? " else" : indent + "else");
                     if (i.Else is CIf)
                     {
                         sb.Append(' ');

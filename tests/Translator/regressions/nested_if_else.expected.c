@@ -1,0 +1,15 @@
+/**
+ * nested_if_else() - An if-else inside an if, without braces. The printer once
+ * wrote it the same way, which gcc's -Wparentheses rejects as an ambiguous else
+ * (found by translation validation, on a shrunk program).
+ */
+static u32 nested_if_else(u32 a, u32 b)
+{
+	if (a < b) {
+		if (!a)
+			a = b;
+		else
+			a = b + 1;
+	}
+	return a;
+}
