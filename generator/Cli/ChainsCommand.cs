@@ -16,7 +16,7 @@ public static class ChainsCommand
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var tree = new Option<string?>("--tree") { Description = "the kernel tree whose vhost.c runs (read only; default: the Debian 6.12.117 tree)" };
         var series = new Option<bool>("--series") { Description = "run a copy of the tree with the committed series (out/linux-VERSION) applied" };
@@ -71,7 +71,7 @@ public static class ChainsCommand
                 }
                 else
                     source = RequestPathSources.DescriptorPathFromTree(dir, target.HeadersDir);
-                report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize));
+                report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize), interrupts.Token);
             }
             catch (InvalidOperationException e)
             {
@@ -89,7 +89,7 @@ public static class ChainsCommand
     /// <summary>The model state whose C --generated runs (the one the chains model is, too).</summary>
     const string GeneratedState = "Baseline";
 
-    static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize)
+    static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize, CancellationToken cancel)
     {
         CampaignReport report;
         if (sanitize)
@@ -99,8 +99,11 @@ public static class ChainsCommand
         {
             var last = DateTime.UtcNow;
             // The model (Baseline: the series does not change descriptor collection) answers every case too.
+            // The campaign reports progress from its case loop: a Ctrl-C or
+            // SIGTERM ends it there, and disposing the driver stops the worker.
             report = ChainCampaign.Run(driver, label, seed, n, new Progress(done =>
             {
+                cancel.ThrowIfCancellationRequested();
                 if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
                     return;
                 last = DateTime.UtcNow;

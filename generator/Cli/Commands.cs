@@ -25,8 +25,8 @@ public static class Commands
         root.Subcommands.Add(EquivCommand.Create(interrupts));
         root.Subcommands.Add(MutantsCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
-        root.Subcommands.Add(SimulateCommand.Create());
-        root.Subcommands.Add(ChainsCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create(interrupts));
+        root.Subcommands.Add(ChainsCommand.Create(interrupts));
         root.Subcommands.Add(TranslateCommand(interrupts));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -30,7 +30,7 @@ public static class SimulateCommand
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var defaults = new SimulationOptions();
         var workload = new Option<string>("--workload")
@@ -98,7 +98,7 @@ public static class SimulateCommand
             ImmutableArray<Run> runs;
             try
             {
-                runs = [.. which.Select(s => Simulate(s, options, engineName, repo, target, san))];
+                runs = [.. which.Select(s => Simulate(s, options, engineName, repo, target, san, interrupts.Token))];
             }
             catch (LogNumBoundException e)
             {
@@ -136,13 +136,14 @@ public static class SimulateCommand
             System.IO.Path.Combine(TreeCache.CacheRoot(repo), "native"), label, sanitize: sanitize);
     }
 
-    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize)
+    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize,
+        CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var path = RequestPathFor(semantics, engine, repo, target, sanitize);
         try
         {
-            return Simulate(semantics, options, path, clock);
+            return Simulate(semantics, options, path, clock, cancel);
         }
         catch (Exception e) when (engine == "native" && e is NativeEngineException or InvalidOperationException)
         {
@@ -156,7 +157,11 @@ public static class SimulateCommand
         }
     }
 
-    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock)
+    /// <remarks>
+    /// The simulator reports progress from its request loop: a Ctrl-C or
+    /// SIGTERM ends the run there, and the caller's finally stops the native worker.
+    /// </remarks>
+    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock, CancellationToken cancel)
     {
         SimulationResult result;
         if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
@@ -169,6 +174,7 @@ public static class SimulateCommand
                     var task = ctx.AddTask($"{semantics}: round 0", maxValue: Math.Max(options.Requests, 1));
                     done = MigrationSimulator.Run(path, semantics, options, new Reporter(p =>
                     {
+                        cancel.ThrowIfCancellationRequested();
                         task.Description = $"{semantics}: round {p.Round}";
                         task.Value = p.RequestsIssued;
                     }));
@@ -181,6 +187,7 @@ public static class SimulateCommand
             var lastRound = -1;
             result = MigrationSimulator.Run(path, semantics, options, new Reporter(p =>
             {
+                cancel.ThrowIfCancellationRequested();
                 if (p.Round == lastRound)
                     return;
                 lastRound = p.Round;

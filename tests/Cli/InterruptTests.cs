@@ -95,6 +95,21 @@ public sealed class InterruptTests
         Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its work folders were removed");
     }
 
+    /// <summary>verify, interrupted during its kbuild runs: its copy of the tree is removed and no --json written.</summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void VerifyStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var work = Targets.WorkRoot(Repo.Root);
+        Directory.CreateDirectory(work);
+        var before = Directory.GetDirectories(work).ToHashSet();
+        var json = Path.Combine(Repo.TempDir("interrupt-verify"), "verify.json");
+        using var run = CliRun.Start(["verify", "--json", json], "kbuild");
+        run.Signal(signal, status);
+        Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its copy of the tree was removed");
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
+    }
+
     /// <summary>A long equivalence campaign stops on the signal instead of running to its last case, and writes no --json.</summary>
     [TestCase("INT", 130)]
     [TestCase("TERM", 143)]
@@ -106,6 +121,29 @@ public sealed class InterruptTests
         run.Signal(signal, status);
         Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
+    }
+
+    /// <summary>A native migration simulation stops in its request loop, stops the tree's C it runs, and writes no --json.</summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void SimulateNativeStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var json = Path.Combine(Repo.TempDir("interrupt-simulate"), "simulate.json");
+        using var run = CliRun.Start(["simulate", "--engine", "native", "--semantics", "before", "--requests", "1000000",
+            "--per-round", "200000", "--guest-mib", "2048", "--json", json], "requests issued", TimeSpan.FromSeconds(2));
+        run.Signal(signal, status);
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
+    }
+
+    /// <summary>A descriptor-chain campaign stops between batches, stops its driver, and writes no --json.</summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void ChainsStopsPromptlyAndCleanly(string signal, int status)
+    {
+        var json = Path.Combine(Repo.TempDir("interrupt-chains"), "chains.json");
+        using var run = CliRun.Start(["chains", "--cases", "3000000", "--json", json], null, TimeSpan.FromSeconds(10));
+        run.Signal(signal, status);
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
     }
 
     /// <summary>The QEMU processes whose command line names a folder under <paramref name="work"/>.</summary>
