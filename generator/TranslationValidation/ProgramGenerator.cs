@@ -39,7 +39,8 @@ public sealed record FuzzFunction(string Name, string Source, ImmutableArray<Fuz
 /// between widths, ternaries, short-circuit conditions, compound
 /// assignment, pre- and post-increments of locals, refs and Ptr values, an
 /// if/else (braced, and an if-else inside an if without braces), a loop with
-/// break and continue, and early returns. Expressions
+/// break and continue, early returns, a goto to the final return, and calls
+/// of the pure externs min(), likely() and unlikely(). Expressions
 /// carry only the parentheses C#'s precedence needs, so the C printer must
 /// find every one C needs by itself.
 /// </summary>
@@ -81,6 +82,7 @@ public sealed class ProgramGenerator(int seed)
         body.Append("        int i;\n\n");
         var statements = random.Next(2, 6);
         var looped = false;
+        var jumped = false;
         for (var i = 0; i < statements; i++)
         {
             var roll = random.Next(10);
@@ -100,13 +102,18 @@ public sealed class ProgramGenerator(int seed)
                     .Append(Increment(vars, "            "))
                     .Append("        }\n");
             }
+            else if (roll == 8 && !jumped && random.Next(2) == 0)
+            {
+                jumped = true;
+                body.Append($"        if ({Cond(vars, 1).Text})\n            goto done;\n");
+            }
             else if (roll == 8)
                 // An if-else inside an if, without braces: the else is the inner if's in both languages.
                 body.Append($"        if ({Cond(vars, 1).Text})\n            if ({Cond(vars, 1).Text})\n{Assignment(vars, "                ")}            else\n{Assignment(vars, "                ")}");
             else
                 body.Append($"        if ({Cond(vars, 2).Text})\n            return {Expr(ret, vars, 2).Text};\n");
         }
-        body.Append($"        return {Expr(ret, vars, 3).Text};\n");
+        body.Append(jumped ? "    done:\n" : "").Append($"        return {Expr(ret, vars, 3).Text};\n");
 
         var parameters = string.Join(", ", ps.Select(p => p.Kind switch
         {
@@ -162,11 +169,12 @@ public sealed class ProgramGenerator(int seed)
                 l = Leaf(t, vars, variable: true);
             return new Ex($"{Paren(l, level)} {op} {Paren(r, level + 1)}", level, false);
         }
-        return random.Next(3) switch
+        return random.Next(4) switch
         {
             0 => new Ex($"!{Paren(Cond(vars, depth - 1), Unary)}", Unary, false),
             1 => Logical("&&", LogAnd, vars, depth),
-            _ => Logical("||", LogOr, vars, depth),
+            2 => Logical("||", LogOr, vars, depth),
+            _ => new Ex($"{Pick(new[] { "likely", "unlikely" })}({Cond(vars, depth - 1).Text})", Primary, false),
         };
     }
 
@@ -194,8 +202,10 @@ public sealed class ProgramGenerator(int seed)
     {
         if (depth <= 0 || random.Next(4) == 0)
             return Leaf(t, vars);
-        switch (random.Next(8))
+        switch (random.Next(9))
         {
+            case 8:
+                return new Ex($"min({Expr(t, vars, depth - 1).Text}, {Expr(t, vars, depth - 1).Text})", Primary, false);
             case 0:
             case 1:
             case 2:

@@ -52,6 +52,8 @@ public static partial class TranslationValidator
         typedef long long s64;
         #define likely(x) __builtin_expect(!!(x), 1)
         #define unlikely(x) __builtin_expect(!!(x), 0)
+        /* The kernel's min() also checks that both types are the same; the generator only passes such pairs. */
+        #define min(x, y) ((x) < (y) ? (x) : (y))
 
         """;
 

@@ -77,10 +77,9 @@ public static class BootVerdicts
         var withStock = Data(stock) is { } s ? $" ({s} with Debian's own modules)" : "";
         // The number of requests in the migration varies with the guest's
         // timing; its rounds do not.
-        return $"Debian's {result.Kernel.Release} kernel under QEMU with the series' modules logs {Data(series) ?? "?"} " +
-               $"data pages of a READ{withStock}, loses {migration.Lost} pages in a {series.Report.Rounds.Length}-round " +
-               $"migration with READs and WRITEs in flight, and answers its {series.Replay.Length} requests bit " +
-               "for bit as the model does.";
+        return $"Debian's {result.Kernel.Release} under QEMU with the series' modules logs {Data(series) ?? "?"} " +
+               $"data pages of a READ{withStock} and loses {migration.Lost} pages in a migration of {series.Report.Rounds.Length} " +
+               "rounds, every bitmap as the model predicts.";
     }
 
     public static string Details(BootResult result)
