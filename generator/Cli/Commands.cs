@@ -23,7 +23,7 @@ public static class Commands
         root.Subcommands.Add(VerifyCommand.Create(interrupts));
         root.Subcommands.Add(BootCommand.Create(interrupts));
         root.Subcommands.Add(EquivCommand.Create(interrupts));
-        root.Subcommands.Add(MutantsCommand.Create());
+        root.Subcommands.Add(MutantsCommand.Create(interrupts));
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create(interrupts));
         root.Subcommands.Add(ChainsCommand.Create(interrupts));

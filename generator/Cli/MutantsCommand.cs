@@ -19,7 +19,7 @@ public static class MutantsCommand
     /// <summary>The seed CI uses.</summary>
     public const ulong CiSeed = 20261122;
 
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var dir = new Option<string?>("--dir") { Description = "folder of mutant patches (default: tests/Equivalence/mutants)" };
         var cases = new Option<int>("--cases") { Description = "cases per function for each mutant", DefaultValueFactory = _ => CiCases };
@@ -38,7 +38,7 @@ public static class MutantsCommand
             foreach (var m in corpus)
             {
                 Console.Error.WriteLine($"  {m.Name}...");
-                var r1 = Run(repo, m, r.GetValue(cases), r.GetValue(seed));
+                var r1 = Run(repo, m, r.GetValue(cases), r.GetValue(seed), interrupts.Token);
                 var d = r1.Divergences.FirstOrDefault();
                 if (!r1.Equivalent)
                     killed++;
@@ -54,13 +54,13 @@ public static class MutantsCommand
     }
 
     /// <summary>One mutant of the generated C of the last model state against that state.</summary>
-    public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed)
+    public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed, CancellationToken cancel = default)
     {
         var engine = ManagedEngine.For("after");
         var tree = Targets.Resolve(repo, null);
         var generated = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State,
             tree.Dir, tree.HeadersDir);
         var mutated = Mutants.Apply(generated, mutant, Targets.WorkRoot(repo));
-        return EquivCommand.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed), sanitize: false);
+        return EquivCommand.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed) { Cancel = cancel }, sanitize: false);
     }
 }

@@ -123,6 +123,15 @@ public sealed class InterruptTests
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
     }
 
+    /// <summary>The mutation campaign stops in the middle of a mutant's equivalence run.</summary>
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void MutantsStopsPromptlyAndCleanly(string signal, int status)
+    {
+        using var run = CliRun.Start(["mutants", "--cases", "2000000"], null, TimeSpan.FromSeconds(12));
+        run.Signal(signal, status);
+    }
+
     /// <summary>A native migration simulation stops in its request loop, stops the tree's C it runs, and writes no --json.</summary>
     [TestCase("INT", 130)]
     [TestCase("TERM", 143)]
