@@ -62,6 +62,35 @@ public static class Commands
                 Console.Error.WriteLine($"  {d}");
             return 2;
         }
+        catch (Exception e)
+        {
+            return InternalError(e, args);
+        }
+    }
+
+    /// <summary>Exit status of an internal error (EX_SOFTWARE): a bug in VhostLog, not in the input.</summary>
+    public const int InternalErrorExit = 70;
+
+    /// <summary>
+    /// The last resort: an exception nothing else handled is a bug of ours.
+    /// It is said to be one, with the command that reproduces it; the stack
+    /// trace goes to a file, not to the terminal.
+    /// </summary>
+    public static int InternalError(Exception e, string[] args)
+    {
+        var trace = Path.Combine(Path.GetTempPath(), $"vhostlog-internal-error-{Environment.ProcessId}.txt");
+        try
+        {
+            File.WriteAllText(trace, e.ToString());
+        }
+        catch (IOException)
+        {
+            trace = "(could not be saved)";
+        }
+        Console.Error.WriteLine($"vhostlog: internal error, a bug in VhostLog rather than in your input: {e.GetType().Name}: {e.Message}");
+        Console.Error.WriteLine($"  reproduce with: ./vhostlog {string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a))}");
+        Console.Error.WriteLine($"  stack trace: {trace}");
+        return InternalErrorExit;
     }
 
     static Option<string?> JsonOption() => new("--json") { Description = "also write the results as JSON to this file" };

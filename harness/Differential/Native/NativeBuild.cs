@@ -108,7 +108,11 @@ public sealed class NativeBuild
         {
             if (!File.Exists(required))
             {
-                throw new FileNotFoundException($"kernel tree {tree} lacks {required}", required);
+                // The harness compiles the tree's own headers: a tree without
+                // them is bad input, not a crash.
+                throw new VhostLog.KernelTree.UsageException(
+                    $"the kernel tree {tree} has no {Path.GetRelativePath(tree, required)}, which the harness compiles its functions with; " +
+                    "pass the top of a complete kernel source tree (one with drivers/vhost and include/linux), for example the extracted linux-source package");
             }
         }
 
