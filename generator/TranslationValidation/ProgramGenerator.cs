@@ -141,7 +141,7 @@ public sealed class ProgramGenerator(int seed)
     string Increment(List<Var> vars, string indent)
     {
         var target = Pick(vars).Access;
-        return Pick(new[] { $"{target}++", $"++{target}", $"{target}--", $"--{target}" }) is var s ? $"{indent}{s};\n" : "";
+        return $"{indent}{Pick(new[] { $"{target}++", $"++{target}", $"{target}--", $"--{target}" })};\n";
     }
 
     /// <summary>

@@ -31,17 +31,7 @@ public sealed class GoldenTests
                 text.Append($"/* {f.CFile}, model state {state} */\n").Append(f.Text).Append('\n');
         }
         Assert.That(text.Length, Is.GreaterThan(0), $"{modelFile} declares no model function");
-        var expectedPath = Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.c"));
-        var actual = text.ToString();
-        if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
-        {
-            File.WriteAllText(expectedPath, actual);
-            return;
-        }
-        var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
-        if (expected != actual)
-            Assert.Fail($"translation of {modelFile} differs from {Path.GetFileName(expectedPath)}:\n{Diff(expectedPath, actual)}\n" +
-                        "If the new output is right, accept it with: make golden-accept");
+        Compare(Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.c")), text.ToString(), $"translation of {modelFile}");
     }
 
     /// <summary>
@@ -60,8 +50,16 @@ public sealed class GoldenTests
                 text.Append($"# model state {state}\n").Append(VhostLog.Translator.Ir.IrText.Print(f.Ir)).Append('\n');
         }
         Assert.That(text.Length, Is.GreaterThan(0), $"{modelFile} declares no model function");
-        var expectedPath = Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.ir"));
-        var actual = text.ToString();
+        Compare(Path.Combine(Repo.Models, Path.ChangeExtension(modelFile, ".expected.ir")), text.ToString(), $"the IR of {modelFile}");
+    }
+
+    /// <summary>
+    /// Output against its golden file beside the input: with
+    /// VHOSTLOG_ACCEPT_GOLDEN=1 (make golden-accept) the output becomes the
+    /// golden; otherwise a difference fails with the diff and that command.
+    /// </summary>
+    internal static void Compare(string expectedPath, string actual, string what)
+    {
         if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
         {
             File.WriteAllText(expectedPath, actual);
@@ -69,11 +67,11 @@ public sealed class GoldenTests
         }
         var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
         if (expected != actual)
-            Assert.Fail($"the IR of {modelFile} differs from {Path.GetFileName(expectedPath)}:\n{Diff(expectedPath, actual)}\n" +
-                        "If the new IR is right, accept it with: make golden-accept");
+            Assert.Fail($"{what} differs from {Path.GetFileName(expectedPath)}:\n{Diff(expectedPath, actual)}\n" +
+                        "If the new output is right, accept it with: make golden-accept");
     }
 
-    internal static string Diff(string expectedPath, string actual)
+    static string Diff(string expectedPath, string actual)
     {
         var tmp = Path.GetTempFileName();
         File.WriteAllText(tmp, actual);
@@ -111,15 +109,6 @@ public sealed class GoldenRegressionTests
         var name = Path.GetFileNameWithoutExtension(file);
         var path = Path.Combine(Repo.Models, "vhost", file);
         var f = Repo.Translation([(path, File.ReadAllText(Path.Combine(Dir, file)))]).Translate("Baseline").Single(x => x.Name == name);
-        var expectedPath = Path.Combine(Dir, name + ".expected.c");
-        if (Environment.GetEnvironmentVariable("VHOSTLOG_ACCEPT_GOLDEN") == "1")
-        {
-            File.WriteAllText(expectedPath, f.Text);
-            return;
-        }
-        var expected = File.Exists(expectedPath) ? File.ReadAllText(expectedPath) : "";
-        if (expected != f.Text)
-            Assert.Fail($"translation of {file} differs from {Path.GetFileName(expectedPath)}:\n{GoldenTests.Diff(expectedPath, f.Text)}\n" +
-                        "If the new output is right, accept it with: make golden-accept");
+        GoldenTests.Compare(Path.Combine(Dir, name + ".expected.c"), f.Text, $"translation of {file}");
     }
 }
