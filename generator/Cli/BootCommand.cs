@@ -63,7 +63,7 @@ public static class BootCommand
                 SeriesState = Directory.Exists(series) ? SeriesFolder.LastState(Definition(repo), series) : "Baseline",
                 BeforeState = Directory.Exists(series) ? SeriesFolder.StateBefore(Definition(repo), series) : "Baseline",
             };
-            var result = BootRunner.Run(request, new Progress<string>(m => Console.Error.WriteLine($"  {m}")), interrupts.Token);
+            var result = BootRunner.Run(request, interrupts.Steps(), interrupts.Token);
             Print(result);
             if (r.GetValue(json) is { } j)
                 JsonReport.Write(j, Json(result));
@@ -88,7 +88,8 @@ public static class BootCommand
     /// verify's boot stage: the patched copy verify made (its drivers/vhost
     /// is the series variant) against stock and pristine, every workload.
     /// </summary>
-    public static IReadOnlyList<CheckResult> VerifyChecks(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel)
+    public static IReadOnlyList<CheckResult> VerifyChecks(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel,
+        IProgress<string>? progress = null)
     {
         BootResult result;
         try
@@ -98,7 +99,7 @@ public static class BootCommand
                 SeriesVhostDir = Path.Combine(patchedRoot, "drivers", "vhost"),
                 SeriesState = SeriesFolder.LastState(Definition(repo), seriesDir),
                 BeforeState = SeriesFolder.StateBefore(Definition(repo), seriesDir),
-            }, new Progress<string>(m => Console.Error.WriteLine($"  boot: {m}")), cancel);
+            }, progress is null ? new Progress<string>(m => Console.Error.WriteLine($"  boot: {m}")) : new Prefixed(progress, "boot: "), cancel);
         }
         catch (UsageException e)
         {
@@ -204,5 +205,10 @@ public static class BootCommand
                 : c.Passed ? null
                 : new XElement("failure", new XAttribute("message", $"expected {c.Expected}; observed {c.Observed.Split('\n')[0]}"), c.Observed)))))));
         AtomicFile.WriteAllText(path, doc.ToString(), "--junit");
+    }
+
+    sealed class Prefixed(IProgress<string> inner, string prefix) : IProgress<string>
+    {
+        public void Report(string value) => inner.Report(prefix + value);
     }
 }

@@ -71,7 +71,7 @@ public static class ChainsCommand
                 }
                 else
                     source = RequestPathSources.DescriptorPathFromTree(dir, target.HeadersDir);
-                report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize), interrupts.Token);
+                report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize), interrupts);
             }
             catch (InvalidOperationException e)
             {
@@ -89,7 +89,7 @@ public static class ChainsCommand
     /// <summary>The model state whose C --generated runs (the one the chains model is, too).</summary>
     const string GeneratedState = "Baseline";
 
-    static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize, CancellationToken cancel)
+    static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize, Interrupts interrupts)
     {
         CampaignReport report;
         if (sanitize)
@@ -101,9 +101,10 @@ public static class ChainsCommand
             // The model (Baseline: the series does not change descriptor collection) answers every case too.
             // The campaign reports progress from its case loop: a Ctrl-C or
             // SIGTERM ends it there, and disposing the driver stops the worker.
-            report = ChainCampaign.Run(driver, label, seed, n, new Progress(done =>
+            report = ChainCampaign.Run(driver, label, seed, n, new Reporter<long>(done =>
             {
-                cancel.ThrowIfCancellationRequested();
+                interrupts.Token.ThrowIfCancellationRequested();
+                interrupts.Reached($"{label}: {done:N0} of {n:N0} chains compared");
                 if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
                     return;
                 last = DateTime.UtcNow;
@@ -113,11 +114,6 @@ public static class ChainsCommand
                 Console.Error.Write("\r" + new string(' ', 40) + "\r");
         }
         return report;
-    }
-
-    sealed class Progress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
     }
 
     static void Print(CampaignReport report)

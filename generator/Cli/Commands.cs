@@ -42,7 +42,7 @@ public static class Commands
         }
         catch (OperationCanceledException) when (interrupts.Token.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"vhostlog: interrupted by {interrupts.SignalName}; its child processes were stopped and its temporary files removed, no result was written");
+            Console.Error.WriteLine($"vhostlog: {interrupts.Account()}");
             return interrupts.ExitCode;
         }
         catch (UsageException e)
@@ -142,10 +142,10 @@ public static class Commands
                         Format = quilt ? Series.SeriesFormat.Quilt : Series.SeriesFormat.Mbox,
                         Verify = r.GetValue(verify)
                             ? staged => Series.Verify.TestedSummary.From(
-                                VerifyCommand.Run(repo, target, staged, boot: true, interrupts.Token), command)
+                                VerifyCommand.Run(repo, target, staged, boot: true, interrupts.Token, interrupts.Steps("verify: ")), command)
                             : null,
                     },
-                    new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+                    interrupts.Steps());
             }
             catch (Series.BackportDeviationException e)
             {
@@ -206,7 +206,7 @@ public static class Commands
                 {
                     var result = TranslationValidation.TranslationValidator.Run(RepoRoot.Models(repo),
                         new TranslationValidation.FuzzOptions(programs, r.GetValue(seed)), work, null,
-                        new Progress<string>(m => Console.Error.WriteLine($"  {m}")), interrupts.Token);
+                        interrupts.Steps(), interrupts.Token);
                     foreach (var m in result.Mismatches)
                         Console.WriteLine($"MISMATCH in {m.Function}, call {m.Call}:\n  C#: {m.Model}\n  C:  {m.Native}\n--- C# ---\n{m.CSharp}--- C ---\n{m.C}");
                     if (result.Mismatches.FirstOrDefault() is { } first)

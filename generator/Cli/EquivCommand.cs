@@ -83,7 +83,7 @@ public static class EquivCommand
             }
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount) { Cancel = interrupts.Token };
-            var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize));
+            var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize), interrupts);
             Report(result, source, engine.State, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
             return result.Equivalent ? 0 : 1;
         });
@@ -104,13 +104,19 @@ public static class EquivCommand
         }
     }
 
-    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize)
+    /// <param name="interrupts">told how far the run got, for the line an interrupted run ends with</param>
+    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize,
+        Interrupts? interrupts = null)
     {
         using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
         var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions, source.OtherFormsOrEmpty);
         var interactive = !Console.IsErrorRedirected;
-        return runner.Run(options, new Progress<(Function Function, int Done, int Total)>(p =>
+        return runner.Run(options, new Reporter<(Function Function, int Done, int Total)>(p =>
         {
+            if (p.Done == p.Total)
+                interrupts?.Finished($"{p.Function}: {p.Total:N0} cases compared");
+            else
+                interrupts?.Reached($"{p.Function}: {p.Done:N0} of {p.Total:N0} cases compared");
             if (interactive)
                 Console.Error.Write($"\r  {p.Function}: {p.Done}/{p.Total} cases   ");
             if (interactive && p.Done == p.Total)

@@ -38,7 +38,9 @@ public static class MutantsCommand
             foreach (var m in corpus)
             {
                 Console.Error.WriteLine($"  {m.Name}...");
+                interrupts.Reached($"mutant {m.Name}");
                 var r1 = Run(repo, m, r.GetValue(cases), r.GetValue(seed), interrupts.Token);
+                interrupts.Finished($"mutant {m.Name} {(r1.Equivalent ? "survived" : "killed")}");
                 var d = r1.Divergences.FirstOrDefault();
                 if (!r1.Equivalent)
                     killed++;

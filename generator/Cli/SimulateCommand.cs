@@ -98,7 +98,7 @@ public static class SimulateCommand
             ImmutableArray<Run> runs;
             try
             {
-                runs = [.. which.Select(s => Simulate(s, options, engineName, repo, target, san, interrupts.Token))];
+                runs = [.. which.Select(s => Simulate(s, options, engineName, repo, target, san, interrupts))];
             }
             catch (LogNumBoundException e)
             {
@@ -137,13 +137,15 @@ public static class SimulateCommand
     }
 
     static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize,
-        CancellationToken cancel)
+        Interrupts interrupts)
     {
         var clock = Stopwatch.StartNew();
         var path = RequestPathFor(semantics, engine, repo, target, sanitize);
         try
         {
-            return Simulate(semantics, options, path, clock, cancel);
+            var run = Simulate(semantics, options, path, clock, interrupts);
+            interrupts.Finished($"{semantics}: {options.Requests:N0} requests simulated");
+            return run;
         }
         catch (Exception e) when (engine == "native" && e is NativeEngineException or InvalidOperationException)
         {
@@ -161,7 +163,7 @@ public static class SimulateCommand
     /// The simulator reports progress from its request loop: a Ctrl-C or
     /// SIGTERM ends the run there, and the caller's finally stops the native worker.
     /// </remarks>
-    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock, CancellationToken cancel)
+    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock, Interrupts interrupts)
     {
         SimulationResult result;
         if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
@@ -172,9 +174,10 @@ public static class SimulateCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"{semantics}: round 0", maxValue: Math.Max(options.Requests, 1));
-                    done = MigrationSimulator.Run(path, semantics, options, new Reporter(p =>
+                    done = MigrationSimulator.Run(path, semantics, options, new Reporter<SimulationProgress>(p =>
                     {
-                        cancel.ThrowIfCancellationRequested();
+                        interrupts.Token.ThrowIfCancellationRequested();
+                        interrupts.Reached($"{semantics}: round {p.Round}, {p.RequestsIssued:N0} of {p.RequestsTotal:N0} requests issued");
                         task.Description = $"{semantics}: round {p.Round}";
                         task.Value = p.RequestsIssued;
                     }));
@@ -185,9 +188,10 @@ public static class SimulateCommand
         else
         {
             var lastRound = -1;
-            result = MigrationSimulator.Run(path, semantics, options, new Reporter(p =>
+            result = MigrationSimulator.Run(path, semantics, options, new Reporter<SimulationProgress>(p =>
             {
-                cancel.ThrowIfCancellationRequested();
+                interrupts.Token.ThrowIfCancellationRequested();
+                interrupts.Reached($"{semantics}: round {p.Round}, {p.RequestsIssued:N0} of {p.RequestsTotal:N0} requests issued");
                 if (p.Round == lastRound)
                     return;
                 lastRound = p.Round;
@@ -195,12 +199,6 @@ public static class SimulateCommand
             }));
         }
         return new Run(result, clock.Elapsed.TotalSeconds, (path as ManagedRequestPath)?.MaxLogNum);
-    }
-
-    /// <summary>Reports on the simulator's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
-    sealed class Reporter(Action<SimulationProgress> report) : IProgress<SimulationProgress>
-    {
-        public void Report(SimulationProgress value) => report(value);
     }
 
     /// <summary>The check simulate makes: "after" (the series applied) loses no page; "before" losing pages is only reported.</summary>

@@ -27,7 +27,7 @@ public static class VerifyCommand
             var series = r.GetValue(outDir) ?? Path.Combine(repo, "out", target.Name);
             if (!Directory.Exists(series) || (Directory.GetFiles(series, "0001-*.patch").Length == 0 && !QuiltSeries.IsQuilt(series)))
                 throw new UsageException($"{series}: no patch series there; run `./vhostlog generate` first or pass --out DIR");
-            var report = Run(repo, target, series, boot: true, interrupts.Token);
+            var report = Run(repo, target, series, boot: true, interrupts.Token, interrupts.Steps());
             var table = new Table().AddColumns("check", "result", "summary");
             foreach (var c in report.Checks)
                 table.AddRow(Markup.Escape(c.Name), c.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(c.Summary));
@@ -53,7 +53,9 @@ public static class VerifyCommand
     /// the tree generated nothing there).
     /// </summary>
     /// <param name="boot">run the real-kernel stage (tests of the other checks leave it out)</param>
-    public static VerifyReport Run(string repo, TargetTree target, string seriesDir, bool boot = true, CancellationToken cancel = default)
+    /// <param name="progress">where each step begun is said (default: stderr)</param>
+    public static VerifyReport Run(string repo, TargetTree target, string seriesDir, bool boot = true, CancellationToken cancel = default,
+        IProgress<string>? progress = null)
     {
         var definition = SeriesDefinition.Load(Path.Combine(repo, "templates"));
         var translation = Translators.Create(repo);
@@ -70,10 +72,10 @@ public static class VerifyCommand
                 Cancel = cancel,
                 ChecksDir = Path.Combine(repo, "templates", "checks"),
                 BootCheck = boot
-                    ? root => BootCommand.VerifyChecks(repo, target, root, seriesDir, cancel)
+                    ? root => BootCommand.VerifyChecks(repo, target, root, seriesDir, cancel, progress)
                     : null,
             },
-            new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
+            progress ?? new Progress<string>(m => Console.Error.WriteLine($"  {m}")));
     }
 
     /// <summary>Cases per function: CI's coverage floor, so verify's verdict is as strong as make check's.</summary>

@@ -60,8 +60,11 @@ public sealed class CliRun : IDisposable
         }
     }
 
+    public int Id => process.Id;
+
     /// <summary>Sends the signal and checks how the run ended.</summary>
-    public void Signal(string signal, int status)
+    /// <param name="account">a text the line the run ends with must hold: where it was, what it finished</param>
+    public void Signal(string signal, int status, string? account = null)
     {
         var children = Descendants(process.Id);
         var sw = Stopwatch.StartNew();
@@ -72,8 +75,28 @@ public sealed class CliRun : IDisposable
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), $"it stops within seconds:\n{Stderr}");
         Assert.That(process.ExitCode, Is.EqualTo(status), Stderr);
         Assert.That(Stderr, Does.Contain($"interrupted by SIG{signal}"));
+        if (account is not null)
+            Assert.That(Stderr.Split('\n').Single(l => l.Contains("interrupted by", StringComparison.Ordinal)), Does.Contain(account),
+                "the line says what was finished");
         Assert.That(children.Where(Alive), Is.Empty, "every process it started was stopped");
     }
+
+    /// <summary>Sends a signal to the run and returns at once.</summary>
+    public void Send(string signal, int pid = 0) =>
+        Assert.That(ProcessRunner.Run("kill", ["-s", signal, (pid == 0 ? process.Id : pid).ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            Repo.Root).Ok, Is.True);
+
+    /// <summary>Waits for the run to end; false if it did not within <paramref name="limit"/>.</summary>
+    public bool Ended(TimeSpan limit)
+    {
+        if (!process.WaitForExit(limit))
+            return false;
+        process.WaitForExit();
+        _ = stdout.GetAwaiter().GetResult();
+        return true;
+    }
+
+    public int ExitCode => process.ExitCode;
 
     /// <summary>The processes below a process, by /proc's parent links.</summary>
     public static IReadOnlyList<int> Descendants(int root)
@@ -105,7 +128,7 @@ public sealed class CliRun : IDisposable
         return found;
     }
 
-    static bool Alive(int pid)
+    public static bool Alive(int pid)
     {
         try
         {

@@ -69,7 +69,7 @@ public sealed class InterruptTests
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "it stops within seconds");
         Assert.That(p.ExitCode, Is.EqualTo(status));
         lock (stderr)
-            Assert.That(stderr.ToString(), Does.Contain($"interrupted by SIG{signal}"));
+            Assert.That(stderr.ToString(), Does.Contain($"interrupted by SIG{signal} during \"stock: booting"));
         Assert.That(QemuUnder(work).Intersect(ours), Is.Empty, "its QEMU was stopped");
         Assert.That(Directory.GetDirectories(work, "boot-*").Where(d => !before.Contains(d)), Is.Empty, "its temporary folder was removed");
         Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
@@ -90,7 +90,7 @@ public sealed class InterruptTests
         var before = Directory.GetDirectories(work).ToHashSet();
         var outDir = Path.Combine(Repo.TempDir("interrupt-generate"), "series");
         using var run = CliRun.Start(["generate", "--verify", "--out", outDir, "--signoff", "T <t@example.org>"], "kbuild");
-        run.Signal(signal, status);
+        run.Signal(signal, status, "during \"verify: kbuild");
         Assert.That(Directory.Exists(outDir), Is.False, "no series was written");
         Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its work folders were removed");
     }
@@ -105,7 +105,7 @@ public sealed class InterruptTests
         var before = Directory.GetDirectories(work).ToHashSet();
         var json = Path.Combine(Repo.TempDir("interrupt-verify"), "verify.json");
         using var run = CliRun.Start(["verify", "--json", json], "kbuild");
-        run.Signal(signal, status);
+        run.Signal(signal, status, "equiv: the patched tree's functions against the models");
         Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its copy of the tree was removed");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
     }
@@ -118,7 +118,7 @@ public sealed class InterruptTests
         var json = Path.Combine(Repo.TempDir("interrupt-equiv"), "equiv.json");
         using var run = CliRun.Start(["equiv", "--generated", "--cases", "2000000", "--function", "log_write", "--json", json], null,
             TimeSpan.FromSeconds(8));
-        run.Signal(signal, status);
+        run.Signal(signal, status, "during \"log_write: ");
         Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
     }
@@ -129,7 +129,7 @@ public sealed class InterruptTests
     public void MutantsStopsPromptlyAndCleanly(string signal, int status)
     {
         using var run = CliRun.Start(["mutants", "--cases", "2000000"], null, TimeSpan.FromSeconds(12));
-        run.Signal(signal, status);
+        run.Signal(signal, status, "during \"mutant ");
     }
 
     /// <summary>A native migration simulation stops in its request loop, stops the tree's C it runs, and writes no --json.</summary>
@@ -140,7 +140,7 @@ public sealed class InterruptTests
         var json = Path.Combine(Repo.TempDir("interrupt-simulate"), "simulate.json");
         using var run = CliRun.Start(["simulate", "--engine", "native", "--semantics", "before", "--requests", "1000000",
             "--per-round", "200000", "--guest-mib", "2048", "--json", json], "requests issued", TimeSpan.FromSeconds(2));
-        run.Signal(signal, status);
+        run.Signal(signal, status, "requests issued\"");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
     }
 
@@ -151,8 +151,73 @@ public sealed class InterruptTests
     {
         var json = Path.Combine(Repo.TempDir("interrupt-chains"), "chains.json");
         using var run = CliRun.Start(["chains", "--cases", "3000000", "--json", json], null, TimeSpan.FromSeconds(10));
-        run.Signal(signal, status);
+        run.Signal(signal, status, "chains compared\"");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
+    }
+
+    /// <summary>
+    /// A worker that hangs (stopped with SIGSTOP, so it answers neither
+    /// its cases nor SIGTERM) does not hold the run for its batch timeout:
+    /// the signal stops it (SIGKILL after the grace) and the run ends.
+    /// </summary>
+    [Test]
+    public void EquivStopsWhenItsWorkerHangs()
+    {
+        using var run = HungWorker(out var worker);
+        run.Signal("INT", 130, "during \"vhost_scsi_get_desc: ");
+        Assert.That(CliRun.Alive(worker), Is.False, "the hung worker was ended");
+    }
+
+    /// <summary>
+    /// A second Ctrl-C ends the run at once, without waiting for the first
+    /// one's clean-up (here: the grace a hung worker gets before SIGKILL):
+    /// the process is gone well within that grace, before it could print
+    /// the line a clean stop ends with.
+    /// </summary>
+    [Test]
+    public void SecondCtrlCEndsTheRunAtOnce()
+    {
+        using var run = HungWorker(out var worker);
+        try
+        {
+            run.Send("INT");
+            Thread.Sleep(300);
+            Assert.That(run.Ended(TimeSpan.Zero), Is.False, "the first Ctrl-C's clean-up is still waiting for the hung worker");
+            var sw = Stopwatch.StartNew();
+            run.Send("INT");
+            Assert.That(run.Ended(TimeSpan.FromSeconds(10)), Is.True);
+            Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)), "the second Ctrl-C ended it at once");
+            Assert.That(run.ExitCode, Is.EqualTo(130));
+            Assert.That(run.Stderr, Does.Not.Contain("interrupted by"), "it ended before the clean stop could finish");
+        }
+        finally
+        {
+            _ = ProcessRunner.Run("kill", ["-KILL", worker.ToString(System.Globalization.CultureInfo.InvariantCulture)], Repo.Root);
+        }
+    }
+
+    /// <summary>A long equivalence run whose native worker is stopped (SIGSTOP) mid-run.</summary>
+    static CliRun HungWorker(out int worker)
+    {
+        var run = CliRun.Start(["equiv", "--generated", "--cases", "2000000", "--function", "vhost_scsi_get_desc"], null,
+            TimeSpan.FromSeconds(6));
+        var workers = CliRun.Descendants(run.Id).Where(p => ProcessName(p) == "worker").ToList();
+        Assert.That(workers, Has.Count.EqualTo(1), "one native worker runs the cases");
+        worker = workers[0];
+        run.Send("STOP", worker);
+        return run;
+    }
+
+    static string ProcessName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     /// <summary>The QEMU processes whose command line names a folder under <paramref name="work"/>.</summary>

@@ -123,7 +123,9 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
         // Every shard draws the same sequence and keeps its own slice, so
         // a sharded run covers exactly the cases of an unsharded one.
         var total = (options.Cases - options.ShardIndex + options.ShardCount - 1) / options.ShardCount;
-        using var stop = new CancellationTokenSource();
+        // A cancellation (Ctrl-C) reaches every stage at once, the native one
+        // included: a worker that hangs is stopped, not waited for.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.Cancel);
         using var forModel = new BlockingCollection<List<(LogCase Case, int Index)>>();
         using var forNative = new BlockingCollection<List<LogCase>>();
         using var answered = new BlockingCollection<IReadOnlyList<Observation>>();
@@ -162,7 +164,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
             try
             {
                 foreach (var chunk in forNative.GetConsumingEnumerable(stop.Token))
-                    answered.Add(native.Run(chunk), stop.Token);
+                    answered.Add(native.Run(chunk, stop.Token), stop.Token);
             }
             finally
             {

@@ -88,16 +88,22 @@ public sealed class NativeWorker : IDisposable
     public int ProcessesStarted { get; private set; }
 
     /// <summary>Runs every case; the result has one observation per case, in order.</summary>
+    /// <param name="cancel">
+    /// stops the worker in flight (SIGTERM, SIGKILL after the grace) without
+    /// waiting for its batch timeout, then throws OperationCanceledException
+    /// </param>
     /// <exception cref="NativeWorkerException">The worker rejected a case as malformed.</exception>
-    public IReadOnlyList<Observation> Run(IReadOnlyList<LogCase> cases)
+    public IReadOnlyList<Observation> Run(IReadOnlyList<LogCase> cases, CancellationToken cancel = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cases);
         var results = new Observation[cases.Count];
         int next = 0;
         int carefulUntil = 0; // cases before this index go one per batch
+        using var stopping = cancel.Register(() => Stop(_current));
         while (next < cases.Count)
         {
+            cancel.ThrowIfCancellationRequested();
             var worker = _current ??= Start();
             int count = FormatBatch(cases, next, next < carefulUntil ? 1 : Options.BatchSize);
             var end = Exchange(worker, results, next, count);
@@ -109,6 +115,12 @@ public sealed class NativeWorker : IDisposable
 
             // The worker died, was stopped, or broke the protocol.
             _current = null;
+            if (cancel.IsCancellationRequested)
+            {
+                // Stopped by the cancellation: its death is not the case's.
+                Finish(worker, kill: true);
+                cancel.ThrowIfCancellationRequested();
+            }
             var (exitCode, stderr) = Finish(worker, kill: end.ProtocolError != null);
             if (exitCode == 2 && stderr.Any(l => l.Contains("malformed input", StringComparison.Ordinal)))
             {
@@ -393,6 +405,36 @@ public sealed class NativeWorker : IDisposable
             _fired = false;
             return fired;
         }
+    }
+
+    /// <summary>
+    /// Ends a worker as the watchdog does, on a thread of its own: the
+    /// cancellation that calls it (a signal handler's) must not wait.
+    /// </summary>
+    private void Stop(WorkerProcess? worker)
+    {
+        if (worker is null)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                if (!worker.Process.HasExited)
+                {
+                    _ = Kill(worker.Process.Id, SigTerm);
+                    if (!worker.Process.WaitForExit(Options.TerminateGrace))
+                    {
+                        worker.Process.Kill();
+                    }
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // It ended (or was reaped) meanwhile.
+            }
+        });
     }
 
     private void OnWatchdog(object? state)
