@@ -8,7 +8,7 @@ using VhostLog.Simulator.Chains;
 namespace VhostLog.Cli;
 
 /// <summary>
-/// vhostlog chains: issue 4's descriptor-collection campaign. The tree's
+/// vhostlog chains: the descriptor-collection campaign. The tree's
 /// vhost_get_vq_desc() on adversarial chains; the evidence for the bound
 /// patch 9 would have WARNed about.
 /// </summary>

@@ -5,7 +5,7 @@ using VhostLog.Translator.Lowering;
 
 namespace VhostLog.Cli;
 
-/// <summary>The command line of DESIGN.md section 4. Exit: 0 ok, 1 check failed, 2 bad usage or input.</summary>
+/// <summary>The vhostlog command line. Exit: 0 ok, 1 check failed, 2 bad usage or input, 70 internal error, 130/143 interrupted.</summary>
 public static class Commands
 {
     public static int Run(string[] args)

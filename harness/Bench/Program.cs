@@ -17,7 +17,7 @@ using VhostLog.Harness.Variants;
 // matter are ratios between implementations measured side by side, because
 // the machine is shared and absolute timings move with its load.
 
-const double ManagedFloor = 2.0;       // managed within 2x of native (the floor)
+const double ManagedFloor = 2.0;       // managed within 2x of native (the project's floor)
 const double EquivFloor = 20_000;      // differential cases/s for log_write-class functions
 const int GenerateRuns = 3;
 const int EquivCases = 20_000;

@@ -5,7 +5,7 @@ namespace VhostLog.Simulator;
 /// <summary>The guest's activity during the migration.</summary>
 public enum WorkloadKind
 {
-    /// <summary>Swap-in: SCSI READs of page clusters into scattered guest pages (seed 000's systemd scenario).</summary>
+    /// <summary>Swap-in: SCSI READs of page clusters into scattered guest pages (the scenario of the systemd crash reported with the upstream series).</summary>
     Swapin,
 
     /// <summary>READs and WRITEs, with the guest's own CPU writing data pages too.</summary>

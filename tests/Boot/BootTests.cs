@@ -156,7 +156,7 @@ public sealed class BootTests
         };
 
     /// <summary>
-    /// Issue 13's first finding on the real kernel: the 6.1 series as it was
+    /// A bug an earlier 6.1 series had, found on the real kernel: it
     /// wrote the completion log after the per-command mutex_unlock(); the
     /// verification build's assertion WARNs and the run fails.
     /// </summary>
@@ -177,7 +177,7 @@ public sealed class BootTests
         Assert.That(check.Details, Does.Contain("vhost_scsi_complete_cmd_work"), "the call trace names the completion work");
     }
 
-    /// <summary>Issue 13's second finding: a failed log allocation left the request without an answer in 6.1.</summary>
+    /// <summary>Another bug of an earlier 6.1 series: a failed log allocation left the request without an answer.</summary>
     [Test]
     public void The61SeriesThatDroppedAFailedAllocationIsCaught()
     {

@@ -10,8 +10,10 @@ using VhostLog.KernelTree;
 namespace VhostLog.Tests.Equivalence;
 
 /// <summary>
-/// The three checks of DESIGN.md section 5 on the default tree, and the
-/// mutants that show the comparison can fail.
+/// The before/after checks on the default tree (the pristine tree behaves
+/// like the before model, the generated and the patched C like the after
+/// model, and the two differ only where the series changes behaviour), and
+/// the mutants that show the comparison can fail.
 /// </summary>
 public sealed class EquivTests
 {
@@ -20,7 +22,7 @@ public sealed class EquivTests
 
     const ulong CiSeed = MutantsCommand.CiSeed;
 
-    /// <summary>Cases per function of CI's checks of the trees and the generated C (the issue's floor).</summary>
+    /// <summary>Cases per function of CI's checks of the trees and the generated C (the project's floor).</summary>
     public const int CoverageCases = 10_000;
 
     static EquivOptions Options(int cases = CoverageCases) => new(Enum.GetValues<Function>(), cases, CiSeed);
@@ -59,7 +61,7 @@ public sealed class EquivTests
         Assert.That(hva.Input.Umem.Length, Is.LessThanOrEqualTo(1), "the finding is minimised");
     }
 
-    /// <summary>"after" is the state the default series leaves (issue 13: not opt-in patch 9's LogNumWarn).</summary>
+    /// <summary>"after" is the state the default series leaves (not opt-in patch 9's LogNumWarn).</summary>
     [Test]
     public void AfterMeansTheLastStateOfTheDefaultSeries()
     {
@@ -85,7 +87,7 @@ public sealed class EquivTests
     {
         var r = Run(Generated(ManagedEngine.For("after").State), "after");
         Assert.That(r.Equivalent, Summary(r));
-        // CI's floor (issue 4): every function of the harness, compared, at CoverageCases cases in make check.
+        // CI's floor: every function of the harness, compared, at CoverageCases cases in make check.
         Assert.That(r.Functions.Select(f => (f.Function, f.Presence, f.Cases)),
             Is.EqualTo(Enum.GetValues<Function>().Select(f => (f, Presence.Both, CoverageCases))));
     }

@@ -10,7 +10,7 @@ using VhostLog.KernelTree;
 namespace VhostLog.Tests.Equivalence;
 
 /// <summary>
-/// Issue 4's response copy: vhost_scsi_send_status() and
+/// The response copy: vhost_scsi_send_status() and
 /// vhost_scsi_send_bad_target() with responses split over iovecs, short
 /// buffers and faulting pages, on the model and on the tree's C.
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class ResponseCopyTests
         Assert.That(bytes[Area + 0x24], Is.EqualTo(0xff), "nothing past the response");
     }
 
-    /// <summary>The generator reaches every outcome the issue names: fits, short total, faults part-way, in past the iovecs.</summary>
+    /// <summary>The generator reaches every outcome of a response copy: fits, short total, faults part-way, in past the iovecs.</summary>
     [TestCase(Function.vhost_scsi_send_status)]
     [TestCase(Function.vhost_scsi_send_bad_target)]
     public void GeneratedCasesReachEveryOutcome(Function function)

@@ -40,7 +40,7 @@ public sealed class LockDisciplineTests
     public void TheGenerated61SeriesPasses() =>
         Assert.That(Analyse(Debian61Series.Tree, Debian61Series.Patches).Select(v => v.Path), Is.Empty);
 
-    /// <summary>Issue 13's first finding: the 6.1 series as it was, logging after the per-command mutex_unlock().</summary>
+    /// <summary>An earlier 6.1 series, which logged after the per-command mutex_unlock().</summary>
     [Test]
     public void The61SeriesThatLoggedOutsideTheLockFails()
     {

@@ -287,7 +287,7 @@ public sealed class SeriesTests
         Assert.That(Patch(4), Does.Contain("+\t\teventfd_signal(vq->log_ctx, 1);"));
         Assert.That(Patch(4), Does.Contain("[ backporter: eventfd_signal() still takes the count"));
 
-        // Issue 13: the completion log under the command's vq->mutex; a failed
+        // 6.1: the completion log under the command's vq->mutex; a failed
         // log allocation keeps ret at -EIO so that the request is answered.
         var six = Patch(6);
         Assert.That(six, Does.Contain("+\t\tmutex_lock(&cmd->tvc_vq->mutex);\n+\t\tvhost_scsi_log_write(cmd->tvc_vq, cmd->tvc_log,\n" +

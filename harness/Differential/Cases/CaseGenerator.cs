@@ -5,7 +5,7 @@ using FsCheck.Fluent;
 namespace VhostLog.Harness.Cases;
 
 /// <summary>
-/// FsCheck generators for the inputs DESIGN.md section 6 asks for: page
+/// FsCheck generators for the inputs the harness must reach: page
 /// boundaries, zero lengths, U64_MAX and wrapping sums, bitmaps that are
 /// unmapped, partly mapped or near the top of the address space, IOTLB maps
 /// with aliases and gaps, log arrays with partial lengths.

@@ -7,7 +7,7 @@ namespace VhostLog.Harness.Equivalence;
 public sealed record SpecFinding(Function Function, LogCase Input, Observation Observed, string Explanation);
 
 /// <summary>
-/// The specification of DESIGN.md section 6, independent of any
+/// The specification of dirty logging, independent of any
 /// implementation: after a call that returns 0, every page of every range it
 /// was asked to log has its bit set, and no other bit changed. Ranges whose
 /// end passes 2^64 have no agreed meaning (peers disagree) and are not judged.

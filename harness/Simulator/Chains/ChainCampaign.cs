@@ -26,7 +26,7 @@ public sealed record CampaignReport(string Tree, int Seed, long Cases, double Se
 }
 
 /// <summary>
-/// Issue 4's descriptor-collection campaign: seeded adversarial chains run
+/// The descriptor-collection campaign: seeded adversarial chains run
 /// through the tree's vhost_get_vq_desc(), each answer checked against the
 /// invariant a reviewer asked evidence for (log_num &lt;= in_num &lt;=
 /// iov_limit, nothing written past iov_size or the log's iov_limit entries)
