@@ -8,7 +8,13 @@ namespace VhostLog.TranslationValidation;
 public sealed record FuzzType(string Name, int Bits)
 {
     public static ImmutableArray<FuzzType> All { get; } =
-        [new("u32", 32), new("unsigned_int", 32), new("u64", 64), new("size_t", 64)];
+        [new("u8", 8), new("u16", 16), new("u32", 32), new("unsigned_int", 32), new("u64", 64), new("size_t", 64)];
+
+    /// <summary>
+    /// Narrower than int: C and C# both promote it to int before any
+    /// arithmetic, so an expression of this type is a cast of int arithmetic.
+    /// </summary>
+    public bool Promoted => Bits < 32;
 
     /// <summary>The C spelling (the model language writes unsigned_int for C's unsigned int).</summary>
     public string C => Name == "unsigned_int" ? "unsigned int" : Name;
@@ -16,6 +22,10 @@ public sealed record FuzzType(string Name, int Bits)
     public ulong Mask => Bits == 64 ? ulong.MaxValue : (1UL << Bits) - 1;
 
     public string Suffix => Bits == 64 ? "UL" : "U";
+
+    /// <summary>A constant of this type in C#: a narrow one is an int constant cast to it.</summary>
+    public string Constant(ulong value) =>
+        Promoted ? $"({Name}){value.ToString(CultureInfo.InvariantCulture)}" : value.ToString(CultureInfo.InvariantCulture) + Suffix;
 }
 
 /// <summary>How a parameter is passed: by value, as a ref (C: a pointer), or as a Ptr&lt;T&gt; (C: a pointer).</summary>
@@ -33,9 +43,11 @@ public sealed record FuzzFunction(string Name, string Source, ImmutableArray<Fuz
 
 /// <summary>
 /// Random well-typed functions of the model language, from a seed: unsigned
-/// arithmetic of 32 and 64 bits, shifts by a constant within the width (and,
-/// now and then, by a computed count the language must reject), division by
-/// a non-zero value, casts
+/// arithmetic of 8, 16, 32 and 64 bits (u8 and u16 through the int both
+/// languages promote them to, cast back), shifts by a constant within the
+/// width (and, now and then, by a computed count, or a u8/u16 product or
+/// shift that can overflow int: constructs the language must reject),
+/// division by a non-zero value, casts
 /// between widths, ternaries, short-circuit conditions, compound
 /// assignment, pre- and post-increments of locals, refs and Ptr values, an
 /// if/else (braced, and an if-else inside an if without braces), a loop with
@@ -132,11 +144,19 @@ public sealed class ProgramGenerator(int seed)
         return random.Next(4) switch
         {
             0 => $"{indent}{target.Access} = {value.Text};\n",
-            1 => $"{indent}{target.Access} {Pick(new[] { "+=", "-=", "*=", "&=", "|=", "^=" })} {value.Text};\n",
+            1 => $"{indent}{target.Access} {CompoundOperator(target.Type)} {value.Text};\n",
             2 => $"{indent}{target.Access} {Pick(new[] { "<<=", ">>=" })} {ShiftCount(target.Type, vars)};\n",
             _ => $"{indent}{target.Access} = {Paren(Cond(vars, 1), Conditional + 1)} ? {value.Text} : {Paren(Expr(target.Type, vars, 1), Conditional)};\n",
         };
     }
+
+    /// <summary>
+    /// A compound assignment operator. On a u16 a product can overflow the
+    /// int C computes it in (VL1014), so *= is drawn there only as often as
+    /// the constructs the language must reject.
+    /// </summary>
+    string CompoundOperator(FuzzType t) =>
+        t.Bits == 16 && random.Next(8) > 0 ? Pick(new[] { "+=", "-=", "&=", "|=", "^=" }) : Pick(new[] { "+=", "-=", "*=", "&=", "|=", "^=" });
 
     string Increment(List<Var> vars, string indent)
     {
@@ -194,7 +214,7 @@ public sealed class ProgramGenerator(int seed)
             1 => 1UL << (t.Bits - 1),
             _ => (ulong)random.Next(0, 40),
         };
-        return new Ex(value.ToString(CultureInfo.InvariantCulture) + t.Suffix, Primary, true);
+        return new Ex(t.Constant(value), t.Promoted ? Unary : Primary, true);
     }
 
     /// <summary>An expression of the type's width (C#: uint or ulong).</summary>
@@ -202,6 +222,8 @@ public sealed class ProgramGenerator(int seed)
     {
         if (depth <= 0 || random.Next(4) == 0)
             return Leaf(t, vars);
+        if (t.Promoted)
+            return Narrow(t, vars, depth);
         switch (random.Next(9))
         {
             case 8:
@@ -248,6 +270,49 @@ public sealed class ProgramGenerator(int seed)
                 return new Ex($"~{Paren(operand, Unary)}", Unary, operand.Constant);
             }
         }
+    }
+
+    /// <summary>
+    /// An expression of a u8 or u16: int arithmetic on promoted operands,
+    /// cast back. A product of two u16 (or a shift of one past bit 30) can
+    /// overflow int, which C leaves undefined: the language rejects it
+    /// (VL1014), and the generator draws it now and then to check it does.
+    /// </summary>
+    Ex Narrow(FuzzType t, List<Var> vars, int depth)
+    {
+        var l = Expr(t, vars, depth - 1);
+        if (l.Constant)
+            l = Leaf(t, vars, variable: true);
+        var r = Expr(t, vars, depth - 1);
+        string arithmetic;
+        switch (random.Next(6))
+        {
+            case 0:
+            case 1:
+            {
+                var (op, level) = t.Bits == 16 && random.Next(8) > 0
+                    ? Pick(new[] { ("+", Additive), ("-", Additive), ("&", BitAnd), ("|", BitOr), ("^", BitXor) })
+                    : Pick(new[] { ("+", Additive), ("-", Additive), ("*", Multiplicative), ("&", BitAnd), ("|", BitOr), ("^", BitXor) });
+                arithmetic = $"{Paren(l, level)} {op} {Paren(r, level + 1)}";
+                break;
+            }
+            case 2:
+                arithmetic = $"{Paren(l, Multiplicative)} {Pick(new[] { "/", "%" })} ({Paren(r, BitOr)} | 1)";
+                break;
+            case 3:
+            {
+                // Within int: 0..31-width, and past it now and then (VL1014).
+                var count = random.Next(16) == 0 ? random.Next(32 - t.Bits, 32) : random.Next(32 - t.Bits);
+                arithmetic = $"{Paren(l, Shift)} {Pick(new[] { "<<", ">>" })} {count}";
+                break;
+            }
+            case 4:
+                arithmetic = $"~{Paren(l, Unary)}";
+                break;
+            default:
+                return new Ex($"{Paren(Cond(vars, depth - 1), LogOr)} ? {l.Text} : {Paren(r, Conditional)}", Conditional, false);
+        }
+        return new Ex($"({t.Name})({arithmetic})", Unary, false);
     }
 }
 

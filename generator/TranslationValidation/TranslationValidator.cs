@@ -151,6 +151,7 @@ public static partial class TranslationValidator
                 throw new InvalidOperationException($"the translated programs do not compile ({source}):\n{builds.First(b => !b.Ok).Stderr}");
             compiled = compiled.Where(f => !refused.Contains(f.Name)).ToList();
         }
+        var built = compiled.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var level in levels)
         {
             cancel.ThrowIfCancellationRequested();
@@ -171,6 +172,9 @@ public static partial class TranslationValidator
                 if (got == line)
                     continue;
                 var name = key.Split(' ')[0];
+                // gcc refused it (a finding already): it has no output to compare.
+                if (!built.Contains(name))
+                    continue;
                 if (mismatches.Any(x => x.Function == name))
                     continue;
                 var call = int.Parse(key.Split(' ')[1], CultureInfo.InvariantCulture);
@@ -346,7 +350,19 @@ public static partial class TranslationValidator
         }
     }
 
-    static Type Clr(FuzzType t) => t.Bits == 64 ? typeof(ulong) : typeof(uint);
+    static Type Clr(FuzzType t) => t.Bits switch
+    {
+        8 => typeof(byte),
+        16 => typeof(ushort),
+        32 => typeof(uint),
+        _ => typeof(ulong),
+    };
 
-    static object Box(ulong v, FuzzType t) => t.Bits == 64 ? v : (object)(uint)v;
+    static object Box(ulong v, FuzzType t) => t.Bits switch
+    {
+        8 => (object)(byte)v,
+        16 => (object)(ushort)v,
+        32 => (object)(uint)v,
+        _ => (object)v,
+    };
 }

@@ -30,6 +30,13 @@ public sealed class DiagnosticTests
         yield return new TestCaseData(Codes.UnsupportedUnion,
             "protected virtual int test_fn(vhost_scsi_bad_target_rsp rsp) //!\n    {\n        return 0;\n    }").SetName($"{Codes.UnsupportedUnion} as a parameter");
         yield return Case(Codes.UnsizedStruct, "size_t n = sizeof_struct<vhost_log>(); //!");
+        yield return Case(Codes.PromotedOverflow, "u16 a = (u16)x; u16 b = (u16)(a * a); //!");
+        yield return new TestCaseData(Codes.PromotedOverflow,
+            "protected virtual int test_fn(u64 x) \n    {\n        u8 a = (u8)x;\n        u32 b = (u32)(a << 24); //!\n        return 0;\n    }")
+            .SetName($"{Codes.PromotedOverflow} shift");
+        yield return new TestCaseData(Codes.PromotedOverflow,
+            "protected virtual int test_fn(u64 x) \n    {\n        u16 a = (u16)x;\n        a *= a; //!\n        return 0;\n    }")
+            .SetName($"{Codes.PromotedOverflow} compound");
         yield return new TestCaseData(Codes.UnsupportedType,
             "protected virtual int test_fn(out unsigned_int n) //!\n    {\n        n = 0;\n        return 0;\n    }")
             .SetName($"{Codes.UnsupportedType} out parameter");

@@ -20,13 +20,14 @@ public static class Codes
     public const string UnsupportedComment = "VL1011";
     public const string UnsupportedUnion = "VL1012";
     public const string UnsizedStruct = "VL1013";
+    public const string PromotedOverflow = "VL1014";
 
     /// <summary>Every code the model-language checks report (VL0001 is the C# compiler's own errors).</summary>
     public static System.Collections.Immutable.ImmutableArray<string> Checks { get; } =
     [
         UnsupportedStatement, UnsupportedExpression, CheckedContext, UnsafeShift, MixedSignedness, ImplicitType,
         UnsupportedType, UnknownCall, UnsupportedForeach, NotOverridable, UnsupportedComment, UnsupportedUnion,
-        UnsizedStruct,
+        UnsizedStruct, PromotedOverflow,
     ];
 
     /// <summary>What to write instead, per code (printed with every diagnostic).</summary>
@@ -45,6 +46,7 @@ public static class Codes
         NotOverridable => "declare model functions virtual in Baseline and override them in later states",
         UnsupportedComment => "put comments on their own lines before a statement",
         UnsupportedUnion => "declare a local of an [AnonymousUnion] struct whose members are kernel structs or integers, each at [FieldOffset(0)]",
+        PromotedOverflow => "convert an operand to u32 first, so the arithmetic is unsigned and wraps as in C#",
         UnsizedStruct => "give the struct its C layout: [StructLayout(LayoutKind.Explicit, Size = N)] with each member at its C offset",
         _ => "",
     };

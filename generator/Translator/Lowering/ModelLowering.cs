@@ -360,6 +360,7 @@ public sealed class ModelLowering
             case AssignmentExpressionSyntax a:
                 CheckShift(a.OperatorToken, a.Left, a.Right);
                 CheckSignedness(a, a.Left, a.Right);
+                CheckPromotion(a.OperatorToken, a.Left, a.Right);
                 return new IrAssign(a.OperatorToken.Text, LowerExpr(a.Left), LowerExpr(a.Right));
             case PrefixUnaryExpressionSyntax u when u.OperatorToken.Text is "!" or "-" or "~" or "+" or "++" or "--":
                 return new IrUnary(u.OperatorToken.Text, LowerExpr(u.Operand), false);
@@ -637,6 +638,7 @@ public sealed class ModelLowering
         }
         CheckShift(b.OperatorToken, b.Left, b.Right);
         CheckSignedness(b, b.Left, b.Right);
+        CheckPromotion(b.OperatorToken, b.Left, b.Right);
         return new IrBinary(op, LowerExpr(b.Left), LowerExpr(b.Right));
     }
 
@@ -661,6 +663,42 @@ public sealed class ModelLowering
             Report(Codes.UnsafeShift, op, $"shift count '{right}' is not a constant");
         else if (count < 0 || count >= width)
             Report(Codes.UnsafeShift, op, $"shift count {count} is outside 0..{width - 1}");
+    }
+
+    /// <summary>
+    /// Both languages promote u8 and u16 operands to int. A product, or a
+    /// left shift, of promoted values can then pass INT_MAX: C# wraps, C is
+    /// undefined (UBSan reports it, and gcc may assume it never happens).
+    /// Rejected unless the operands' widths show the result fits in 31 bits.
+    /// </summary>
+    void CheckPromotion(SyntaxToken op, ExpressionSyntax left, ExpressionSyntax right)
+    {
+        if (op.Text is not ("*" or "*=" or "<<" or "<<="))
+            return;
+        var l = PromotedBits(left);
+        if (l is null)
+            return;
+        if (op.Text.StartsWith("<<", StringComparison.Ordinal))
+        {
+            if (model.GetConstantValue(right) is { HasValue: true, Value: int count } && l + count > 31)
+                Report(Codes.PromotedOverflow, op, $"'{left} {op.Text} {count}': a {l}-bit value shifted by {count} can pass INT_MAX in the int C computes it in");
+            return;
+        }
+        if (PromotedBits(right) is { } r && l + r > 31)
+            Report(Codes.PromotedOverflow, op, $"'{left} {op.Text} {right}': the product of a {l}-bit and a {r}-bit value can pass INT_MAX in the int C computes it in");
+    }
+
+    /// <summary>How many bits a value C promotes to int can have: its type's width (u8, u16), or a constant's own; null for the rest.</summary>
+    int? PromotedBits(ExpressionSyntax e)
+    {
+        if (model.GetConstantValue(e) is { HasValue: true, Value: int v } && v >= 0)
+            return v == 0 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)v);
+        return model.GetTypeInfo(e).Type?.SpecialType switch
+        {
+            SpecialType.System_Byte => 8,
+            SpecialType.System_UInt16 => 16,
+            _ => null,
+        };
     }
 
     void CheckSignedness(SyntaxNode node, ExpressionSyntax left, ExpressionSyntax right)
