@@ -14,6 +14,7 @@ if [ -z "$trx" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+perl tests/class-times.pl "$trx" || true
 counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
 get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
 passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get executed)
