@@ -57,9 +57,17 @@ public sealed class InterruptTests
         p.BeginErrorReadLine();
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.That(booting.Wait(TimeSpan.FromMinutes(2)), Is.True, "the run reached the boot");
-        Thread.Sleep(2000); // QEMU is up and the guest hangs
-        var ours = QemuUnder(work).ToList();
-        Assert.That(ours, Is.Not.Empty, "QEMU runs under the work folder");
+        // "booting" is said just before QEMU starts; on a loaded machine it
+        // may take a while to appear.
+        var ours = new List<int>();
+        var waited = Stopwatch.StartNew();
+        while (ours.Count == 0 && waited.Elapsed < TimeSpan.FromMinutes(1) && !p.HasExited)
+        {
+            Thread.Sleep(200);
+            ours = QemuUnder(work).ToList();
+        }
+        Assert.That(ours, Is.Not.Empty, $"QEMU runs under the work folder:\n{stderr}");
+        Thread.Sleep(2000); // the guest is up and hangs
 
         var sw = Stopwatch.StartNew();
         Assert.That(ProcessRunner.Run("kill", ["-s", signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Repo.Root).Ok, Is.True);
