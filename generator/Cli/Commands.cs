@@ -219,7 +219,8 @@ public static class Commands
                         Console.WriteLine($"FINDING in {f.Function}: {f.Report}\n--- C# ---\n{f.CSharp}--- C ---\n{f.C}");
                     foreach (var x in result.Rejected)
                         Console.WriteLine($"rejected by the model language: {x}");
-                    Console.WriteLine($"translation validation (seed {r.GetValue(seed)}): {result.Programs} programs, {result.Calls} calls at -O0 and -O2, " +
+                    Console.WriteLine($"translation validation (seed {r.GetValue(seed)}): {result.Programs} programs, {result.Calls} calls at -O0 and -O2 " +
+                                      $"({result.Overflowing} outside the signed-overflow precondition, not compared), " +
                                       $"{result.Rejected.Length} rejected, {result.Mismatches.Length} mismatches, {result.Findings.Length} gcc/UBSan findings");
                     return result.Passed ? 0 : 1;
                 }

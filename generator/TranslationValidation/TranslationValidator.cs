@@ -10,7 +10,12 @@ using VhostLog.Translator.Lowering;
 
 namespace VhostLog.TranslationValidation;
 
-public sealed record FuzzOptions(int Programs, int Seed, int CallsPerProgram = 8, int Batch = 500);
+/// <param name="CheckedOracle">
+/// C# runs each program's oracle, its signed arithmetic checked (the
+/// default); false runs the program as written, so that a test can show
+/// the signed overflows the oracle keeps out of the comparison
+/// </param>
+public sealed record FuzzOptions(int Programs, int Seed, int CallsPerProgram = 8, int Batch = 500, bool CheckedOracle = true);
 
 /// <summary>A program whose C gives another answer than its C#, with both texts, the call and both answers.</summary>
 public sealed record FuzzMismatch(FuzzFunction Program, string C, string Call, ImmutableArray<ulong> Arguments, string Model, string Native)
@@ -23,9 +28,11 @@ public sealed record FuzzMismatch(FuzzFunction Program, string C, string Call, I
 /// <summary>A program the language accepts whose C gcc flags: undefined behaviour (UBSan) or -Wparentheses.</summary>
 public sealed record FuzzFinding(string Function, string CSharp, string C, string Report);
 
+/// <param name="Overflowing">calls whose signed arithmetic overflows in the checked C# oracle: outside the language's precondition, not compared</param>
 public sealed record FuzzResult(
     int Programs,
     int Calls,
+    int Overflowing,
     ImmutableArray<string> Rejected,
     ImmutableArray<FuzzMismatch> Mismatches,
     ImmutableArray<FuzzFinding> Findings)
@@ -52,8 +59,9 @@ public static partial class TranslationValidator
         typedef long long s64;
         #define likely(x) __builtin_expect(!!(x), 1)
         #define unlikely(x) __builtin_expect(!!(x), 0)
-        /* The kernel's min() also checks that both types are the same; the generator only passes such pairs. */
+        /* The kernel's min() and max() also check that both types are the same; the generator only passes such pairs. */
         #define min(x, y) ((x) < (y) ? (x) : (y))
+        #define max(x, y) ((x) > (y) ? (x) : (y))
 
         """;
 
@@ -62,6 +70,7 @@ public static partial class TranslationValidator
         IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         var calls = 0;
+        var overflowing = 0;
         var rejected = ImmutableArray.CreateBuilder<string>();
         var mismatches = ImmutableArray.CreateBuilder<FuzzMismatch>();
         var findings = ImmutableArray.CreateBuilder<FuzzFinding>();
@@ -75,19 +84,21 @@ public static partial class TranslationValidator
             progress?.Report($"programs {start + 1}..{start + count}");
             var functions = Enumerable.Range(start, count).Select(i => generator.Function($"fuzz_{i}")).ToList();
             var batch = RunBatch(modelsDir, functions, f => Enumerable.Range(0, options.CallsPerProgram)
-                .Select(_ => f.Params.Select(p => Value(inputs, p.Type)).ToArray()).ToList(), Path.Combine(workDir, $"batch-{start}"), printer, cancel);
+                .Select(_ => f.Params.SelectMany(p => Enumerable.Range(0, p.Slots).Select(_ => Value(inputs, p.Type))).ToArray()).ToList(), Path.Combine(workDir, $"batch-{start}"), printer, cancel,
+                options.CheckedOracle);
             calls += batch.Calls;
+            overflowing += batch.Overflowing;
             rejected.AddRange(batch.Rejected);
             mismatches.AddRange(batch.Mismatches);
             findings.AddRange(batch.Findings);
         }
-        return new FuzzResult(options.Programs, calls, rejected.ToImmutable(), mismatches.ToImmutable(), findings.ToImmutable());
+        return new FuzzResult(options.Programs, calls, overflowing, rejected.ToImmutable(), mismatches.ToImmutable(), findings.ToImmutable());
     }
 
-    sealed record Batch(int Calls, List<string> Rejected, List<FuzzMismatch> Mismatches, List<FuzzFinding> Findings);
+    sealed record Batch(int Calls, int Overflowing, List<string> Rejected, List<FuzzMismatch> Mismatches, List<FuzzFinding> Findings);
 
     static Batch RunBatch(string modelsDir, List<FuzzFunction> functions, Func<FuzzFunction, List<ulong[]>> arguments, string dir,
-        CPrinter? printer, CancellationToken cancel)
+        CPrinter? printer, CancellationToken cancel, bool checkedOracle = true)
     {
         Directory.CreateDirectory(dir);
         var rejected = new List<string>();
@@ -95,10 +106,12 @@ public static partial class TranslationValidator
         // Programs the language rejects are left out with their VL code, and the rest translated.
         ModelSources sources;
         ImmutableArray<CFunction> translated;
+        static string File(IEnumerable<string> methods) =>
+            "using VhostLog.Models.Kernel;\n\nnamespace VhostLog.Models;\n\npublic partial class Baseline\n{\n" +
+            string.Concat(methods.Select(m => m + "\n")) + "}\n";
         while (true)
         {
-            var text = "using VhostLog.Models.Kernel;\n\nnamespace VhostLog.Models;\n\npublic partial class Baseline\n{\n" +
-                       string.Concat(functions.Select(f => f.Source + "\n")) + "}\n";
+            var text = File(functions.Select(f => f.Source));
             try
             {
                 sources = ModelSources.Load(modelsDir, [(path, text)]);
@@ -119,7 +132,8 @@ public static partial class TranslationValidator
 
         var byName = translated.Where(f => f.Name.StartsWith("fuzz_", StringComparison.Ordinal)).ToDictionary(f => f.Name, StringComparer.Ordinal);
         var args = functions.ToDictionary(f => f.Name, arguments);
-        var expected = RunCSharp(sources, functions, args);
+        // C# runs the oracle: the same functions, their signed arithmetic checked.
+        var expected = RunCSharp(ModelSources.Load(modelsDir, [(path, File(functions.Select(f => checkedOracle ? f.Oracle : f.Source)))]), functions, args);
 
         var mismatches = new List<FuzzMismatch>();
         var findings = new List<FuzzFinding>();
@@ -158,9 +172,21 @@ public static partial class TranslationValidator
             var binary = Path.Combine(dir, $"programs{level}");
             var run = ProcessRunner.Run(binary, [], dir, new Dictionary<string, string> { ["UBSAN_OPTIONS"] = "print_stacktrace=0" },
                 TimeSpan.FromMinutes(2), cancel: cancel);
-            foreach (Match m in Diagnostic().Matches(run.Stderr))
+            // Each call says which it is on stderr before it runs, so a report is the call's.
+            string? current = null;
+            foreach (var l in run.Stderr.Split('\n'))
             {
-                var name = FunctionAt(lineOf, int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
+                if (l.StartsWith(CallMarker, StringComparison.Ordinal))
+                {
+                    current = l[CallMarker.Length..];
+                    continue;
+                }
+                if (Diagnostic().Match(l) is not { Success: true } m)
+                    continue;
+                // The call breaks the precondition (the oracle overflowed): C's undefined behaviour is expected there.
+                if (current is not null && expected.TryGetValue(current, out var oracle) && oracle.EndsWith(Overflow, StringComparison.Ordinal))
+                    continue;
+                var name = current?.Split(' ')[0] ?? FunctionAt(lineOf, int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture));
                 if (findings.All(x => x.Function != name))
                     findings.Add(new FuzzFinding(name, name == "main" ? "" : Named(name).Source, name == "main" ? "" : byName[name].Text, $"UBSan {level}: {m.Value}"));
             }
@@ -169,7 +195,7 @@ public static partial class TranslationValidator
             foreach (var (key, line) in expected)
             {
                 actual.TryGetValue(key, out var got);
-                if (got == line)
+                if (got == line || line.EndsWith(Overflow, StringComparison.Ordinal))
                     continue;
                 var name = key.Split(' ')[0];
                 // gcc refused it (a finding already): it has no output to compare.
@@ -182,7 +208,9 @@ public static partial class TranslationValidator
                     got ?? $"no output (exit {run.ExitCode})"));
             }
         }
-        return new Batch(compiled.Sum(f => args[f.Name].Count), rejected, mismatches, findings);
+        return new Batch(compiled.Sum(f => args[f.Name].Count),
+            expected.Count(kv => kv.Value.EndsWith(Overflow, StringComparison.Ordinal) && built.Contains(kv.Key.Split(' ')[0])),
+            rejected, mismatches, findings);
     }
 
     /// <summary>Writes the C of the programs and a driver that makes the calls; returns where each function starts.</summary>
@@ -199,10 +227,19 @@ public static partial class TranslationValidator
             line += byName[f.Name].Text.Count(ch => ch == '\n') + 1;
         }
         lineOf.Add((line, "main"));
-        c.Append("int main(void)\n{\n");
+        // The calls of each program in a function of their own: one main of
+        // thousands of calls takes gcc -O2 minutes (its cost grows faster
+        // than the function's size).
         foreach (var f in functions)
+        {
+            c.Append($"static void __attribute__((noinline)) call_{f.Name}(void)\n{{\n");
             for (var j = 0; j < args[f.Name].Count; j++)
                 c.Append(Call(f, j, args[f.Name][j]));
+            c.Append("}\n\n");
+        }
+        c.Append("int main(void)\n{\n");
+        foreach (var f in functions)
+            c.Append($"\tcall_{f.Name}();\n");
         c.Append("\treturn 0;\n}\n");
         File.WriteAllText(path, c.ToString());
         return lineOf;
@@ -221,6 +258,8 @@ public static partial class TranslationValidator
         CancellationToken cancel = default)
     {
         var lines = function.Source.TrimEnd('\n').Split('\n').ToList();
+        // The oracle has the same lines, some spelled with checked(...).
+        var oracleLines = function.Oracle.TrimEnd('\n').Split('\n').ToList();
         var smallest = RunBatch(modelsDir, [function], _ => [call], Path.Combine(workDir, "shrink"), printer, cancel).Mismatches.FirstOrDefault()
             ?? throw new InvalidOperationException($"{function.Name} does not mismatch on its own");
         var current = function.Name;
@@ -235,6 +274,7 @@ public static partial class TranslationValidator
                 {
                     Name = $"{function.Name}_s{round}_{i}",
                     Source = string.Join('\n', lines.Where((_, k) => k != i)).Replace($" {current}(", $" {function.Name}_s{round}_{i}(", StringComparison.Ordinal) + "\n",
+                    Oracle = string.Join('\n', oracleLines.Where((_, k) => k != i)).Replace($" {current}(", $" {function.Name}_s{round}_{i}(", StringComparison.Ordinal) + "\n",
                 })
                 .ToList();
             if (candidates.Count == 0)
@@ -246,6 +286,7 @@ public static partial class TranslationValidator
             smallest = batch.Mismatches.First(m => m.Function == next.Name);
             current = next.Name;
             lines = next.Source.TrimEnd('\n').Split('\n').ToList();
+            oracleLines = next.Oracle.TrimEnd('\n').Split('\n').ToList();
         }
         return smallest;
     }
@@ -263,26 +304,44 @@ public static partial class TranslationValidator
     }
 
     /// <summary>Arguments: small numbers, the type's limits, and anything in between.</summary>
-    static ulong Value(Random random, FuzzType t) => random.Next(5) switch
+    /// <summary>An argument, as the bits of its type: small, near the ends of the range, a power of two, or any.</summary>
+    static ulong Value(Random random, FuzzType t) => random.Next(6) switch
     {
         0 => (ulong)random.Next(0, 8),
-        1 => t.Mask - (ulong)random.Next(0, 3),
+        1 => (t.Max - (ulong)random.Next(0, 3)) & t.Mask,
         2 => 1UL << random.Next(t.Bits),
+        3 when t.Signed => (t.Min + (ulong)random.Next(0, 3)) & t.Mask,
+        4 when t.Signed => (ulong)-random.Next(1, 8) & t.Mask,
         _ => (ulong)random.NextInt64() & t.Mask,
     };
 
-    static string Literal(ulong v, FuzzType t) => v.ToString(CultureInfo.InvariantCulture) + (t.Bits == 64 ? "ULL" : "U");
+    const string CallMarker = "@call ";
+
+    /// <summary>How the oracle's answer ends when a call's signed arithmetic overflowed.</summary>
+    const string Overflow = ": signed overflow (outside the precondition)";
 
     /// <summary>One call in the driver: its arguments, then "name j: return value, then every ref and Ptr value".</summary>
     static string Call(FuzzFunction f, int j, ulong[] values)
     {
-        var s = new StringBuilder("\t{\n");
+        var s = new StringBuilder($"\t{{\n\t\tfprintf(stderr, \"{CallMarker}{f.Name} {j}\\n\");\n");
         var actual = new List<string>();
         var written = new List<string>();
+        var slot = 0;
         for (var k = 0; k < f.Params.Length; k++)
         {
             var p = f.Params[k];
-            s.Append($"\t\tvolatile {p.Type.C} in{k} = {Literal(values[k], p.Type)};\n");
+            if (p.Kind == FuzzKind.Array)
+            {
+                var elements = Enumerable.Range(0, p.Slots).Select(e => $"in{k}_{e}").ToList();
+                foreach (var (name, e) in elements.Select((n, e) => (n, e)))
+                    s.Append($"\t\tvolatile {p.Type.C} {name} = {p.Type.Constant(values[slot + e])};\n");
+                s.Append($"\t\t{p.Type.C} v{k}[{p.Slots}] = {{ {string.Join(", ", elements)} }};\n");
+                actual.Add($"v{k}");
+                written.AddRange(Enumerable.Range(0, p.Slots).Select(e => $"v{k}[{e}]"));
+                slot += p.Slots;
+                continue;
+            }
+            s.Append($"\t\tvolatile {p.Type.C} in{k} = {p.Type.Constant(values[slot++])};\n");
             if (p.Kind == FuzzKind.Value)
             {
                 actual.Add($"in{k}");
@@ -320,20 +379,34 @@ public static partial class TranslationValidator
                 for (var j = 0; j < args[f.Name].Count; j++)
                 {
                     var values = args[f.Name][j];
-                    var call = f.Params.Select((p, k) => p.Kind == FuzzKind.Ptr
-                        ? Activator.CreateInstance(ptr.MakeGenericType(Clr(p.Type)), Box(values[k], p.Type))
-                        : Box(values[k], p.Type)).ToArray();
+                    var slot = 0;
+                    var call = f.Params.Select(p =>
+                    {
+                        var first = slot;
+                        slot += p.Slots;
+                        return p.Kind switch
+                        {
+                            FuzzKind.Ptr => Activator.CreateInstance(ptr.MakeGenericType(Clr(p.Type)), Box(values[first], p.Type)),
+                            FuzzKind.Array => ArrayOf(p.Type, values.AsSpan(first, p.Slots)),
+                            _ => Box(values[first], p.Type),
+                        };
+                    }).ToArray();
                     string line;
                     try
                     {
-                        var ret = Convert.ToUInt64(method.Invoke(model, call), CultureInfo.InvariantCulture);
-                        var written = f.Params.Select((p, k) => p.Kind switch
+                        var ret = Bits(method.Invoke(model, call));
+                        var written = f.Params.SelectMany((p, k) => p.Kind switch
                         {
-                            FuzzKind.Ref => Convert.ToUInt64(call[k], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-                            FuzzKind.Ptr => Convert.ToUInt64(call[k]!.GetType().GetProperty("Value")!.GetValue(call[k]), CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-                            _ => null,
-                        }).OfType<string>();
+                            FuzzKind.Ref => [Bits(call[k])],
+                            FuzzKind.Ptr => [Bits(call[k]!.GetType().GetProperty("Value")!.GetValue(call[k]))],
+                            FuzzKind.Array => ((Array)call[k]!).Cast<object>().Select(Bits),
+                            _ => [],
+                        }).Select(v => v.ToString(CultureInfo.InvariantCulture));
                         line = $"{f.Name} {j}: {ret.ToString(CultureInfo.InvariantCulture)}{string.Concat(written.Select(w => " " + w))}";
+                    }
+                    catch (TargetInvocationException e) when (e.InnerException is OverflowException)
+                    {
+                        line = $"{f.Name} {j}{Overflow}";
                     }
                     catch (TargetInvocationException e)
                     {
@@ -350,19 +423,43 @@ public static partial class TranslationValidator
         }
     }
 
-    static Type Clr(FuzzType t) => t.Bits switch
+    static Type Clr(FuzzType t) => (t.Bits, t.Signed) switch
     {
-        8 => typeof(byte),
-        16 => typeof(ushort),
-        32 => typeof(uint),
-        _ => typeof(ulong),
+        (8, _) => typeof(byte),
+        (16, _) => typeof(ushort),
+        (32, false) => typeof(uint),
+        (32, true) => typeof(int),
+        (_, false) => typeof(ulong),
+        _ => typeof(long),
     };
 
-    static object Box(ulong v, FuzzType t) => t.Bits switch
+    static Array ArrayOf(FuzzType t, ReadOnlySpan<ulong> values)
     {
-        8 => (object)(byte)v,
-        16 => (object)(ushort)v,
-        32 => (object)(uint)v,
-        _ => (object)v,
+        var array = Array.CreateInstance(Clr(t), values.Length);
+        for (var e = 0; e < values.Length; e++)
+            array.SetValue(Box(values[e], t), e);
+        return array;
+    }
+
+    /// <summary>A value as C prints it through (unsigned long long): signed ones sign-extended.</summary>
+    static ulong Bits(object? v) => v switch
+    {
+        byte b => b,
+        ushort u => u,
+        uint u => u,
+        ulong u => u,
+        int i => unchecked((ulong)i),
+        long l => unchecked((ulong)l),
+        _ => throw new InvalidOperationException($"a fuzz value of type {v?.GetType().Name ?? "null"}"),
+    };
+
+    static object Box(ulong v, FuzzType t) => (t.Bits, t.Signed) switch
+    {
+        (8, _) => (object)(byte)v,
+        (16, _) => (object)(ushort)v,
+        (32, false) => (object)(uint)v,
+        (32, true) => (object)unchecked((int)(uint)v),
+        (_, false) => (object)v,
+        _ => (object)unchecked((long)v),
     };
 }

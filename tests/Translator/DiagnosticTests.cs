@@ -37,6 +37,9 @@ public sealed class DiagnosticTests
         yield return new TestCaseData(Codes.PromotedOverflow,
             "protected virtual int test_fn(u64 x) \n    {\n        u16 a = (u16)x;\n        a *= a; //!\n        return 0;\n    }")
             .SetName($"{Codes.PromotedOverflow} compound");
+        yield return new TestCaseData(Codes.PromotedOverflow,
+            "protected virtual int test_fn(u64 x) \n    {\n        int a = (int)x;\n        a <<= 2; //!\n        return 0;\n    }")
+            .SetName($"{Codes.PromotedOverflow} signed shift");
         yield return new TestCaseData(Codes.UnsupportedType,
             "protected virtual int test_fn(out unsigned_int n) //!\n    {\n        n = 0;\n        return 0;\n    }")
             .SetName($"{Codes.UnsupportedType} out parameter");

@@ -29,7 +29,26 @@ public sealed class TranslationValidationTests
         Assert.That(r.Rejected, Has.Some.Match(@"^fuzz_\d+: VL1004 "));
         Assert.That(r.Rejected, Has.Some.Match(@"^fuzz_\d+: VL1014 "));
         Assert.That(r.Rejected, Has.All.Match(@"^fuzz_\d+: VL10(04|05|14) "));
-        TestContext.Out.WriteLine($"{r.Programs} programs, {r.Calls} calls, {r.Rejected.Select(x => x.Split(':')[0]).Distinct().Count()} rejected");
+        TestContext.Out.WriteLine($"{r.Programs} programs, {r.Calls} calls ({r.Overflowing} overflow in the checked oracle), {r.Rejected.Select(x => x.Split(':')[0]).Distinct().Count()} rejected");
+    }
+
+    /// <summary>
+    /// Signed arithmetic is accepted on the precondition that it never
+    /// overflows (C leaves that undefined). The checked oracle is what finds
+    /// the calls that break it: run unchecked, the same programs give UBSan
+    /// reports of signed overflow, which count as findings.
+    /// </summary>
+    [Test]
+    public void SignedOverflowIsFoundByTheCheckedOracle()
+    {
+        var options = new FuzzOptions(100, FuzzDefaults.CiSeed);
+        var checkedRun = TranslationValidator.Run(Repo.Models, options, Repo.TempDir("fuzz-checked"));
+        Assert.That(checkedRun.Overflowing, Is.GreaterThan(0), "some calls overflow a signed type");
+        Assert.That(checkedRun.Findings, Is.Empty, Report(checkedRun));
+        var unchecked_ = TranslationValidator.Run(Repo.Models, options with { CheckedOracle = false }, Repo.TempDir("fuzz-unchecked"));
+        Assert.That(unchecked_.Overflowing, Is.Zero);
+        Assert.That(unchecked_.Findings.Select(f => f.Report), Has.Some.Contains("signed integer overflow"), Report(unchecked_));
+        TestContext.Out.WriteLine($"{checkedRun.Overflowing} of {checkedRun.Calls} calls overflow; unchecked, {unchecked_.Findings.Length} programs have UBSan findings");
     }
 
     /// <summary>A printer whose table has two operators' levels swapped prints C that means something else; the fuzzer must say so.</summary>

@@ -46,7 +46,7 @@ public static class Codes
         NotOverridable => "declare model functions virtual in Baseline and override them in later states",
         UnsupportedComment => "put comments on their own lines before a statement",
         UnsupportedUnion => "declare a local of an [AnonymousUnion] struct whose members are kernel structs or integers, each at [FieldOffset(0)]",
-        PromotedOverflow => "convert an operand to u32 first, so the arithmetic is unsigned and wraps as in C#",
+        PromotedOverflow => "convert an operand to u32 (or u64) first, so the arithmetic is unsigned and wraps as in C#",
         UnsizedStruct => "give the struct its C layout: [StructLayout(LayoutKind.Explicit, Size = N)] with each member at its C offset",
         _ => "",
     };

@@ -584,12 +584,25 @@ public sealed class ModelLowering
                                   SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(a.Left).Type, model.GetTypeInfo(c.Type).Type),
                               ReturnStatementSyntax r when r.Expression == c =>
                                   r.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } m && SameType(m.ReturnType, c.Type),
+                              // Only while the other side keeps its type in C: (u32)a <= (u32)b of two
+                              // ints, both casts left out, would compare signed.
                               BinaryExpressionSyntax b when b.OperatorToken.Text is "==" or "!=" or "<" or ">" or "<=" or ">=" =>
-                                  UsualConversion(source!, target!, model.GetTypeInfo(b.Left == c ? b.Right : b.Left).Type),
+                                  UsualConversion(source!, target!, model.GetTypeInfo(b.Left == c ? b.Right : b.Left).Type)
+                                  && !IsDemandedIntegerCast(Unparenthesized(b.Left == c ? b.Right : b.Left)),
                               _ => false,
                           };
         return new IrCast(type, LowerExpr(c.Expression), implicitInC);
     }
+
+    /// <summary>An integer cast C# demands (no implicit conversion): one the rules above may leave out of the C.</summary>
+    bool IsDemandedIntegerCast(ExpressionSyntax e) =>
+        e is CastExpressionSyntax c
+        && model.GetTypeInfo(c.Type).Type is { } target && model.GetTypeInfo(c.Expression).Type is { } source
+        && IsIntegral(target) && IsIntegral(source)
+        && !model.Compilation.ClassifyConversion(source, target).IsImplicit;
+
+    static ExpressionSyntax Unparenthesized(ExpressionSyntax e) =>
+        e is ParenthesizedExpressionSyntax p ? Unparenthesized(p.Expression) : e;
 
     /// <summary>
     /// Whether C's usual arithmetic conversions turn an operand of type
@@ -670,11 +683,28 @@ public sealed class ModelLowering
     /// left shift, of promoted values can then pass INT_MAX: C# wraps, C is
     /// undefined (UBSan reports it, and gcc may assume it never happens).
     /// Rejected unless the operands' widths show the result fits in 31 bits.
+    /// A left shift of a signed int or s64 variable is rejected too (C: a
+    /// negative value, or one shifted past the largest, is undefined), and
+    /// of an s64 constant whose bits go past bit 62.
     /// </summary>
     void CheckPromotion(SyntaxToken op, ExpressionSyntax left, ExpressionSyntax right)
     {
         if (op.Text is not ("*" or "*=" or "<<" or "<<="))
             return;
+        var shift = op.Text.StartsWith("<<", StringComparison.Ordinal);
+        if (shift && model.GetConstantValue(left) is { HasValue: true, Value: long wide } && wide >= 0
+            && model.GetConstantValue(right) is { HasValue: true, Value: int by }
+            && 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)wide) + by > 63)
+        {
+            Report(Codes.PromotedOverflow, op, $"'{left} {op.Text} {by}' passes the largest s64");
+            return;
+        }
+        if (shift && !model.GetConstantValue(left).HasValue
+            && model.GetTypeInfo(left).Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64)
+        {
+            Report(Codes.PromotedOverflow, op, $"'{left} {op.Text} {right}': a left shift of a signed value is undefined in C when the value is negative or the result passes the type's largest value");
+            return;
+        }
         var l = PromotedBits(left);
         if (l is null)
             return;
