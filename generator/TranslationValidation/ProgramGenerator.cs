@@ -313,7 +313,7 @@ public sealed class ProgramGenerator(int seed)
         if (random.Next(32) > 0)
             return random.Next(t.Bits).ToString(CultureInfo.InvariantCulture);
         var v = Leaf(t, vars, variable: true);
-        return $"(int)({Paren(v.Text, v.Level, BitAnd)} & {t.Bits - 1}{(t.Signed ? "" : t.Bits == 64 ? "UL" : "U")})";
+        return $"(int)({Paren(v.Text, v.Level, BitAnd)} & {t.Constant((ulong)t.Bits - 1)})";
     }
 
     /// <summary>
@@ -392,8 +392,8 @@ public sealed class ProgramGenerator(int seed)
             {
                 var l = Expr(t, vars, depth - 1);
                 var r = Expr(t, vars, depth - 1);
-                var extern_ = Pick(new[] { "min", "max" });
-                return Make(Primary, false, p => $"{extern_}({p(l, 0)}, {p(r, 0)})");
+                var helper = Pick(new[] { "min", "max" });
+                return Make(Primary, false, p => $"{helper}({p(l, 0)}, {p(r, 0)})");
             }
             case 0:
             case 1:
@@ -416,7 +416,7 @@ public sealed class ProgramGenerator(int seed)
                 // A signed divisor is 1..8: never zero, and never -1 under the most negative value.
                 return t.Signed
                     ? Make(Multiplicative, false, p => $"{p(l, Multiplicative)} {op} (({p(r, BitAnd)} & 7) + 1)")
-                    : Make(Multiplicative, false, p => $"{p(l, Multiplicative)} {op} ({p(r, BitOr)} | 1{(t.Bits == 64 ? "UL" : "U")})");
+                    : Make(Multiplicative, false, p => $"{p(l, Multiplicative)} {op} ({p(r, BitOr)} | {t.Constant(1)})");
             }
             case 4:
             {
