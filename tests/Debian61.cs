@@ -1,5 +1,6 @@
 using VhostLog.KernelTree;
 using VhostLog.Series;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests;
 
@@ -12,7 +13,7 @@ public static class Debian61
         var target = new TargetTree(dir, DefaultTree.Debian61.Name, "Debian 6.1", DefaultTree.Debian61.HeadersDir);
         var outDir = Path.Combine(Repo.TempDir("series-6.1"), "series");
         new SeriesComposer(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Repo.Translation())
-            .Generate(new GenerateRequest(target, outDir, "A Tester <tester@example.org>", null, VhostLog.Cli.Targets.WorkRoot(Repo.Root)));
+            .Generate(new GenerateRequest(target, outDir, "A Tester <tester@example.org>", null, VhostLog.Sessions.Targets.WorkRoot(Repo.Root)));
         return (target, outDir);
     });
 

@@ -1,5 +1,5 @@
-using VhostLog.Cli;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 using VhostLog.Translator;
 using VhostLog.Translator.Lowering;
 

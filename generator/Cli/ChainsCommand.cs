@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 using VhostLog.Simulator;
 using VhostLog.Simulator.Chains;
 

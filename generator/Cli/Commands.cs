@@ -1,6 +1,6 @@
 using System.CommandLine;
 using VhostLog.KernelTree;
-using VhostLog.Translator;
+using VhostLog.Sessions;
 using VhostLog.Translator.Lowering;
 
 namespace VhostLog.Cli;
@@ -142,7 +142,7 @@ public static class Commands
                         Format = quilt ? Series.SeriesFormat.Quilt : Series.SeriesFormat.Mbox,
                         Verify = r.GetValue(verify)
                             ? staged => Series.Verify.TestedSummary.From(
-                                VerifyCommand.Run(repo, target, staged, boot: true, interrupts.Token, interrupts.Steps("verify: ")), command)
+                                VerifySession.Run(repo, target, staged, boot: true, interrupts.Token, interrupts.Steps("verify: ")), command)
                             : null,
                     },
                     interrupts.Steps());
@@ -238,15 +238,5 @@ public static class Commands
             return 0;
         });
         return cmd;
-    }
-}
-
-public static class Translators
-{
-    public static Translation Create(string repo)
-    {
-        var tree = TreeCache.EnsureDefault(repo, DefaultTree.Debian612);
-        var sources = ModelSources.Load(RepoRoot.Models(repo));
-        return new Translation(sources, new ClangFormat(Path.Combine(tree, ".clang-format")));
     }
 }

@@ -2,28 +2,20 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Mutation;
-using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
-
+using VhostLog.Sessions;
 namespace VhostLog.Cli;
 
 /// <summary>vhostlog mutants: the mutation score of the differential harness (make mutants).</summary>
 public static class MutantsCommand
 {
-    /// <summary>Cases per function CI runs each mutant with; every mutant must be killed at this count.</summary>
-    public const int CiCases = 3000;
-
-    /// <summary>The seed CI uses.</summary>
-    public const ulong CiSeed = 20261122;
-
     public static Command Create(Interrupts interrupts)
     {
         var dir = new Option<string?>("--dir") { Description = "folder of mutant patches (default: tests/Equivalence/mutants)" };
-        var cases = new Option<int>("--cases") { Description = "cases per function for each mutant", DefaultValueFactory = _ => CiCases };
-        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => CiSeed };
+        var cases = new Option<int>("--cases") { Description = "cases per function for each mutant", DefaultValueFactory = _ => MutantsSession.CiCases };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => MutantsSession.CiSeed };
         var cmd = new Command("mutants", "run every mutant of the corpus through the harness and print the kill rate") { dir, cases, seed };
         cmd.SetAction(r =>
         {
@@ -39,7 +31,7 @@ public static class MutantsCommand
             {
                 Console.Error.WriteLine($"  {m.Name}...");
                 interrupts.Reached($"mutant {m.Name}");
-                var r1 = Run(repo, m, r.GetValue(cases), r.GetValue(seed), interrupts.Token);
+                var r1 = MutantsSession.Run(repo, m, r.GetValue(cases), r.GetValue(seed), interrupts.Token);
                 interrupts.Finished($"mutant {m.Name} {(r1.Equivalent ? "survived" : "killed")}");
                 var d = r1.Divergences.FirstOrDefault();
                 if (!r1.Equivalent)
@@ -53,16 +45,5 @@ public static class MutantsCommand
             return killed == corpus.Count ? 0 : 1;
         });
         return cmd;
-    }
-
-    /// <summary>One mutant of the generated C of the last model state against that state.</summary>
-    public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed, CancellationToken cancel = default)
-    {
-        var engine = ManagedEngine.For("after");
-        var tree = Targets.Resolve(repo, null);
-        var generated = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State,
-            tree.Dir, tree.HeadersDir);
-        var mutated = Mutants.Apply(generated, mutant, Targets.WorkRoot(repo));
-        return EquivCommand.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed) { Cancel = cancel }, sanitize: false);
     }
 }

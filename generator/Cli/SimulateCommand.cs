@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 using VhostLog.Simulator;
 
 namespace VhostLog.Cli;

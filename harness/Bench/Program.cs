@@ -8,10 +8,10 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Spectre.Console;
 using VhostLog.Bench;
-using VhostLog.Cli;
 using VhostLog.Harness.Bench;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Variants;
+using VhostLog.Sessions;
 
 // `make bench`: every number below is measured in this run, and the ones that
 // matter are ratios between implementations measured side by side, because

@@ -3,6 +3,7 @@ using VhostLog.Boot;
 using VhostLog.Cli;
 using VhostLog.KernelTree;
 using VhostLog.Series;
+using VhostLog.Sessions;
 using VhostLog.Simulator;
 
 namespace VhostLog.Tests.Boot;
@@ -23,7 +24,7 @@ public sealed class BootTests
         SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Committed);
 
     static BootRequest Request(IReadOnlyList<string> variants, IReadOnlyList<string>? workloads = null, int timeoutSeconds = 300) =>
-        BootCommand.Request(Repo.Root, Target, variants, workloads ?? BootWorkloads.Default, Accel.Tcg, TimeSpan.FromSeconds(timeoutSeconds)) with
+        BootSession.Request(Repo.Root, Target, variants, workloads ?? BootWorkloads.Default, Accel.Tcg, TimeSpan.FromSeconds(timeoutSeconds)) with
         {
             SeriesDir = Committed,
             SeriesState = SeriesState,
@@ -112,7 +113,7 @@ public sealed class BootTests
     {
         var patch = Path.Combine(Repo.Root, "tests", "Boot", "mutants", mutant + ".patch");
         var root = PatchedTree.Create(Repo.DefaultTreeDir, [.. PatchedTree.Patches(Committed), patch], Repo.TempDir("boot-mutant"));
-        var equiv = VerifyCommand.PatchedTreeEquivalence(Repo.Root, Target, root);
+        var equiv = VerifySession.PatchedTreeEquivalence(Repo.Root, Target, root);
         Assert.That(equiv.Passed, Is.True, $"{mutant} is glue: the harness sees the same functions ({equiv.Summary})");
 
         var result = BootRunner.Run(Request(["series"]) with { SeriesVhostDir = Path.Combine(root, "drivers", "vhost") },
@@ -146,7 +147,7 @@ public sealed class BootTests
     }
 
     static BootRequest Debian61Request(string mutant) =>
-        BootCommand.Request(Repo.Root, Tests.Debian61.Target, ["series"], ["swapin", "alloc-fail"], Accel.Tcg, TimeSpan.FromMinutes(5)) with
+        BootSession.Request(Repo.Root, Tests.Debian61.Target, ["series"], ["swapin", "alloc-fail"], Accel.Tcg, TimeSpan.FromMinutes(5)) with
         {
             SeriesDir = Tests.Debian61.SeriesDir,
             SeriesState = SeriesFolder.LastState(SeriesDefinition.Load(Path.Combine(Repo.Root, "templates")), Tests.Debian61.SeriesDir),
@@ -171,7 +172,7 @@ public sealed class BootTests
         Assert.That(reports.Passed, Is.False);
         Assert.That(reports.Observed, Does.Contain("vhost_scsi_log_write"));
         Assert.That(v.Report!.KernelLog, Has.Some.Contains("vhostlog: vhost_scsi_log_write writes the dirty log without vq->mutex"));
-        var check = BootCommand.LockAssertions(result);
+        var check = BootSession.LockAssertions(result);
         Assert.That(check.Passed, Is.False);
         Assert.That(check.Summary, Does.Contain("drivers/vhost/scsi.c:").And.Contain("vhost_scsi_log_write"));
         Assert.That(check.Details, Does.Contain("vhost_scsi_complete_cmd_work"), "the call trace names the completion work");
@@ -188,7 +189,7 @@ public sealed class BootTests
         var one = v.Checks.Single(c => c.Workload == "alloc-fail" && c.Step == "io-log-alloc" && c.Check == "one answer");
         Assert.That(one.Passed, Is.False);
         Assert.That(one.Observed, Does.Contain("dropped"));
-        var protocol = BootCommand.RequestProtocol(result);
+        var protocol = BootSession.RequestProtocol(result);
         Assert.That(protocol.Passed, Is.False);
         Assert.That(protocol.Summary, Does.Contain("alloc-fail/io-log-alloc"));
     }
@@ -206,8 +207,8 @@ public sealed class BootTests
         var r = v.Report!.Requests.Last(q => q.Step == "io-log-alloc");
         Assert.That(r.Answer, Is.EqualTo("response 3 status 0 sense 0/0x00"));
         Assert.That(r.Dirty, Has.Length.EqualTo(3), "used ring, response and the data page");
-        Assert.That(BootCommand.RequestProtocol(result).Passed, Is.True, BootCommand.RequestProtocol(result).Details);
-        Assert.That(BootCommand.LockAssertions(result).Passed, Is.True, BootCommand.LockAssertions(result).Details);
+        Assert.That(BootSession.RequestProtocol(result).Passed, Is.True, BootSession.RequestProtocol(result).Details);
+        Assert.That(BootSession.LockAssertions(result).Passed, Is.True, BootSession.LockAssertions(result).Details);
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NUnit.Framework;
 using VhostLog.Cli;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Cli;
 

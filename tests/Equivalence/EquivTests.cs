@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using NUnit.Framework;
-using VhostLog.Cli;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -18,9 +18,9 @@ namespace VhostLog.Tests.Equivalence;
 public sealed class EquivTests
 {
     /// <summary>Cases per function in CI; every mutant must be caught at this count.</summary>
-    public const int CiCases = MutantsCommand.CiCases;
+    public const int CiCases = MutantsSession.CiCases;
 
-    const ulong CiSeed = MutantsCommand.CiSeed;
+    const ulong CiSeed = MutantsSession.CiSeed;
 
     /// <summary>Cases per function of CI's checks of the trees and the generated C (the project's floor).</summary>
     public const int CoverageCases = 10_000;
@@ -34,7 +34,7 @@ public sealed class EquivTests
         FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
 
     static EquivResult Run(VariantSource source, string semantics, EquivOptions? options = null, bool sanitize = false) =>
-        EquivCommand.Run(Repo.Root, source, ManagedEngine.For(semantics), semantics, options ?? Options(), sanitize);
+        EquivSession.Run(Repo.Root, source, ManagedEngine.For(semantics), semantics, options ?? Options(), sanitize);
 
     static string Summary(EquivResult r) =>
         string.Join("\n", r.Divergences.Select(d =>
@@ -251,7 +251,7 @@ public sealed class EquivTests
     public void MutantIsCaught(string mutant)
     {
         var m = new VhostLog.Harness.Mutation.Mutant(mutant, Path.Combine(MutantDir, mutant + ".patch"));
-        var r = MutantsCommand.Run(Repo.Root, m);
+        var r = MutantsSession.Run(Repo.Root, m);
         Assert.That(r.Equivalent, Is.False, $"mutant {mutant} survived {CiCases} cases per function");
     }
 

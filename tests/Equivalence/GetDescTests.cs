@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using NUnit.Framework;
-using VhostLog.Cli;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Native;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -57,7 +57,7 @@ public sealed class GetDescTests
         var engine = ManagedEngine.For(semantics);
         engine.OldForms = source.OtherFormsOrEmpty.ToHashSet();
         var model = engine.Run(c);
-        using var native = new NativeWorker(EquivCommand.BuildWorker(Repo.Root, source, sanitize: false));
+        using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, source, sanitize: false));
         var code = native.Run([c])[0];
         Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c.Function)}\nnative: {CaseJson.Describe(code, c.Function)}");
         return (model, code);
@@ -104,8 +104,8 @@ public sealed class GetDescTests
         Assert.That(text.Split(find).Length, Is.EqualTo(2), "the line is in scsi.c once");
         File.WriteAllText(scsi, text.Replace(find, "vc->in_size = iov_length(vq->iov, vc->in);"));
         var source = FunctionSources.FromTree("tree-in-size", tree, DefaultTree.Debian612.HeadersDir);
-        var r = EquivCommand.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
-            new EquivOptions([Function.vhost_scsi_get_desc], 2000, MutantsCommand.CiSeed), sanitize: false);
+        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
+            new EquivOptions([Function.vhost_scsi_get_desc], 2000, MutantsSession.CiSeed), sanitize: false);
         Assert.That(r.Divergences.Select(d => d.Function), Is.EqualTo(new[] { Function.vhost_scsi_get_desc }));
         var d = r.Divergences[0];
         TestContext.Out.WriteLine(CaseJson.Describe(d.Minimised));
@@ -129,7 +129,7 @@ public sealed class GetDescTests
         var counts = new Dictionary<string, int>();
         void Count(string what) => counts[what] = counts.GetValueOrDefault(what) + 1;
         var largestIn = 0UL;
-        foreach (var c in CaseGenerator.Sample(Function.vhost_scsi_get_desc, 4000, MutantsCommand.CiSeed))
+        foreach (var c in CaseGenerator.Sample(Function.vhost_scsi_get_desc, 4000, MutantsSession.CiSeed))
         {
             var o = engine.Run(c);
             if (o.Outcome != Outcome.Returned)

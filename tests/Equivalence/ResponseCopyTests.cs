@@ -1,11 +1,11 @@
 using NUnit.Framework;
-using VhostLog.Cli;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Native;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -34,7 +34,7 @@ public sealed class ResponseCopyTests
             [new IoVec(Area + 0x800, 16), new IoVec(Area, 8), new IoVec(Area + 0x100, 4), new IoVec(Area + 0xff8, 200)],
             Head: 7, Out: 1, In: 3, Kind: 0x28, Fill: 0xa5);
         var model = ManagedEngine.For("before").Run(c);
-        using var native = new NativeWorker(EquivCommand.BuildWorker(Repo.Root, Pristine(), sanitize: false));
+        using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, Pristine(), sanitize: false));
         var code = native.Run([c])[0];
         Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c.Function)}\nnative: {CaseJson.Describe(code, c.Function)}");
         // 8 + 4 + 8 bytes copied (status at offset 10 lands in iov[2]), then the fault.
@@ -113,7 +113,7 @@ public sealed class ResponseCopyTests
             "and vhost_scsi_get_desc() before patch 5, as every tree without the series");
         Assert.That(source.Functions, Does.Contain(Function.vhost_scsi_send_bad_target).And.Not.Contain(Function.vhost_scsi_send_status));
         Assert.That(source.FunctionsC, Does.Contain("#define VL_OLD_vhost_scsi_send_bad_target 1"));
-        var r = EquivCommand.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
+        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
             new EquivOptions([Function.vhost_scsi_send_status, Function.vhost_scsi_send_bad_target], 10_000, 1), sanitize: false);
         Assert.That(r.Functions.Select(f => (f.Function, f.Presence)), Is.EqualTo(new[]
         {

@@ -5,6 +5,7 @@ using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -21,8 +22,8 @@ public sealed class StateTests
     {
         var engine = ManagedEngine.ForState(state);
         var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
-        return EquivCommand.Run(Repo.Root, source, engine, engine.OracleSemantics,
-            new EquivOptions(functions.Length > 0 ? functions : Enum.GetValues<Function>(), Cases, MutantsCommand.CiSeed), sanitize: false);
+        return EquivSession.Run(Repo.Root, source, engine, engine.OracleSemantics,
+            new EquivOptions(functions.Length > 0 ? functions : Enum.GetValues<Function>(), Cases, MutantsSession.CiSeed), sanitize: false);
     }
 
     static FunctionResult Of(EquivResult r, Function f) => r.Functions.Single(x => x.Function == f);

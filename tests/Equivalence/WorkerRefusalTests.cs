@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using NUnit.Framework;
-using VhostLog.Cli;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
 
@@ -15,7 +15,7 @@ namespace VhostLog.Tests.Equivalence;
 public sealed class WorkerRefusalTests
 {
     // The pristine 6.12.117 tree: fn 0-2, 7 and 8, none of the series' scsi.c log functions (3-6).
-    static readonly Lazy<string> Worker = new(() => EquivCommand.BuildWorker(Repo.Root,
+    static readonly Lazy<string> Worker = new(() => EquivSession.BuildWorker(Repo.Root,
         FunctionSources.FromTree("tree-linux-6.12.117", Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir), sanitize: false).WorkerPath);
 
     /// <summary>A valid fn 7 case (send_status into one 0x100-byte iovec) whose fields the refusals replace.</summary>

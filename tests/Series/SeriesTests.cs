@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using NUnit.Framework;
-using VhostLog.Cli;
 using VhostLog.KernelTree;
 using VhostLog.Series;
+using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Series;
 

@@ -1,4 +1,4 @@
-namespace VhostLog.Cli;
+namespace VhostLog.Sessions;
 
 /// <summary>Finds the repository (models, templates, out/) the CLI works on.</summary>
 public static class RepoRoot

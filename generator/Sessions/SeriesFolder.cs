@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using VhostLog.Series;
 
-namespace VhostLog.Cli;
+namespace VhostLog.Sessions;
 
 /// <summary>What a git format-patch folder of our series holds, in terms of templates/series.json.</summary>
 public static partial class SeriesFolder

@@ -1,7 +1,7 @@
 using VhostLog.KernelTree;
 using VhostLog.Series;
 
-namespace VhostLog.Cli;
+namespace VhostLog.Sessions;
 
 /// <summary>Resolves --tree (or the default Debian tree) to a target.</summary>
 public static class Targets

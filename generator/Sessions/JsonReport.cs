@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace VhostLog.Cli;
+namespace VhostLog.Sessions;
 
 /// <summary>Writes a command's results as JSON, atomically (temporary file, then rename).</summary>
 public static class JsonReport
