@@ -38,7 +38,12 @@ public sealed class Translation
 
     readonly CPrinter printer;
 
-    /// <summary>The model states, oldest first (Baseline, then each patch's state).</summary>
+    /// <summary>
+    /// The model states, oldest first, as generator/Models/ModelStates.cs
+    /// lists them; read here from the models' source because the translator
+    /// is an analyzer of that assembly and cannot load it (a test holds the
+    /// two lists equal).
+    /// </summary>
     public ImmutableArray<string> States()
     {
         var states = sources.Compilation.GetSymbolsWithName(_ => true, SymbolFilter.Type)

@@ -66,7 +66,7 @@ if (equivOnly)
 }
 
 // 1. The same algorithm on both sides: the last model state, and the C generated from it.
-var state = ManagedEngine.LastState().Name;
+var state = VhostLog.Models.ModelStates.Last.Name;
 var tree = Targets.Resolve(repo, null);
 var source = FunctionSources.Generated($"generated-{state}", Translators.Create(repo), state, tree.Dir, tree.HeadersDir);
 var driver = NativeBenchDriver.Build(Path.Combine(repo, "harness"), source.HeaderTree, source.FunctionsC, Path.Combine(scratch, "native"));

@@ -19,7 +19,7 @@ public sealed class BenchDriverTests
     [OneTimeSetUp]
     public void BuildDriver()
     {
-        var state = ManagedEngine.LastState().Name;
+        var state = VhostLog.Models.ModelStates.Last.Name;
         var source = FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         driver = NativeBenchDriver.Build(Path.Combine(Repo.Root, "harness"), source.HeaderTree, source.FunctionsC,
             Repo.TempDir("bench-driver"));

@@ -77,9 +77,9 @@ public sealed class EquivTests
     {
         var definition = VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
         var series = definition.Patches.Where(p => p.State is not null).ToDictionary(p => p.State!, p => p.OptIn);
-        foreach (var (state, optIn) in ManagedEngine.StatesWithOptIn.Where(s => series.ContainsKey(s.State)))
-            Assert.That(optIn, Is.EqualTo(series[state]), $"{state}: [ModelState(OptIn)] and series.json's optIn differ");
-        Assert.That(ManagedEngine.StatesWithOptIn.Count(s => s.OptIn), Is.EqualTo(series.Count(kv => kv.Value)));
+        foreach (var s in VhostLog.Models.ModelStates.All.Where(s => series.ContainsKey(s.Name)))
+            Assert.That(s.OptIn, Is.EqualTo(series[s.Name]), $"{s.Name}: [ModelState(OptIn)] and series.json's optIn differ");
+        Assert.That(VhostLog.Models.ModelStates.All.Count(s => s.OptIn), Is.EqualTo(series.Count(kv => kv.Value)));
     }
 
     [Test]

@@ -19,7 +19,7 @@ public sealed class ManagedWorkload
     public ManagedWorkload(BenchWorkload workload, Type? state = null)
     {
         Workload = workload;
-        model = (Baseline)Activator.CreateInstance(state ?? ManagedEngine.LastState())!;
+        model = (Baseline)Activator.CreateInstance(state ?? ModelStates.Last.Type)!;
         model.Reset();
         // A timed loop makes far more calls than one differential case may.
         model.StepLimit = long.MaxValue;

@@ -24,30 +24,19 @@ public sealed class ManagedEngine
     /// <summary>The model state for --semantics: before is the tree as shipped, after the state of the last patch.</summary>
     public static ManagedEngine For(string semantics) => semantics switch
     {
-        "before" => new ManagedEngine(new Baseline(), nameof(Baseline)),
-        "after" => Create(LastState()),
+        "before" => Create(ModelStates.Baseline),
+        "after" => Create(ModelStates.Last),
         _ => throw new ArgumentException($"unknown semantics '{semantics}' (before or after)"),
     };
 
-    static ManagedEngine Create(Type state) => new((BeforeFixes)Activator.CreateInstance(state)!, state.Name);
-
-    /// <summary>Every model state (generator/Models/States.cs) with its opt-in flag, oldest first.</summary>
-    public static IReadOnlyList<(string State, bool OptIn)> StatesWithOptIn { get; } =
-        typeof(BeforeFixes).Assembly.GetTypes()
-            .Where(t => t.IsDefined(typeof(ModelStateAttribute), inherit: false) && typeof(BeforeFixes).IsAssignableFrom(t))
-            .OrderBy(Depth)
-            .Select(t => (t.Name, ((ModelStateAttribute)t.GetCustomAttributes(typeof(ModelStateAttribute), false)[0]).OptIn))
-            .ToArray();
+    static ManagedEngine Create(ModelStateInfo state) => new(state.Create(), state.Name);
 
     /// <summary>Every model state (generator/Models/States.cs), oldest first.</summary>
-    public static IReadOnlyList<string> StateNames { get; } = [.. StatesWithOptIn.Select(s => s.State)];
+    public static IReadOnlyList<string> StateNames => ModelStates.Names;
 
     /// <summary>The model state of that name (equiv --state).</summary>
     /// <exception cref="ArgumentException">no model state has that name; the message lists them</exception>
-    public static ManagedEngine ForState(string name) =>
-        StateNames.Contains(name, StringComparer.Ordinal)
-            ? Create(typeof(BeforeFixes).Assembly.GetTypes().Single(t => t.Name == name && typeof(BeforeFixes).IsAssignableFrom(t)))
-            : throw new ArgumentException($"no model state '{name}': pick one of {string.Join(", ", StateNames)}");
+    public static ManagedEngine ForState(string name) => Create(ModelStates.Find(name));
 
     /// <summary>
     /// The specification oracle's semantics for the state: "after" from the
@@ -55,25 +44,6 @@ public sealed class ManagedEngine
     /// len == U64_MAX (BroaderLogWrite), "before" until then.
     /// </summary>
     public string OracleSemantics => model is BroaderLogWrite ? "after" : "before";
-
-    /// <summary>
-    /// The state the default series leaves the tree in ("after"): the most
-    /// derived state that is not an opt-in patch's (LogNumWarn is opt-in, so
-    /// a series without patch 9 is not judged by it).
-    /// </summary>
-    public static Type LastState() =>
-        typeof(Baseline).Assembly.GetTypes()
-            .Where(t => t.GetCustomAttributes(typeof(ModelStateAttribute), inherit: false) is [ModelStateAttribute { OptIn: false }] &&
-                        typeof(Baseline).IsAssignableFrom(t))
-            .MaxBy(Depth)!;
-
-    static int Depth(Type t)
-    {
-        var d = 0;
-        for (var b = t.BaseType; b is not null; b = b.BaseType)
-            d++;
-        return d;
-    }
 
     /// <summary>
     /// The functions to run in their form before the patch that changes
