@@ -30,7 +30,7 @@ public static class ChainsCommand
         };
         var generated = new Option<bool>("--generated")
         {
-            Description = $"run the C translated from model state {GeneratedState} for vhost_get_vq_desc() and get_indirect(), " +
+            Description = $"run the C translated from model state {ChainsSession.GeneratedState} for vhost_get_vq_desc() and get_indirect(), " +
                           "with the default tree's helpers, in place of the tree's two functions",
         };
         var cmd = new Command("chains",
@@ -46,32 +46,11 @@ public static class ChainsCommand
             var jsonPath = r.GetValue(json);
             if (jsonPath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(jsonPath))))
                 throw new UsageException($"--json {jsonPath}: folder {Path.GetDirectoryName(Path.GetFullPath(jsonPath))} does not exist");
-            var gen = r.GetValue(generated);
-            // The generated C is the model's, compiled against the default tree's
-            // helpers: another tree or the series would change what is compared.
-            if (gen && (r.GetValue(tree) is not null || r.GetValue(series)))
-                throw new UsageException("--generated runs the translator's C with the default tree's helpers; it cannot be combined with --tree or --series");
             var repo = RepoRoot.Find();
-            var target = Targets.Resolve(repo, r.GetValue(tree));
-            var dir = target.Dir;
-            var label = target.Name;
-            if (r.GetValue(series))
-            {
-                dir = PatchedTree.Cached(target.Dir, PatchedTree.Patches(Path.Combine(repo, "out", target.Name)), Targets.WorkRoot(repo));
-                label += "+series";
-            }
+            var (source, label) = ChainsSession.Resolve(repo, new ChainsRequest(r.GetValue(tree), r.GetValue(series), r.GetValue(generated)));
             CampaignReport report;
             try
             {
-                DescriptorPathSource source;
-                if (gen)
-                {
-                    label = $"generated-{GeneratedState}";
-                    source = RequestPathSources.DescriptorPathGenerated(dir, target.HeadersDir, GeneratedState,
-                        Translators.Create(repo).Translate(GeneratedState));
-                }
-                else
-                    source = RequestPathSources.DescriptorPathFromTree(dir, target.HeadersDir);
                 report = Run(repo, source, label, r.GetValue(seed), n, r.GetValue(sanitize), interrupts);
             }
             catch (InvalidOperationException e)
@@ -87,33 +66,21 @@ public static class ChainsCommand
         return cmd;
     }
 
-    /// <summary>The model state whose C --generated runs (the one the chains model is, too).</summary>
-    const string GeneratedState = "Baseline";
-
+    /// <summary>The campaign with its progress on stderr, and in the line an interrupted run ends with.</summary>
     static CampaignReport Run(string repo, DescriptorPathSource source, string label, int seed, long n, bool sanitize, Interrupts interrupts)
     {
-        CampaignReport report;
-        if (sanitize)
-            label += " (ASan+UBSan)";
-        using (var driver = ChainsDriver.Start(Path.Combine(repo, "harness"), source,
-                   Path.Combine(TreeCache.CacheRoot(repo), "native"), sanitize))
+        var last = DateTime.UtcNow;
+        var report = ChainsSession.Run(repo, source, label, seed, n, sanitize, new Reporter<long>(done =>
         {
-            var last = DateTime.UtcNow;
-            // The model (Baseline: the series does not change descriptor collection) answers every case too.
-            // The campaign reports progress from its case loop: a Ctrl-C or
-            // SIGTERM ends it there, and disposing the driver stops the worker.
-            report = ChainCampaign.Run(driver, label, seed, n, new Reporter<long>(done =>
-            {
-                interrupts.Token.ThrowIfCancellationRequested();
-                interrupts.Reached($"{label}: {done:N0} of {n:N0} chains compared");
-                if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
-                    return;
-                last = DateTime.UtcNow;
-                Console.Error.Write($"\rchains: {done}/{n}");
-            }), new ModelChains(new VhostLog.Models.Baseline()));
-            if (!Console.IsErrorRedirected)
-                Console.Error.Write("\r" + new string(' ', 40) + "\r");
-        }
+            interrupts.Token.ThrowIfCancellationRequested();
+            interrupts.Reached($"{label}: {done:N0} of {n:N0} chains compared");
+            if (Console.IsErrorRedirected || (DateTime.UtcNow - last).TotalSeconds < 2)
+                return;
+            last = DateTime.UtcNow;
+            Console.Error.Write($"\rchains: {done}/{n}");
+        }));
+        if (!Console.IsErrorRedirected)
+            Console.Error.Write("\r" + new string(' ', 40) + "\r");
         return report;
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -10,16 +9,14 @@ using VhostLog.KernelTree;
 using VhostLog.Sessions;
 using VhostLog.Simulator;
 
+using Run = VhostLog.Sessions.SimulationRun;
+
 namespace VhostLog.Cli;
 
 /// <summary>vhostlog simulate: a pre-copy live migration with a vhost-scsi disk, counting the pages the destination misses.</summary>
 public static class SimulateCommand
 {
     const string GnuplotPackage = "gnuplot-nox";
-
-    /// <summary>One semantics' run, with its wall time.</summary>
-    /// <param name="MaxLogNum">managed engine: the largest log_num the model's descriptor collection returned with a log (it kept log_num &lt;= in_num &lt;= iov_limit on every chain)</param>
-    public sealed record Run(SimulationResult Result, double Seconds, uint? MaxLogNum = null);
 
     /// <summary>Everything --json writes.</summary>
     public sealed record Report(string Engine, SimulationOptions Options, ImmutableArray<Run> Runs, bool AsPredicted);
@@ -117,94 +114,61 @@ public static class SimulateCommand
     }
 
     /// <summary>
-    /// The request path of one semantics. Native: the target tree's C for
-    /// before; for after, the C of a cached copy with the committed series
-    /// (out/linux-VERSION) applied.
+    /// One semantics' run, its progress drawn as a bar on a terminal or as a
+    /// line per round otherwise, and told to <paramref name="interrupts"/>:
+    /// a Ctrl-C or SIGTERM ends the run from the simulator's request loop.
     /// </summary>
-    static IRequestPath RequestPathFor(string semantics, string engine, string repo, Series.TargetTree? target, bool sanitize)
-    {
-        if (engine != "native" || target is null)
-            return RequestPaths.Managed(semantics);
-        var tree = target.Dir;
-        var label = target.Name;
-        if (semantics == "after")
-        {
-            var series = System.IO.Path.Combine(repo, "out", target.Name);
-            tree = PatchedTree.Cached(target.Dir, PatchedTree.Patches(series), Targets.WorkRoot(repo));
-            label = $"{target.Name}+series";
-        }
-        return NativeRequestPath.Start(System.IO.Path.Combine(repo, "harness"), tree, target.HeadersDir,
-            System.IO.Path.Combine(TreeCache.CacheRoot(repo), "native"), label, sanitize: sanitize);
-    }
-
     static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize,
         Interrupts interrupts)
     {
-        var clock = Stopwatch.StartNew();
-        var path = RequestPathFor(semantics, engine, repo, target, sanitize);
+        void Reached(SimulationProgress p)
+        {
+            interrupts.Token.ThrowIfCancellationRequested();
+            interrupts.Reached($"{semantics}: round {p.Round}, {p.RequestsIssued:N0} of {p.RequestsTotal:N0} requests issued");
+        }
+        Run run;
         try
         {
-            var run = Simulate(semantics, options, path, clock, interrupts);
-            interrupts.Finished($"{semantics}: {options.Requests:N0} requests simulated");
-            return run;
+            if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
+            {
+                Run? done = null;
+                AnsiConsole.Progress().AutoClear(true)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask($"{semantics}: round 0", maxValue: Math.Max(options.Requests, 1));
+                        done = SimulateSession.Run(semantics, options, engine, repo, target, sanitize, new Reporter<SimulationProgress>(p =>
+                        {
+                            Reached(p);
+                            task.Description = $"{semantics}: round {p.Round}";
+                            task.Value = p.RequestsIssued;
+                        }));
+                        task.Value = task.MaxValue;
+                    });
+                run = done!;
+            }
+            else
+            {
+                var lastRound = -1;
+                run = SimulateSession.Run(semantics, options, engine, repo, target, sanitize, new Reporter<SimulationProgress>(p =>
+                {
+                    Reached(p);
+                    if (p.Round == lastRound)
+                        return;
+                    lastRound = p.Round;
+                    Console.Error.WriteLine($"simulate: {semantics}: round {p.Round}, {p.RequestsIssued}/{p.RequestsTotal} requests issued");
+                }));
+            }
         }
-        catch (Exception e) when (engine == "native" && e is NativeEngineException or InvalidOperationException)
+        catch (NativeSimulationFailedException e)
         {
             // The tree's C crashed, hung or refused a request: a failed check
             // of that C (exit 1) with what happened, not a stack trace.
-            throw new CheckFailedException($"simulate --engine native ({semantics}, {path.State}): {e.Message}");
+            throw new CheckFailedException(e.Message);
         }
-        finally
-        {
-            (path as IDisposable)?.Dispose();
-        }
+        interrupts.Finished($"{semantics}: {options.Requests:N0} requests simulated");
+        return run;
     }
-
-    /// <remarks>
-    /// The simulator reports progress from its request loop: a Ctrl-C or
-    /// SIGTERM ends the run there, and the caller's finally stops the native worker.
-    /// </remarks>
-    static Run Simulate(string semantics, SimulationOptions options, IRequestPath path, Stopwatch clock, Interrupts interrupts)
-    {
-        SimulationResult result;
-        if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
-        {
-            SimulationResult? done = null;
-            AnsiConsole.Progress().AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask($"{semantics}: round 0", maxValue: Math.Max(options.Requests, 1));
-                    done = MigrationSimulator.Run(path, semantics, options, new Reporter<SimulationProgress>(p =>
-                    {
-                        interrupts.Token.ThrowIfCancellationRequested();
-                        interrupts.Reached($"{semantics}: round {p.Round}, {p.RequestsIssued:N0} of {p.RequestsTotal:N0} requests issued");
-                        task.Description = $"{semantics}: round {p.Round}";
-                        task.Value = p.RequestsIssued;
-                    }));
-                    task.Value = task.MaxValue;
-                });
-            result = done!;
-        }
-        else
-        {
-            var lastRound = -1;
-            result = MigrationSimulator.Run(path, semantics, options, new Reporter<SimulationProgress>(p =>
-            {
-                interrupts.Token.ThrowIfCancellationRequested();
-                interrupts.Reached($"{semantics}: round {p.Round}, {p.RequestsIssued:N0} of {p.RequestsTotal:N0} requests issued");
-                if (p.Round == lastRound)
-                    return;
-                lastRound = p.Round;
-                Console.Error.WriteLine($"simulate: {semantics}: round {p.Round}, {p.RequestsIssued}/{p.RequestsTotal} requests issued");
-            }));
-        }
-        return new Run(result, clock.Elapsed.TotalSeconds, (path as ManagedRequestPath)?.MaxLogNum);
-    }
-
-    /// <summary>The check simulate makes: "after" (the series applied) loses no page; "before" losing pages is only reported.</summary>
-    public static bool AsPredicted(IEnumerable<SimulationResult> results) =>
-        results.All(r => r.Semantics != "after" || r.Lost.IsEmpty);
 
     /// <summary>Prints a table per semantics and a summary; true when "after" lost nothing.</summary>
     static bool Print(ImmutableArray<Run> runs, string engine, int showLost)
@@ -236,14 +200,14 @@ public static class SimulateCommand
         var summary = new Table().AddColumns("semantics", "engine", "state", "rounds", "reqs", "sent", "dev wrote", "lost", "check");
         foreach (var (result, _, _) in runs)
         {
-            var ok = AsPredicted([result]);
+            var ok = SimulateSession.AsPredicted([result]);
             summary.AddRow(result.Semantics, engine, Markup.Escape(result.State), N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
                 N(result.PagesWrittenByDevice), N(result.Lost.Length),
                 result.Semantics == "after" ? (ok ? "ok" : "FAILED") : "reported");
         }
         AnsiConsole.Write(new Rule("summary").LeftJustified());
         AnsiConsole.Write(summary);
-        var asPredicted = AsPredicted(runs.Select(r => r.Result));
+        var asPredicted = SimulateSession.AsPredicted(runs.Select(r => r.Result));
         if (!asPredicted)
             Console.WriteLine("CHECK FAILED: the series applied (after) still loses pages");
         return asPredicted;

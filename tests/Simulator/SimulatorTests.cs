@@ -3,6 +3,7 @@ using NUnit.Framework;
 using VhostLog.Cli;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
+using VhostLog.Sessions;
 using VhostLog.Simulator;
 
 namespace VhostLog.Tests.Simulator;
@@ -111,7 +112,7 @@ public sealed class SimulatorTests
             "LogWriteForgotten must derive from the state 'after' runs: update it");
         var result = Simulate(new LogWriteForgotten(), Small());
         Assert.That(result.Lost, Is.Not.Empty);
-        Assert.That(SimulateCommand.AsPredicted([result]), Is.False, "simulate must fail its check (exit 1)");
+        Assert.That(SimulateSession.AsPredicted([result]), Is.False, "simulate must fail its check (exit 1)");
     }
 
     [Test]
