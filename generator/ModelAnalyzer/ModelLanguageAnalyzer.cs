@@ -38,7 +38,7 @@ public sealed class ModelLanguageAnalyzer : DiagnosticAnalyzer
     static void AnalyzeMethod(SymbolAnalysisContext context)
     {
         if (context.Symbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary, IsImplicitlyDeclared: false } method
-            || ModelLowering.IsExtern(method)
+            || ModelSymbols.IsExtern(method)
             || method.DeclaringSyntaxReferences.Length != 1
             || !method.ContainingType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelStateAttribute))
             return;

@@ -90,7 +90,7 @@ public sealed class Translation
         {
             foreach (var m in t.GetMembers().OfType<IMethodSymbol>())
             {
-                if (m.MethodKind != MethodKind.Ordinary || m.IsImplicitlyDeclared || ModelLowering.IsExtern(m))
+                if (m.MethodKind != MethodKind.Ordinary || m.IsImplicitlyDeclared || ModelSymbols.IsExtern(m))
                     continue;
                 chosen.TryAdd(m.Name, (m, t));
             }
