@@ -35,9 +35,15 @@ public static class EquivCommand
         var junit = new Option<string?>("--junit") { Description = "write a JUnit XML report" };
         var save = new Option<string?>("--save-dir") { Description = "folder for minimised reproducers (default: build/divergences)" };
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
+        var wire = new Option<string>("--wire")
+        {
+            Description = "how the runner talks to the native worker: binary (framed, the default) or text (the hex line protocol, kept to compare against)",
+            DefaultValueFactory = _ => "binary",
+        };
+        wire.AcceptOnlyFromAmong("binary", "text");
         var cmd = new Command("equiv", "run C and a model state side by side on the same generated inputs")
         {
-            tree, generated, semantics, state, function, cases, seed, shard, sanitize, junit, save, json,
+            tree, generated, semantics, state, function, cases, seed, shard, sanitize, junit, save, json, wire,
         };
         cmd.SetAction(r =>
         {
@@ -83,7 +89,8 @@ public static class EquivCommand
             }
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount) { Cancel = interrupts.Token };
-            var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize), interrupts);
+            var wireFormat = r.GetValue(wire) == "text" ? WireFormat.Text : WireFormat.Binary;
+            var result = Run(repo, source, engine, sem, options, r.GetValue(sanitize), interrupts, wireFormat);
             Report(result, source, engine.State, Path.Combine(repo, "harness", "shim"), r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"), r.GetValue(json), r.GetValue(junit));
             return result.Equivalent ? 0 : 1;
         });
@@ -105,10 +112,11 @@ public static class EquivCommand
     }
 
     /// <param name="interrupts">told how far the run got, for the line an interrupted run ends with</param>
+    /// <param name="wire">the native worker's wire: binary (the default) or text, the earlier protocol</param>
     public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize,
-        Interrupts? interrupts = null)
+        Interrupts? interrupts = null, WireFormat wire = WireFormat.Binary)
     {
-        using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
+        using var native = new NativeWorker(BuildWorker(repo, source, sanitize), new NativeWorkerOptions { Wire = wire });
         var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions, source.OtherFormsOrEmpty);
         var interactive = !Console.IsErrorRedirected;
         return runner.Run(options, new Reporter<(Function Function, int Done, int Total)>(p =>
