@@ -9,10 +9,22 @@
 #include <linux/types.h>
 
 #define VL_FNV1A_INIT 0xcbf29ce484222325ULL
+#define VL_FNV1A_PRIME 0x100000001b3ULL
 
 static inline __u64 vl_fnv1a_word(__u64 h, __u64 word)
 {
-	return (h ^ word) * 0x100000001b3ULL;
+	return (h ^ word) * VL_FNV1A_PRIME;
+}
+
+/* n zero words: h * prime^n (mod 2^64), the same value as n steps. */
+static inline __u64 vl_fnv1a_zero_words(__u64 h, __u64 n)
+{
+	__u64 m = VL_FNV1A_PRIME;
+
+	for (; n; n >>= 1, m *= m)
+		if (n & 1)
+			h *= m;
+	return h;
 }
 
 #endif
