@@ -179,7 +179,7 @@ if (!skipCli)
     var cliTable = new Table().AddColumns("command", "runs", "min s", "median s", "max s");
     cliTable.AddRow("./vhostlog generate (warm)", sorted.Count.ToString(CultureInfo.InvariantCulture), F(sorted[0]), F(sorted[sorted.Count / 2]), F(sorted[^1]));
     cliTable.AddRow($"./vhostlog verify{(verify!.ExitCode == 0 ? "" : $" (exit {verify.ExitCode})")}", "1", F(verify.Seconds), "", "");
-    cliTable.AddRow($"./vhostlog equiv --generated --cases {EquivCases} --wire text|binary", F(2 * EquivRounds, "F0"), "", F(equivSeconds / (2 * EquivRounds)), "");
+    cliTable.AddRow($"./vhostlog equiv --generated --cases {EquivCases} --wire text|binary (mean of the runs)", F(2 * EquivRounds, "F0"), "", F(equivSeconds / (2 * EquivRounds)), "");
     AnsiConsole.Write(cliTable);
 
     AnsiConsole.Write(HarnessTable(throughput));
