@@ -88,3 +88,22 @@ public sealed class WireTests
         Assert.That(observed[0].Detail, Does.StartWith("timeout: batch not answered"));
     }
 }
+
+/// <summary>The hashes of the descriptor-collection state skip a zero tail by a power of the prime; the value must be the chain's.</summary>
+public sealed class ZeroTailHashTests
+{
+    [Test]
+    public void IovHashOfAZeroTailIsTheChainsValue()
+    {
+        var iov = new VhostLog.Models.Kernel.iovec[1024];
+        for (var used = 0; used <= 5; used++)
+        {
+            for (var i = 0; i < used; i++)
+                iov[i] = new VhostLog.Models.Kernel.iovec { iov_base = new VhostLog.Models.Kernel.UserPtr(0x1000 * (ulong)i + 7), iov_len = (ulong)i };
+            var h = 0xcbf29ce484222325UL;
+            foreach (var v in iov)
+                h = ((h ^ v.iov_base.Value) * 0x100000001b3UL ^ v.iov_len) * 0x100000001b3UL;
+            Assert.That(ManagedEngine.IovHash(iov), Is.EqualTo(h), $"{used} entries used");
+        }
+    }
+}
