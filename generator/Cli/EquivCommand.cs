@@ -4,6 +4,7 @@ using Spectre.Console;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Harness.Equivalence;
+using VhostLog.Harness.Native;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 namespace VhostLog.Cli;
@@ -31,9 +32,15 @@ public static class EquivCommand
         var junit = new Option<string?>("--junit") { Description = "write a JUnit XML report" };
         var save = new Option<string?>("--save-dir") { Description = "folder for minimised reproducers (default: build/divergences)" };
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
+        var wire = new Option<string>("--wire")
+        {
+            Description = "how the runner talks to the native worker: binary (framed, the default) or text (the hex line protocol, kept to compare against)",
+            DefaultValueFactory = _ => "binary",
+        };
+        wire.AcceptOnlyFromAmong("binary", "text");
         var cmd = new Command("equiv", "run C and a model state side by side on the same generated inputs")
         {
-            tree, generated, semantics, state, function, cases, seed, shard, sanitize, junit, save, json,
+            tree, generated, semantics, state, function, cases, seed, shard, sanitize, junit, save, json, wire,
         };
         cmd.SetAction(r =>
         {
@@ -44,7 +51,8 @@ public static class EquivCommand
             var setup = EquivSession.Resolve(repo, new EquivRequest(r.GetValue(tree), r.GetValue(generated), r.GetValue(semantics), r.GetValue(state)));
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount) { Cancel = interrupts.Token };
-            var result = EquivSession.Run(repo, setup.Source, setup.Engine, setup.Semantics, options, r.GetValue(sanitize), Progress(interrupts));
+            var wireFormat = r.GetValue(wire) == "text" ? WireFormat.Text : WireFormat.Binary;
+            var result = EquivSession.Run(repo, setup.Source, setup.Engine, setup.Semantics, options, r.GetValue(sanitize), Progress(interrupts), wireFormat);
             Print(result, setup.Engine.State);
             var saved = EquivReports.SaveDivergences(result, setup.Source, Path.Combine(repo, "harness", "shim"),
                 r.GetValue(save) ?? Path.Combine(repo, "build", "divergences"));

@@ -76,10 +76,11 @@ public static class EquivSession
     }
 
     /// <param name="progress">cases compared so far, per function</param>
+    /// <param name="wire">the native worker's wire: binary (the default) or text, the earlier protocol</param>
     public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize,
-        IProgress<(Function Function, int Done, int Total)>? progress = null)
+        IProgress<(Function Function, int Done, int Total)>? progress = null, WireFormat wire = WireFormat.Binary)
     {
-        using var native = new NativeWorker(BuildWorker(repo, source, sanitize));
+        using var native = new NativeWorker(BuildWorker(repo, source, sanitize), new NativeWorkerOptions { Wire = wire });
         var runner = new EquivRunner(engine, native, source.Name, semantics, source.Functions, source.OtherFormsOrEmpty);
         return runner.Run(options, progress);
     }

@@ -13,6 +13,12 @@ public sealed record EquivThroughput(string Function, long Cases, double Seconds
     public double CasesPerSecond => Cases / Math.Max(Seconds, 1e-9);
 }
 
+/// <summary>One function's equiv throughput on the text wire and on the binary one, measured in the same bench run.</summary>
+public sealed record WireComparison(string Function, long Cases, double TextPerSecond, double BinaryPerSecond)
+{
+    public double Ratio => BinaryPerSecond / Math.Max(TextPerSecond, 1e-9);
+}
+
 /// <summary>
 /// Times the CLI the way a user runs it (./vhostlog, a new process each
 /// time), so the numbers include start-up, translation and tool runs.
@@ -35,14 +41,44 @@ public sealed class CliTimings(string repo, string scratch)
 
     public CommandTiming Verify() => Time("verify", ["verify"]);
 
-    public (CommandTiming Timing, IReadOnlyList<EquivThroughput> Functions) Equiv(int cases)
+    /// <param name="wire">the worker's wire (equiv --wire): binary or text</param>
+    public (CommandTiming Timing, IReadOnlyList<EquivThroughput> Functions) Equiv(int cases, string wire = "binary")
     {
-        var json = Path.Combine(scratch, "equiv.json");
-        var timing = Require(Time("equiv", ["equiv", "--generated", "--cases", cases.ToString(CultureInfo.InvariantCulture), "--json", json]));
+        var json = Path.Combine(scratch, $"equiv-{wire}.json");
+        var timing = Require(Time("equiv", ["equiv", "--generated", "--cases", cases.ToString(CultureInfo.InvariantCulture), "--wire", wire, "--json", json]));
         var functions = JsonNode.Parse(File.ReadAllText(json))!["functions"]!.AsArray()
             .Select(f => new EquivThroughput((string)f!["function"]!, (long)f["cases"]!, (double)f["seconds"]!))
             .ToList();
         return (timing, functions);
+    }
+
+    /// <summary>
+    /// equiv on both wires, alternating text and binary <paramref name="rounds"/>
+    /// times so that both see the same load; per function, the fastest
+    /// round of each wire (other processes only ever slow a round down).
+    /// </summary>
+    public (double Seconds, IReadOnlyList<WireComparison> Functions) EquivWires(int cases, int rounds)
+    {
+        var text = new Dictionary<string, EquivThroughput>();
+        var binary = new Dictionary<string, EquivThroughput>();
+        var seconds = 0.0;
+        static void Keep(Dictionary<string, EquivThroughput> best, IReadOnlyList<EquivThroughput> run)
+        {
+            foreach (var t in run)
+                if (!best.TryGetValue(t.Function, out var b) || t.CasesPerSecond > b.CasesPerSecond)
+                    best[t.Function] = t;
+        }
+        for (var r = 0; r < rounds; r++)
+        {
+            var (textTiming, textRun) = Equiv(cases, "text");
+            var (binaryTiming, binaryRun) = Equiv(cases, "binary");
+            seconds += textTiming.Seconds + binaryTiming.Seconds;
+            Keep(text, textRun);
+            Keep(binary, binaryRun);
+        }
+        return (seconds, text.Keys
+            .Select(f => new WireComparison(f, text[f].Cases, text[f].CasesPerSecond, binary[f].CasesPerSecond))
+            .ToList());
     }
 
     CommandTiming Time(string label, string[] args)

@@ -25,6 +25,7 @@
 #include "scsi_request_env.h"
 #include "vl_shim.h"
 #include "line_protocol.h"
+#include "fnv1a.h"
 
 #ifndef VL_FUNCTIONS
 #error "build with -DVL_FUNCTIONS='\"/path/to/functions.c\"'"
@@ -215,12 +216,12 @@ static unsigned int log_guard_touched(unsigned int iov_limit)
  */
 static u64 iov_hash(unsigned int iov_size)
 {
-	u64 h = 0xcbf29ce484222325ULL;
+	u64 h = VL_FNV1A_INIT;
 	unsigned int i;
 
 	for (i = 0; i < iov_size; i++) {
-		h = (h ^ (u64)(uintptr_t)iovbuf[i].iov_base) * 0x100000001b3ULL;
-		h = (h ^ (u64)iovbuf[i].iov_len) * 0x100000001b3ULL;
+		h = vl_fnv1a_word(h, (u64)(uintptr_t)iovbuf[i].iov_base);
+		h = vl_fnv1a_word(h, (u64)iovbuf[i].iov_len);
 	}
 	return h;
 }

@@ -13,7 +13,7 @@
  * from a tree, the harness checks each against the tree's own definition
  * (Simulator/RequestPathSources.cs): same name, same type.
  *
- * The equivalence worker (harness/native/worker.c) includes this header
+ * The equivalence worker (harness/native/worker.h) includes this header
  * too, for the response functions vhost_scsi_send_status() and
  * vhost_scsi_send_bad_target(): it shares the two structs and adds the
  * response types (the uapi <linux/virtio_scsi.h>, as scsi.c includes it)

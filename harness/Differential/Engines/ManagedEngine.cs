@@ -442,17 +442,36 @@ public sealed class ManagedEngine
     /// </summary>
     public static ulong IovHash(ReadOnlySpan<iovec> iov)
     {
+        var n = iov.Length;
+        while (n > 0 && iov[n - 1].iov_base.Value == 0 && iov[n - 1].iov_len == 0)
+            n--;
         var h = FnvBasis;
-        foreach (var v in iov)
+        foreach (var v in iov[..n])
             h = FnvPair(h, v.iov_base.Value, v.iov_len);
-        return h;
+        return FnvZeroWords(h, 2 * (ulong)(iov.Length - n));
     }
 
     static ulong LogHash(ReadOnlySpan<vhost_log> log)
     {
+        var n = log.Length;
+        while (n > 0 && log[n - 1].addr == 0 && log[n - 1].len == 0)
+            n--;
         var h = FnvBasis;
-        foreach (var e in log)
+        foreach (var e in log[..n])
             h = FnvPair(h, e.addr, e.len);
+        return FnvZeroWords(h, 2 * (ulong)(log.Length - n));
+    }
+
+    /// <summary>
+    /// FNV-1a over n zero words: each only multiplies by the prime, so the
+    /// mostly zero tail of a UIO_MAXIOV array is one power, not a chain of
+    /// dependent multiplications (the same value).
+    /// </summary>
+    static ulong FnvZeroWords(ulong h, ulong n)
+    {
+        for (var m = FnvPrime; n != 0; n >>= 1, m *= m)
+            if ((n & 1) != 0)
+                h *= m;
         return h;
     }
 

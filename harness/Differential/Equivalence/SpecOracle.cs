@@ -146,10 +146,39 @@ public static class SpecOracle
                 : "returned the buffer although writing the response faulted");
         // The bytes each place may hold: the response's (the last write wins
         // where buffers overlap) or, when it did not fit, also the fill.
+        // Runs as the engines give them are sorted and disjoint: a place
+        // lies in at most one, found by bisection rather than by trying
+        // every run. Any other list (a hand-made observation) takes the
+        // general way, where a later run wins.
+        var runs = o.Memory.IsDefault ? [] : o.Memory;
         var observed = new Dictionary<ulong, byte>();
-        foreach (var r in o.Memory.IsDefault ? [] : o.Memory)
-            foreach (var p in places.Where(p => p - r.Addr < r.Count))
-                observed[p] = r.Value;
+        var sorted = true;
+        for (var i = 0; i < runs.Length && sorted; i++)
+            sorted = runs[i].Count > 0 && runs[i].Count - 1 <= ulong.MaxValue - runs[i].Addr
+                     && (i == 0 || runs[i - 1].Addr + (runs[i - 1].Count - 1) < runs[i].Addr);
+        if (!sorted)
+        {
+            foreach (var r in runs)
+                foreach (var p in places.Where(p => p - r.Addr < r.Count))
+                    observed[p] = r.Value;
+        }
+        else
+        {
+            foreach (var p in places)
+            {
+                int lo = 0, hi = runs.Length;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) / 2;
+                    if (runs[mid].Addr <= p)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (lo > 0 && p - runs[lo - 1].Addr < runs[lo - 1].Count)
+                    observed[p] = runs[lo - 1].Value;
+            }
+        }
         var final = new Dictionary<ulong, byte>();
         var allowed = new Dictionary<ulong, HashSet<byte>>();
         for (var i = 0; i < places.Count; i++)

@@ -6,9 +6,22 @@ using VhostLog.Harness.Cases;
 
 namespace VhostLog.Harness.Native;
 
+/// <summary>How requests and responses are spelt (harness/native/PROTOCOL.md).</summary>
+public enum WireFormat
+{
+    /// <summary>One line of hex numbers per case (the first protocol, kept to compare against).</summary>
+    Text,
+
+    /// <summary>Framed little-endian numbers: no hex to write or scan on either side.</summary>
+    Binary,
+}
+
 /// <summary>Settings of a <see cref="NativeWorker"/>.</summary>
 public sealed record NativeWorkerOptions
 {
+    /// <summary>The wire the worker is spoken to on; both carry the same fields and give the same observations.</summary>
+    public WireFormat Wire { get; init; } = WireFormat.Binary;
+
     /// <summary>Cases per batch (each batch ends with <c>F</c>).</summary>
     public int BatchSize { get; init; } = 256;
 
@@ -169,7 +182,7 @@ public sealed class NativeWorker : IDisposable
             _current = null;
             try
             {
-                worker.Stdin.Write("Q\n"u8);
+                worker.Stdin.Write(Options.Wire == WireFormat.Binary ? "Q"u8 : "Q\n"u8);
                 worker.Stdin.Flush();
                 worker.Stdin.Close();
             }
@@ -187,7 +200,14 @@ public sealed class NativeWorker : IDisposable
         while (count < limit && start + count < cases.Count)
         {
             int before = _request.Length;
-            NativeProtocol.WriteCase(_request, cases[start + count]);
+            if (Options.Wire == WireFormat.Binary)
+            {
+                BinaryProtocol.WriteCase(_request, cases[start + count]);
+            }
+            else
+            {
+                NativeProtocol.WriteCase(_request, cases[start + count]);
+            }
             int size = _request.Length - before;
             bool big = size > Options.MaxBatchBytes / 2;
             if (count > 0 && (big || _request.Length > Options.MaxBatchBytes))
@@ -201,7 +221,7 @@ public sealed class NativeWorker : IDisposable
                 break;
             }
         }
-        _request.Append("F\n"u8);
+        _request.Append(Options.Wire == WireFormat.Binary ? "F"u8 : "F\n"u8);
         return count;
     }
 
@@ -229,40 +249,68 @@ public sealed class NativeWorker : IDisposable
         bool ended = false;
         while (received < count)
         {
-            if (!worker.Reader.TryReadLine(out var line))
+            var answer = worker.Wire == WireFormat.Binary
+                ? ReadBinary(worker, seqBase, count)
+                : ReadText(worker, seqBase, count);
+            if (answer.Observation is { } observation)
             {
-                ended = true;
-                break;
-            }
-            if (line.Length > 0 && line[0] == (byte)'R')
-            {
-                var observation = NativeProtocol.ParseResponse(line);
-                if (observation == null)
-                {
-                    protocolError = "malformed response: " + Excerpt(line);
-                    ended = true;
-                    break;
-                }
                 results[start + received++] = observation;
+                continue;
             }
-            else if (NativeProtocol.TryParseDeath(line, out ulong deathCase, out _))
-            {
-                if (deathCase >= seqBase && deathCase - seqBase < (ulong)count)
-                {
-                    deathIndex = (long)(deathCase - seqBase);
-                }
-                ended = true;
-                break;
-            }
-            else
-            {
-                protocolError = "unexpected output: " + Excerpt(line);
-                ended = true;
-                break;
-            }
+            deathIndex = answer.DeathIndex;
+            protocolError = answer.ProtocolError;
+            ended = true;
+            break;
         }
         bool timedOut = Disarm();
         return new BatchEnd(received, ended, timedOut, deathIndex, protocolError);
+    }
+
+    /// <summary>One message of the worker: a response, or why the batch ended (a death, a protocol error, end of output).</summary>
+    private readonly record struct Answer(Observation? Observation, long DeathIndex, string? ProtocolError);
+
+    /// <summary>The index in the batch of a worker's D case, or -1 when it lies outside the batch.</summary>
+    private static long InBatch(ulong deathCase, ulong seqBase, int count) =>
+        deathCase >= seqBase && deathCase - seqBase < (ulong)count ? (long)(deathCase - seqBase) : -1;
+
+    private static Answer ReadText(WorkerProcess worker, ulong seqBase, int count)
+    {
+        if (!worker.Reader!.TryReadLine(out var line))
+        {
+            return new Answer(null, -1, null);
+        }
+        if (line.Length > 0 && line[0] == (byte)'R')
+        {
+            var observation = NativeProtocol.ParseResponse(line);
+            return observation == null
+                ? new Answer(null, -1, "malformed response: " + Excerpt(line))
+                : new Answer(observation, -1, null);
+        }
+        if (NativeProtocol.TryParseDeath(line, out ulong deathCase, out _))
+        {
+            return new Answer(null, InBatch(deathCase, seqBase, count), null);
+        }
+        return new Answer(null, -1, "unexpected output: " + Excerpt(line));
+    }
+
+    private static Answer ReadBinary(WorkerProcess worker, ulong seqBase, int count)
+    {
+        if (!worker.Frames!.TryReadFrame(out byte type, out var body))
+        {
+            return new Answer(null, -1, null);
+        }
+        if (type == (byte)'R')
+        {
+            var observation = BinaryProtocol.ParseResponse(body);
+            return observation == null
+                ? new Answer(null, -1, $"malformed response frame of {body.Length} bytes")
+                : new Answer(observation, -1, null);
+        }
+        if (type == (byte)'D' && BinaryProtocol.TryParseDeath(body, out ulong deathCase, out _))
+        {
+            return new Answer(null, InBatch(deathCase, seqBase, count), null);
+        }
+        return new Answer(null, -1, $"unexpected output: a frame of type 0x{type:x2}");
     }
 
     private WorkerProcess Start()
@@ -274,6 +322,10 @@ public sealed class NativeWorker : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Options.Wire == WireFormat.Binary)
+        {
+            psi.ArgumentList.Add("--binary");
+        }
         if (Options.Environment != null)
         {
             foreach (var (name, value) in Options.Environment)
@@ -283,7 +335,7 @@ public sealed class NativeWorker : IDisposable
         }
         var process = Process.Start(psi)
             ?? throw new InvalidOperationException($"could not start {WorkerPath}");
-        var worker = new WorkerProcess(process);
+        var worker = new WorkerProcess(process, Options.Wire);
         process.ErrorDataReceived += (_, e) => worker.Stderr.Add(e.Data);
         process.BeginErrorReadLine();
         ProcessesStarted++;
@@ -481,13 +533,19 @@ public sealed class NativeWorker : IDisposable
     private static extern int Kill(int pid, int signal);
 
     /// <summary>One worker process and its pipes.</summary>
-    private sealed class WorkerProcess(Process process) : IDisposable
+    private sealed class WorkerProcess(Process process, WireFormat wire) : IDisposable
     {
         public Process Process { get; } = process;
 
+        public WireFormat Wire { get; } = wire;
+
         public Stream Stdin { get; } = process.StandardInput.BaseStream;
 
-        public LineReader Reader { get; } = new(process.StandardOutput.BaseStream);
+        /// <summary>The text wire's reader (null on the binary wire).</summary>
+        public LineReader? Reader { get; } = wire == WireFormat.Text ? new(process.StandardOutput.BaseStream) : null;
+
+        /// <summary>The binary wire's reader (null on the text wire).</summary>
+        public FrameReader? Frames { get; } = wire == WireFormat.Binary ? new(process.StandardOutput.BaseStream) : null;
 
         public StderrLog Stderr { get; } = new();
 
