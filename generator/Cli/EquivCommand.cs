@@ -162,8 +162,8 @@ public static class EquivCommand
             var repro = Harness.Reproducers.CReproducer.Write(Path.ChangeExtension(path, null), source, d.Minimised, d.Model, result.Semantics, shimDir);
             Console.WriteLine($"DIVERGENCE in {d.Function} (case {d.CaseIndex}), minimised:");
             Console.WriteLine($"  input:  {CaseJson.Describe(d.Minimised)}");
-            Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model, d.Function)}");
-            Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native, d.Function)}");
+            Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model, d.Minimised)}");
+            Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native, d.Minimised)}");
             Console.WriteLine($"  saved:  {path}");
             Console.WriteLine($"  C:      {repro} (make -C {Path.GetDirectoryName(repro)} && {Path.GetDirectoryName(repro)}/repro)");
             Console.WriteLine($"  replay: ./vhostlog run --scenario {path}");
@@ -172,7 +172,7 @@ public static class EquivCommand
         {
             Console.WriteLine($"SPECIFICATION FINDING in {f.Function} ({result.Variant} behaves like the model here), minimised:");
             Console.WriteLine($"  input:    {CaseJson.Describe(f.Input)}");
-            Console.WriteLine($"  observed: {CaseJson.Describe(f.Observed, f.Function)}");
+            Console.WriteLine($"  observed: {CaseJson.Describe(f.Observed, f.Input)}");
             Console.WriteLine($"  why:      {f.Explanation}");
         }
         Console.WriteLine(result.Equivalent
