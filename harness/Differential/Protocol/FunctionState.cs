@@ -64,7 +64,7 @@ public sealed record CopyCmdLogState(ulong Allocations, bool KeptEarlier, uint L
     internal static CopyCmdLogState Read(WireReader r) => new(r.U64(), r.Bool(), r.U32(), r.Bool(), r.LogEntries());
 
     public override ImmutableArray<ulong> ToWire() =>
-        [Allocations, WireReader.Of(KeptEarlier), LogNum, WireReader.Of(LogSet), .. WireReader.Of(Buffer)];
+        new WireWriter(4 + 2 * Buffer.Length).Add(Allocations).Add(KeptEarlier).Add(LogNum).Add(LogSet).Add(Buffer).Done();
 }
 
 /// <summary>
@@ -79,7 +79,7 @@ public sealed record CopyTmfLogState(ulong Allocations, long LiveBuffers, ulong 
     internal static CopyTmfLogState Read(WireReader r) => new(r.U64(), r.I64(), r.U64(), r.U32(), r.Bool(), r.LogEntries());
 
     public override ImmutableArray<ulong> ToWire() =>
-        [Allocations, unchecked((ulong)LiveBuffers), AllocatedBytes, LogNum, WireReader.Of(LogSet), .. WireReader.Of(Log)];
+        new WireWriter(5 + 2 * Log.Length).Add(Allocations).Add(LiveBuffers).Add(AllocatedBytes).Add(LogNum).Add(LogSet).Add(Log).Done();
 }
 
 /// <summary>
@@ -91,7 +91,7 @@ public sealed record DestroyVqLogState(long LiveBuffers, ImmutableArray<CommandL
 {
     internal static DestroyVqLogState Read(WireReader r) => new(r.I64(), r.Commands());
 
-    public override ImmutableArray<ulong> ToWire() => [unchecked((ulong)LiveBuffers), .. WireReader.Of(Commands)];
+    public override ImmutableArray<ulong> ToWire() => new WireWriter(1 + 2 * Commands.Length).Add(LiveBuffers).Add(Commands).Done();
 }
 
 /// <summary>
@@ -110,8 +110,13 @@ public sealed record DestroyLogsState(long LiveBuffers, ImmutableArray<long> Mut
         return new(live, depths.MoveToImmutable(), r.Commands());
     }
 
-    public override ImmutableArray<ulong> ToWire() =>
-        [unchecked((ulong)LiveBuffers), .. MutexDepths.Select(d => unchecked((ulong)d)), .. WireReader.Of(Commands)];
+    public override ImmutableArray<ulong> ToWire()
+    {
+        var w = new WireWriter(1 + MutexDepths.Length + 2 * Commands.Length).Add(LiveBuffers);
+        foreach (var depth in MutexDepths)
+            w.Add(depth);
+        return w.Add(Commands).Done();
+    }
 }
 
 /// <summary>
@@ -134,7 +139,13 @@ public sealed record ResponseState(ulong UsedCount, ulong PrErrs, ImmutableArray
         return new(count, errors, used.ToImmutable());
     }
 
-    public override ImmutableArray<ulong> ToWire() => [UsedCount, PrErrs, .. Used.SelectMany(u => new ulong[] { u.Head, u.Len })];
+    public override ImmutableArray<ulong> ToWire()
+    {
+        var w = new WireWriter(2 + 2 * Used.Length).Add(UsedCount).Add(PrErrs);
+        foreach (var u in Used)
+            w.Add(u.Head).Add(u.Len);
+        return w.Done();
+    }
 }
 
 /// <summary>
@@ -175,13 +186,12 @@ public sealed record GetDescState(
         r.LogEntries());
 
     public override ImmutableArray<ulong> ToWire() =>
-    [
-        unchecked((uint)Head), Out, In, OutSize, InSize,
-        OutIter.Direction, OutIter.Start, OutIter.Offset, OutIter.Segments, OutIter.Count,
-        LastAvailIdx, AvailIdx, UsedFlags, LogNum,
-        IovHash, LogHash, IndirectHash, ReadableBytes, WritableBytes,
-        .. WireReader.Of(Log),
-    ];
+        new WireWriter(FixedFields + 2 * Log.Length)
+            .Add(unchecked((uint)Head)).Add(Out).Add(In).Add(OutSize).Add(InSize)
+            .Add(OutIter.Direction).Add(OutIter.Start).Add(OutIter.Offset).Add(OutIter.Segments).Add(OutIter.Count)
+            .Add(LastAvailIdx).Add(AvailIdx).Add(UsedFlags).Add(LogNum)
+            .Add(IovHash).Add(LogHash).Add(IndirectHash).Add(ReadableBytes).Add(WritableBytes)
+            .Add(Log).Done();
 }
 
 /// <summary>Reads a state's wire values in order, refusing a value its field cannot hold (a layout error, not a behaviour).</summary>
@@ -240,10 +250,39 @@ sealed class WireReader(ImmutableArray<ulong> wire)
     }
 
     FormatException Wide(ulong v, int bits) => new($"state value {next - 1} is 0x{v:x}, wider than its {bits}-bit field");
+}
 
-    public static ulong Of(bool b) => b ? 1UL : 0;
+/// <summary>Writes a state's wire values in order, as <see cref="WireReader"/> reads them (the engine builds one per case, so no per-entry garbage).</summary>
+sealed class WireWriter(int count)
+{
+    readonly ImmutableArray<ulong>.Builder values = ImmutableArray.CreateBuilder<ulong>(count);
 
-    public static IEnumerable<ulong> Of(ImmutableArray<LogEntry> entries) => entries.SelectMany(e => new[] { e.Addr, e.Len });
+    public WireWriter Add(ulong v)
+    {
+        values.Add(v);
+        return this;
+    }
 
-    public static IEnumerable<ulong> Of(ImmutableArray<CommandLog> commands) => commands.SelectMany(c => new[] { Of(c.LogSet), (ulong)c.LogNum });
+    public WireWriter Add(uint v) => Add((ulong)v);
+
+    /// <summary>A signed value as its 64-bit two's complement.</summary>
+    public WireWriter Add(long v) => Add(unchecked((ulong)v));
+
+    public WireWriter Add(bool b) => Add(b ? 1UL : 0);
+
+    public WireWriter Add(ImmutableArray<LogEntry> entries)
+    {
+        foreach (var e in entries)
+            Add(e.Addr).Add(e.Len);
+        return this;
+    }
+
+    public WireWriter Add(ImmutableArray<CommandLog> commands)
+    {
+        foreach (var c in commands)
+            Add(c.LogSet).Add(c.LogNum);
+        return this;
+    }
+
+    public ImmutableArray<ulong> Done() => values.Count == values.Capacity ? values.MoveToImmutable() : values.ToImmutable();
 }
