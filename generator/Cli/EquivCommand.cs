@@ -114,8 +114,8 @@ public static class EquivCommand
         var dir = Path.GetDirectoryName(s.ReproducerPath);
         Console.WriteLine($"DIVERGENCE in {d.Function} (case {d.CaseIndex}), minimised:");
         Console.WriteLine($"  input:  {CaseJson.Describe(d.Minimised)}");
-        Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model, d.Function)}");
-        Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native, d.Function)}");
+        Console.WriteLine($"  model ({result.Semantics}): {CaseJson.Describe(d.Model, d.Minimised)}");
+        Console.WriteLine($"  native {result.Variant}: {CaseJson.Describe(d.Native, d.Minimised)}");
         Console.WriteLine($"  saved:  {s.JsonPath}");
         Console.WriteLine($"  C:      {s.ReproducerPath} (make -C {dir} && {dir}/repro)");
         Console.WriteLine($"  replay: ./vhostlog run --scenario {s.JsonPath}");
@@ -127,7 +127,7 @@ public static class EquivCommand
         {
             Console.WriteLine($"SPECIFICATION FINDING in {f.Function} ({result.Variant} behaves like the model here), minimised:");
             Console.WriteLine($"  input:    {CaseJson.Describe(f.Input)}");
-            Console.WriteLine($"  observed: {CaseJson.Describe(f.Observed, f.Function)}");
+            Console.WriteLine($"  observed: {CaseJson.Describe(f.Observed, f.Input)}");
             Console.WriteLine($"  why:      {f.Explanation}");
         }
     }

@@ -37,7 +37,7 @@ public static class MutantsCommand
                 if (!r1.Equivalent)
                     killed++;
                 table.AddRow(Markup.Escape(m.Name), r1.Equivalent ? "SURVIVED" : "killed",
-                    Markup.Escape(d is null ? "" : $"{d.Function}: {CaseJson.Describe(d.Minimised)}; model {CaseJson.Describe(d.Model, d.Function)}; mutant {CaseJson.Describe(d.Native, d.Function)}"));
+                    Markup.Escape(d is null ? "" : $"{d.Function}: {CaseJson.Describe(d.Minimised)}; model {CaseJson.Describe(d.Model, d.Minimised)}; mutant {CaseJson.Describe(d.Native, d.Minimised)}"));
             }
             AnsiConsole.Write(table);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -31,7 +31,7 @@ public static class RunCommand
                 if (agrees.StartsWith("NO", StringComparison.Ordinal))
                     disagreements++;
                 table.AddRow(Markup.Escape(run.Engine), run.Semantics,
-                    Markup.Escape(run.Observation is { } o ? CaseJson.Describe(o, c.Function) + Bytes(o) : run.Absent ?? ""), agrees);
+                    Markup.Escape(run.Observation is { } o ? CaseJson.Describe(o, c) + Bytes(o) : run.Absent ?? ""), agrees);
             }
             AnsiConsole.Write(table);
             Console.WriteLine(disagreements == 0 ? "every engine agrees with its model" : $"{disagreements} engine(s) disagree with their model");

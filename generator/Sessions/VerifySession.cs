@@ -68,8 +68,8 @@ public static class VerifySession
             details.AppendLine($"{f.Function}: {f.Cases} cases, {f.Divergences} divergences, {f.SpecFindings} specification findings ({f.Presence})");
         foreach (var d in result.Divergences)
             details.AppendLine($"divergence in {d.Function}: {CaseJson.Describe(d.Minimised)}")
-                .AppendLine($"  model:  {CaseJson.Describe(d.Model, d.Function)}")
-                .AppendLine($"  native: {CaseJson.Describe(d.Native, d.Function)}");
+                .AppendLine($"  model:  {CaseJson.Describe(d.Model, d.Minimised)}")
+                .AppendLine($"  native: {CaseJson.Describe(d.Native, d.Minimised)}");
         var compared = result.Functions.Count(f => f.Compared);
         var summary = result.Equivalent
             ? $"{compared} functions x {EquivCases} cases (seed {MutantsSession.CiSeed}) equal to {ManagedEngine.For(semantics).State}"

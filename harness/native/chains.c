@@ -25,7 +25,7 @@
 #include "scsi_request_env.h"
 #include "vl_shim.h"
 #include "line_protocol.h"
-#include "fnv1a.h"
+#include "vl_wire.h"
 
 #ifndef VL_FUNCTIONS
 #error "build with -DVL_FUNCTIONS='\"/path/to/functions.c\"'"
@@ -216,12 +216,12 @@ static unsigned int log_guard_touched(unsigned int iov_limit)
  */
 static u64 iov_hash(unsigned int iov_size)
 {
-	u64 h = VL_FNV1A_INIT;
+	u64 h = VL_FNV1A_OFFSET_BASIS;
 	unsigned int i;
 
 	for (i = 0; i < iov_size; i++) {
-		h = vl_fnv1a_word(h, (u64)(uintptr_t)iovbuf[i].iov_base);
-		h = vl_fnv1a_word(h, (u64)iovbuf[i].iov_len);
+		h = vl_fnv1a_step(h, (u64)(uintptr_t)iovbuf[i].iov_base);
+		h = vl_fnv1a_step(h, (u64)iovbuf[i].iov_len);
 	}
 	return h;
 }
@@ -311,7 +311,7 @@ static void cmd_case(char *args)
 
 	fill_canaries((unsigned int)iov_size + VL_GUARD, (unsigned int)iov_limit + VL_GUARD);
 	out = in = 0xdead;
-	log_num = 0xdeadbeef;
+	log_num = VL_NOT_WRITTEN;
 	vl_bug_target = &bug_jump;
 	if (setjmp(bug_jump)) {
 		vl_bug_target = NULL;

@@ -12,7 +12,7 @@ OPT := -O2 -g
 
 include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 
-$(OUT): $(NATIVE)/chains.c $(NATIVE)/line_protocol.h $(NATIVE)/fnv1a.h $(SHIM)/shim.c $(SHIM)/request_path.c $(STAGE)/linux/vhost_iotlb.h \
+$(OUT): $(NATIVE)/chains.c $(NATIVE)/line_protocol.h $(NATIVE)/vl_wire.h $(SHIM)/shim.c $(SHIM)/request_path.c $(STAGE)/linux/vhost_iotlb.h \
 	$(TREE)/drivers/vhost/vhost.h $(FUNCS) $(SHIM_HEADERS) $(NATIVE)/chains.mk $(NATIVE)/common.mk
 	mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_VL) -DVL_FUNCTIONS='"$(abspath $(FUNCS))"' \

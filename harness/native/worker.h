@@ -20,6 +20,7 @@
 
 #include "scsi_request_env.h"
 #include "vl_shim.h"
+#include "vl_wire.h"
 
 #define VL_NO_CASE (~0ULL)
 

@@ -10,6 +10,9 @@
 
 #include "worker.h"
 
+/* The runner's UIO_MAXIOV (vl_wire.h, from Wire.cs) is the kernel header's. */
+_Static_assert(VL_UIO_MAXIOV == UIO_MAXIOV, "Wire.UioMaxIov differs from UIO_MAXIOV");
+
 /* Whether the code under test handed p to kfree() in this case. */
 static int freed_by_case(const void *p)
 {
@@ -165,8 +168,8 @@ void vl_parse_case(struct vl_parser *ps, struct vl_case *c)
 
 	c->features = vl_field(ps, "features");
 	c->iov_limit = (unsigned int)vl_field(ps, "iov_limit");
-	if (!c->iov_limit || c->iov_limit > 1024)
-		vl_malformed(ps, "iov_limit must be 1 to 1024");
+	if (!c->iov_limit || c->iov_limit > VL_UIO_MAXIOV)
+		vl_malformed(ps, "iov_limit must be 1 to %d", VL_UIO_MAXIOV);
 	c->prior_log = (unsigned int)vl_field(ps, "prior_log");
 	if (c->prior_log > c->iov_limit)
 		vl_malformed(ps, "prior_log is over iov_limit");
@@ -324,7 +327,7 @@ void vl_build_vq(struct vl_case *c)
 		c->vq_log = alloc_array(UIO_MAXIOV, sizeof(*c->vq_log));
 		vq->indirect = c->indirect;
 		vq->log = c->vq_log;
-		c->log_num = 0xdeadbeef;
+		c->log_num = VL_NOT_WRITTEN;
 	}
 
 	if (c->fn == 7 || c->fn == 8) {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fnv1a.h"
+#include "vl_wire.h"
 #include "worker.h"
 
 #ifndef VL_FUNCTIONS
@@ -262,28 +262,28 @@ static char *put_response_state(char *p)
  */
 static u64 iov_hash(const struct iovec *iov, size_t n)
 {
-	u64 h = VL_FNV1A_INIT;
+	u64 h = VL_FNV1A_OFFSET_BASIS;
 	size_t i, zeros = 0;
 
 	while (n && !iov[n - 1].iov_base && !iov[n - 1].iov_len)
 		n--, zeros++;
 	for (i = 0; i < n; i++) {
-		h = vl_fnv1a_word(h, (u64)(uintptr_t)iov[i].iov_base);
-		h = vl_fnv1a_word(h, (u64)iov[i].iov_len);
+		h = vl_fnv1a_step(h, (u64)(uintptr_t)iov[i].iov_base);
+		h = vl_fnv1a_step(h, (u64)iov[i].iov_len);
 	}
 	return vl_fnv1a_zero_words(h, 2 * (u64)zeros);
 }
 
 static u64 log_hash(const struct vhost_log *log, size_t n)
 {
-	u64 h = VL_FNV1A_INIT;
+	u64 h = VL_FNV1A_OFFSET_BASIS;
 	size_t i, zeros = 0;
 
 	while (n && !log[n - 1].addr && !log[n - 1].len)
 		n--, zeros++;
 	for (i = 0; i < n; i++) {
-		h = vl_fnv1a_word(h, log[i].addr);
-		h = vl_fnv1a_word(h, log[i].len);
+		h = vl_fnv1a_step(h, log[i].addr);
+		h = vl_fnv1a_step(h, log[i].len);
 	}
 	return vl_fnv1a_zero_words(h, 2 * (u64)zeros);
 }
@@ -293,7 +293,7 @@ static u64 log_hash(const struct vhost_log *log, size_t n)
 /* The log entries fn 9 lists after its fixed fields. */
 static size_t desc_logged(const struct vl_case *c)
 {
-	return c->null_log || c->log_num == 0xdeadbeef ? 0 :
+	return c->null_log || c->log_num == VL_NOT_WRITTEN ? 0 :
 	       c->log_num < UIO_MAXIOV ? c->log_num : UIO_MAXIOV;
 }
 

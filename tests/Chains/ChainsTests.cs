@@ -3,6 +3,7 @@ using VhostLog.Cli;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
 using VhostLog.Simulator.Chains;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Tests.Chains;
 
@@ -125,7 +126,7 @@ public sealed class ChainsTests
         Assert.That(report.Categories.All(c => c.Cases == Cases / ChainGenerator.Categories.Length), Is.True, "every category is tried");
         Assert.That(report.MaxLogNum, Is.GreaterThan(0).And.LessThanOrEqualTo(ChainGenerator.NetIovLimit), "the largest log_num seen");
         // Over-long chains reach the bound itself: a full iov of writable buffers.
-        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo(ChainGenerator.UioMaxIov));
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo((uint)Wire.UioMaxIov));
         foreach (var bad in new[] { "indirect-bad-size", "nested-indirect", "loop", "unmapped" })
             Assert.That(report.Categories.Single(c => c.Category == bad).Valid, Is.Zero, $"{bad}: the kernel refuses every chain");
     }
@@ -248,7 +249,7 @@ public sealed class ChainsTests
         Assert.That(report.Disagreements, Is.Zero);
         Assert.That(report.InvariantHolds, Is.True);
         Assert.That(report.Crashes, Is.Zero);
-        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo(ChainGenerator.UioMaxIov),
+        Assert.That(report.Categories.Single(c => c.Category == "over-long").MaxLogNum, Is.EqualTo((uint)Wire.UioMaxIov),
             "the cases reach the bound");
     }
 

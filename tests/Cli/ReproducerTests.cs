@@ -7,6 +7,7 @@ using VhostLog.Harness.Mutation;
 using VhostLog.Harness.Reproducers;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Tests.Cli;
 
@@ -88,7 +89,7 @@ public sealed class ReproducerTests
     /// <summary>A request with readable and writable buffers, its rings' bytes written by the reproducer.</summary>
     static LogCase Request(ManagedEngine engine) =>
         CaseGenerator.Sample(Function.vhost_scsi_get_desc, 200, 7).First(x =>
-            !x.NullLog && engine.Run(x) is { Return: 0 } o && o.StateOrEmpty[1] > 0 && o.StateOrEmpty[2] > 0);
+            !x.NullLog && engine.Run(x) is { Return: 0 } o && FunctionState.Read(x, o) is GetDescState { Out: > 0, In: > 0 });
 
     [Test]
     public void ReproducerOfAGetDescRequestPassesOnTheModelsCodeAndFailsOnAMutant()

@@ -38,7 +38,7 @@ public sealed class EquivTests
 
     static string Summary(EquivResult r) =>
         string.Join("\n", r.Divergences.Select(d =>
-            $"{d.Function}: {CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Function)}\n  native: {CaseJson.Describe(d.Native, d.Function)}"));
+            $"{d.Function}: {CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Minimised)}\n  native: {CaseJson.Describe(d.Native, d.Minimised)}"));
 
     [Test]
     public void PristineTreeEqualsBeforeModel()

@@ -7,6 +7,7 @@ using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Native;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Harness.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
@@ -52,6 +53,8 @@ public sealed class GetDescTests
                 [new MemoryWrite(Desc, [.. table]), new MemoryWrite(Avail, [.. avail])]));
     }
 
+    static GetDescState StateOf(LogCase c, Observation o) => (GetDescState)FunctionState.Read(c, o)!;
+
     static (Observation Model, Observation Native) Both(LogCase c, string semantics, VariantSource source)
     {
         var engine = ManagedEngine.For(semantics);
@@ -59,7 +62,7 @@ public sealed class GetDescTests
         var model = engine.Run(c);
         using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, source, sanitize: false));
         var code = native.Run([c])[0];
-        Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c.Function)}\nnative: {CaseJson.Describe(code, c.Function)}");
+        Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c)}\nnative: {CaseJson.Describe(code, c)}");
         return (model, code);
     }
 
@@ -67,12 +70,13 @@ public sealed class GetDescTests
     public void ARequestFillsVcAndTheLog()
     {
         var tree = EquivTests.PatchedTree();
-        var (model, _) = Both(OneChain(availIdx: 1), "after", FunctionSources.FromTree("tree-patched", tree, DefaultTree.Debian612.HeadersDir));
-        var st = model.StateOrEmpty;
+        var c = OneChain(availIdx: 1);
+        var (model, _) = Both(c, "after", FunctionSources.FromTree("tree-patched", tree, DefaultTree.Debian612.HeadersDir));
+        var st = StateOf(c, model);
         Assert.That(model.Return, Is.Zero);
-        Assert.That(st.Take(5), Is.EqualTo(new ulong[] { 2, 1, 1, 100, 0x1800 }), "head 2, out 1, in 1 (one map holds each buffer), their sizes");
-        Assert.That(st[13], Is.EqualTo(1UL), "log_num: one writable descriptor");
-        Assert.That(st.Skip(ManagedEngine.DescFixedFields).Take(2), Is.EqualTo(new ulong[] { 0x4000, 0x1800 }), "its log entry");
+        Assert.That((st.Head, st.Out, st.In, st.OutSize, st.InSize), Is.EqualTo((2, 1u, 1u, 100UL, 0x1800UL)), "head 2, out 1, in 1 (one map holds each buffer), their sizes");
+        Assert.That(st.LogNum, Is.EqualTo(1u), "log_num: one writable descriptor");
+        Assert.That(st.Log.Take(1), Is.EqualTo(new[] { new LogEntry(0x4000, 0x1800) }), "its log entry");
         Assert.That(SpecOracle.Check(OneChain(1), model, "after"), Is.Null);
     }
 
@@ -81,11 +85,13 @@ public sealed class GetDescTests
     {
         var source = Pristine();
         Assert.That(source.OtherFormsOrEmpty, Does.Contain(Function.vhost_scsi_get_desc), "the pristine tree has the form before patch 5");
-        var (quiet, _) = Both(OneChain(availIdx: 0), "before", source);
-        Assert.That((quiet.Return, (int)(uint)quiet.StateOrEmpty[0], quiet.StateOrEmpty[12]), Is.EqualTo((-6, 4, 0UL)),
+        var empty = OneChain(availIdx: 0);
+        var (quiet, _) = Both(empty, "before", source);
+        Assert.That((quiet.Return, StateOf(empty, quiet).Head, StateOf(empty, quiet).UsedFlags), Is.EqualTo((-6, 4, (ushort)0)),
             "-ENXIO, head == num, notification left on");
-        var (slipped, _) = Both(OneChain(availIdx: 0, notifyAvailIdx: 1), "before", source);
-        Assert.That((slipped.Return, slipped.StateOrEmpty[11], slipped.StateOrEmpty[12]), Is.EqualTo((-11, 1UL, 1UL)),
+        var slips = OneChain(availIdx: 0, notifyAvailIdx: 1);
+        var (slipped, _) = Both(slips, "before", source);
+        Assert.That((slipped.Return, StateOf(slips, slipped).AvailIdx, StateOf(slips, slipped).UsedFlags), Is.EqualTo((-11, (ushort)1, (ushort)1)),
             "-EAGAIN, avail_idx took the new index, notification off again");
     }
 
@@ -137,11 +143,11 @@ public sealed class GetDescTests
                 Count(o.Outcome.ToString());
                 continue;
             }
-            var st = o.StateOrEmpty;
-            var head = (int)(uint)st[0];
+            var st = StateOf(c, o);
+            var head = st.Head;
             Count(o.Return switch
             {
-                0 when st[13] is > 0 and < 0xdeadbeef => "request, logged",
+                0 when st.LogNum is > 0 and < Wire.NotWritten => "request, logged",
                 0 when c.NullLog => "request, no log",
                 0 => "request, nothing writable",
                 -11 => "EAGAIN",
@@ -149,7 +155,7 @@ public sealed class GetDescTests
                 _ => "error " + -head,
             });
             if (o.Return == 0)
-                largestIn = Math.Max(largestIn, st[1] + st[2]);
+                largestIn = Math.Max(largestIn, (ulong)st.Out + st.In);
             if (o.Return == 0 && c.Ring!.Writes.Length > 2)
                 Count("request with an indirect table");
         }

@@ -5,6 +5,7 @@ using VhostLog.Harness.Equivalence;
 using VhostLog.Harness.Native;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Harness.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
@@ -36,9 +37,9 @@ public sealed class ResponseCopyTests
         var model = ManagedEngine.For("before").Run(c);
         using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, Pristine(), sanitize: false));
         var code = native.Run([c])[0];
-        Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c.Function)}\nnative: {CaseJson.Describe(code, c.Function)}");
+        Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c)}\nnative: {CaseJson.Describe(code, c)}");
         // 8 + 4 + 8 bytes copied (status at offset 10 lands in iov[2]), then the fault.
-        Assert.That(model.StateOrEmpty.ToArray(), Is.EqualTo(new ulong[] { 0, 1 }), "no used entry, one pr_err");
+        Assert.That((Response(c, model).UsedCount, Response(c, model).PrErrs, Response(c, model).Used.Length), Is.EqualTo((0UL, 1UL, 0)), "no used entry, one pr_err");
         Assert.That(model.Signals, Is.Zero);
         var zeros = Enumerable.Range(0, 8).Select(i => Area + (ulong)i)
             .Concat([Area + 0x100, Area + 0x101, Area + 0x103])
@@ -58,7 +59,8 @@ public sealed class ResponseCopyTests
             [new IoVec(Area, 0), new IoVec(Area + 0x10, 1), new IoVec(Area + 0x20, 7)],
             Head: 0x1234, Out: 0, In: 3, Kind: 2, Fill: 0xff);
         var model = ManagedEngine.For("after").Run(c);
-        Assert.That(model.StateOrEmpty.ToArray(), Is.EqualTo(new ulong[] { 1, 0, 0x1234, 0 }));
+        Assert.That((Response(c, model).UsedCount, Response(c, model).PrErrs), Is.EqualTo((1UL, 0UL)));
+        Assert.That(Response(c, model).Used, Is.EqualTo(new[] { new UsedEntry(0x1234, 0) }));
         Assert.That(model.Signals, Is.EqualTo(1));
         // AN response: 5 bytes, response (3) at offset 4 = iov[2] + 3.
         var bytes = model.Bytes.ToDictionary(b => b.Addr, b => b.Value);
@@ -75,8 +77,8 @@ public sealed class ResponseCopyTests
         var engine = ManagedEngine.For("before");
         var cases = CaseGenerator.Sample(function, 2000, 20261122);
         var observed = cases.Select(c => (c, o: engine.Run(c))).ToList();
-        var used = observed.Count(x => x.o.StateOrEmpty[0] == 1);
-        var faulted = observed.Where(x => x.o.StateOrEmpty[1] == 1).ToList();
+        var used = observed.Count(x => Response(x.c, x.o).UsedCount == 1);
+        var faulted = observed.Where(x => Response(x.c, x.o).PrErrs == 1).ToList();
         // A fault part-way: something of the response was written (some byte
         // differs from the fill) and still no used entry.
         var partly = faulted.Count(x => x.c.Fill != 0 && x.o.ByteCount < TotalMapped(x.c));
@@ -89,12 +91,14 @@ public sealed class ResponseCopyTests
             Assert.That(cases.Count(c => c.In == 0), Is.GreaterThan(20), "no response iovec");
             Assert.That(cases.Count(c => c.Iov.Skip(c.Out).Take(c.In).Count() > 1), Is.GreaterThan(500), "split responses");
             Assert.That(cases.Count(c => c.Iov.Any(v => v.Len == 0)), Is.GreaterThan(50), "zero-length iovecs");
-            Assert.That(observed.All(x => x.o.Outcome == Outcome.Returned && x.o.StateOrEmpty[0] + x.o.StateOrEmpty[1] == 1),
+            Assert.That(observed.All(x => x.o.Outcome == Outcome.Returned && Response(x.c, x.o).UsedCount + Response(x.c, x.o).PrErrs == 1),
                 "every call either returns the buffer or reports the fault, once");
         });
         if (function == Function.vhost_scsi_send_bad_target)
             Assert.That(cases.Select(c => c.Kind).Distinct(), Is.SupersetOf(new[] { 0, 1, 2 }));
     }
+
+    static ResponseState Response(LogCase c, Observation o) => (ResponseState)FunctionState.Read(c, o)!;
 
     static ulong TotalMapped(LogCase c) => c.Mapped.Aggregate(0UL, (n, r) => n + r.Length);
 
@@ -123,7 +127,7 @@ public sealed class ResponseCopyTests
         Assert.That(badTarget.Cases, Is.EqualTo(10_000));
         Assert.That(badTarget.SpecFindings, Is.GreaterThan(0), "the old form breaks the response specification (patch 2's bug)");
         Assert.That(r.Divergences, Is.Empty, string.Join("\n", r.Divergences.Select(d =>
-            $"{CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Function)}\n  native: {CaseJson.Describe(d.Native, d.Function)}")));
+            $"{CaseJson.Describe(d.Minimised)}\n  model: {CaseJson.Describe(d.Model, d.Minimised)}\n  native: {CaseJson.Describe(d.Native, d.Minimised)}")));
     }
 
     /// <summary>

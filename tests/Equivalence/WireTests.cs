@@ -29,13 +29,13 @@ public sealed class WireTests
         return worker.Run(cases);
     }
 
-    static void AssertSame(IReadOnlyList<Observation> text, IReadOnlyList<Observation> binary, string what)
+    static void AssertSame(IReadOnlyList<LogCase> cases, IReadOnlyList<Observation> text, IReadOnlyList<Observation> binary, string what)
     {
         Assert.That(binary, Has.Count.EqualTo(text.Count), what);
         for (var i = 0; i < text.Count; i++)
         {
             Assert.That(binary[i].SameAs(text[i]), Is.True,
-                $"{what}, case {i}: text {CaseJson.Describe(text[i], Function.log_write)}; binary {CaseJson.Describe(binary[i], Function.log_write)}");
+                $"{what}, case {i}: text {CaseJson.Describe(text[i], cases[i])}; binary {CaseJson.Describe(binary[i], cases[i])}");
             Assert.That((binary[i].Outcome, binary[i].Return, binary[i].Signals, binary[i].Warnings),
                 Is.EqualTo((text[i].Outcome, text[i].Return, text[i].Signals, text[i].Warnings)), $"{what}, case {i}");
         }
@@ -49,7 +49,7 @@ public sealed class WireTests
         foreach (var function in source.Functions)
         {
             var cases = CaseGenerator.Sample(function, Cases, 7 + (ulong)function);
-            AssertSame(RunOn(worker, WireFormat.Text, cases), RunOn(worker, WireFormat.Binary, cases), function.ToString());
+            AssertSame(cases, RunOn(worker, WireFormat.Text, cases), RunOn(worker, WireFormat.Binary, cases), function.ToString());
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class WireTests
         var cases = CaseGenerator.Sample(Function.vhost_log_write, Cases, 11);
         var text = RunOn(worker, WireFormat.Text, cases);
         var binary = RunOn(worker, WireFormat.Binary, cases);
-        AssertSame(text, binary, "vhost_log_write on a worker that dereferences NULL");
+        AssertSame(cases, text, binary, "vhost_log_write on a worker that dereferences NULL");
         Assert.That(binary.Count(o => o.Outcome == Outcome.Crash), Is.GreaterThan(0), "the mutant crashes on some cases");
         Assert.That(binary.Count(o => o.Outcome == Outcome.Returned), Is.GreaterThan(0), "and the cases after a crash still run");
         Assert.That(binary.First(o => o.Outcome == Outcome.Crash).Detail, Does.Contain("SIGSEGV"));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NUnit.Framework;
 using VhostLog.Harness.Variants;
 using VhostLog.KernelTree;
+using VhostLog.Harness.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
@@ -141,7 +142,7 @@ public sealed class WorkerRefusalTests
         Assert.That(lines, Has.Length.EqualTo(1));
         Assert.That(lines[0], Does.StartWith("R ok 0 0 0 13 0 0 0 "), "returned 0; 19 fixed state fields: head 0, out 0, in 0");
         var fields = lines[0].Split(' ');
-        Assert.That((fields[16], fields[17], fields[19]), Is.EqualTo(("1", "1", "deadbeef")), "last_avail_idx and avail_idx 1, log_num not written (the pristine form takes no log)");
+        Assert.That((fields[16], fields[17], fields[19]), Is.EqualTo(("1", "1", Wire.NotWritten.ToString("x"))), "last_avail_idx and avail_idx 1, log_num not written (the pristine form takes no log)");
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Harness.Cases;
 
@@ -94,7 +95,7 @@ public static class CaseJson
             Array("log").Select(l => new LogEntry(U64(l!["addr"], "log.addr"), U64(l["len"], "log.len"))).ToImmutableArray(),
             Array("iov").Select(v => new IoVec(U64(v!["base"], "iov.base"), U64(v["len"], "iov.len"))).ToImmutableArray(),
             n["features"] is { } features ? U64(features, "features") : 0,
-            n["iov_limit"]?.GetValue<int>() ?? 1024,
+            n["iov_limit"]?.GetValue<int>() ?? Wire.UioMaxIov,
             n["prior_log"]?.GetValue<int>() ?? 0,
             n["allocations_before_failure"]?.GetValue<int>() ?? -1,
             n["null_log"]?.GetValue<bool>() ?? false,
@@ -119,11 +120,11 @@ public static class CaseJson
         ["state"] = new JsonArray(o.StateOrEmpty.Select(v => (JsonNode)Hex(v)).ToArray()),
     };
 
-    /// <summary>A one-line account of an observation for tables and messages; the function says what its state means.</summary>
-    public static string Describe(Observation o, Function function = Function.vhost_scsi_copy_cmd_log) => o.Outcome switch
+    /// <summary>A one-line account of an observation of case <paramref name="c"/> for tables and messages.</summary>
+    public static string Describe(Observation o, LogCase c) => o.Outcome switch
     {
         Outcome.Returned => $"returned {o.Return}, {o.Signals} signal(s), {o.ByteCount} bitmap byte(s) set" +
-            (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(o.StateOrEmpty, function),
+            (o.Warnings > 0 ? $", {o.Warnings} WARN(s)" : "") + DescribeState(FunctionState.Read(c, o)),
         Outcome.Bug => $"reached BUG() after setting {o.ByteCount} bitmap byte(s)",
         Outcome.Crash => $"crashed ({o.Detail})",
         Outcome.Timeout => $"did not finish ({o.Detail})",
@@ -170,27 +171,25 @@ public static class CaseJson
         return args + umem + iov + $", bitmap mapped: {(c.Mapped.IsEmpty ? "nothing" : string.Join(", ", c.Mapped.Select(r => $"{Hex(r.Start)}+{Hex(r.Length)}")))}";
     }
 
-    static string DescribeState(ImmutableArray<ulong> state, Function function) => function switch
+    static string DescribeState(FunctionState? state) => state switch
     {
-        Function.vhost_scsi_copy_tmf_log when state.Length >= 5 =>
-            $"; request: {state[0]} allocation(s), {(long)state[1]} live, {state[2]} byte(s), " +
-            $"tmf_log_num {state[3]}, tmf_log {(state[4] != 0 ? "set" : "NULL")}",
-        Function.vhost_scsi_destroy_vq_log when state.Length >= 1 =>
-            $"; {(long)state[0]} buffer(s) live after, commands still holding a log: " +
-            $"{Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[1 + 2 * i] != 0)}, " +
-            $"with tvc_log_num set: {Enumerable.Range(0, (state.Length - 1) / 2).Count(i => state[2 + 2 * i] != 0)}",
-        Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target when state.Length >= 2 =>
-            $"; {state[0]} used entr{(state[0] == 1 ? "y" : "ies")} " +
-            $"[{string.Join(", ", Enumerable.Range(0, (state.Length - 2) / 2).Select(i => $"head {state[2 + 2 * i]} len {state[3 + 2 * i]}"))}], {state[1]} pr_err(s)",
-        Function.vhost_scsi_destroy_logs when state.Length >= 1 =>
-            $"; {(long)state[0]} buffer(s) live after (then each I/O queue's mutex depth, and per command: tvc_log set, tvc_log_num)",
-        Function.vhost_scsi_get_desc when state.Length >= 14 =>
-            $"; vc: head {(int)(uint)state[0]}, out {state[1]}, in {state[2]}, out_size {state[3]}, in_size {state[4]}; " +
-            $"last_avail_idx {state[10]}, avail_idx {state[11]}, used_flags {state[12]}, log_num {(state[13] == 0xdeadbeef ? "untouched" : state[13].ToString(CultureInfo.InvariantCulture))}",
-        Function.vhost_scsi_copy_tmf_log or Function.vhost_scsi_destroy_vq_log or Function.vhost_scsi_destroy_logs
-            or Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target or Function.vhost_scsi_get_desc => "",
-        _ => state.Length < 4 ? "" : $"; command: {state[0]} allocation(s), earlier buffer {(state[1] != 0 ? "kept" : "not kept")}, " +
-            $"tvc_log_num {state[2]}, tvc_log {(state[3] != 0 ? "set" : "NULL")}",
+        CopyTmfLogState t =>
+            $"; request: {t.Allocations} allocation(s), {t.LiveBuffers} live, {t.AllocatedBytes} byte(s), " +
+            $"tmf_log_num {t.LogNum}, tmf_log {(t.LogSet ? "set" : "NULL")}",
+        DestroyVqLogState d =>
+            $"; {d.LiveBuffers} buffer(s) live after, commands still holding a log: " +
+            $"{d.Commands.Count(k => k.LogSet)}, with tvc_log_num set: {d.Commands.Count(k => k.LogNum != 0)}",
+        ResponseState r =>
+            $"; {r.UsedCount} used entr{(r.UsedCount == 1 ? "y" : "ies")} " +
+            $"[{string.Join(", ", r.Used.Select(u => $"head {u.Head} len {u.Len}"))}], {r.PrErrs} pr_err(s)",
+        DestroyLogsState d =>
+            $"; {d.LiveBuffers} buffer(s) live after (then each I/O queue's mutex depth, and per command: tvc_log set, tvc_log_num)",
+        GetDescState g =>
+            $"; vc: head {g.Head}, out {g.Out}, in {g.In}, out_size {g.OutSize}, in_size {g.InSize}; " +
+            $"last_avail_idx {g.LastAvailIdx}, avail_idx {g.AvailIdx}, used_flags {g.UsedFlags}, log_num {(g.LogNumWritten ? g.LogNum.ToString(CultureInfo.InvariantCulture) : "untouched")}",
+        CopyCmdLogState m => $"; command: {m.Allocations} allocation(s), earlier buffer {(m.KeptEarlier ? "kept" : "not kept")}, " +
+            $"tvc_log_num {m.LogNum}, tvc_log {(m.LogSet ? "set" : "NULL")}",
+        _ => "",
     };
 
     public static string Serialize(JsonNode n) => n.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

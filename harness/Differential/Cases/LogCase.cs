@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Harness.Cases;
 
@@ -94,7 +95,7 @@ public sealed record LogCase(
     ImmutableArray<LogEntry> Log,
     ImmutableArray<IoVec> Iov,
     ulong Features = 0,
-    int IovLimit = 1024,
+    int IovLimit = Wire.UioMaxIov,
     int PriorLog = 0,
     int AllocationsBeforeFailure = -1,
     bool NullLog = false,
@@ -147,14 +148,9 @@ public readonly record struct ByteRun(ulong Addr, ulong Count, byte Value)
 /// What one engine observed for one case. Memory is every non-zero byte of
 /// mapped user memory after the call, as maximal runs (a saturated bitmap is
 /// a few runs, not thousands of bytes). Warnings counts WARN_ON_ONCE hits;
-/// State is what a scsi.c function leaves in its command (for
-/// vhost_scsi_copy_cmd_log: buffers allocated, whether the earlier buffer was
-/// kept, tvc_log_num, whether tvc_log is set, then every entry's addr and
-/// len; for vhost_scsi_copy_tmf_log: buffers allocated, buffers live,
-/// bytes allocated, tmf_log_num, whether tmf_log is set, then its log_num
-/// entries; for vhost_scsi_destroy_vq_log: buffers live (negative: freed),
-/// then per command whether tvc_log is set and tvc_log_num), empty for the
-/// others.
+/// State is what a scsi.c function leaves behind, in the flat form the worker
+/// sends it (empty for the other functions and for calls that did not
+/// return); <see cref="FunctionState.Read(LogCase, Observation)"/> names its fields.
 /// </summary>
 public sealed record Observation(
     Outcome Outcome,

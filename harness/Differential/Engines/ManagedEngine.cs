@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using VhostLog.Harness.Cases;
+using VhostLog.Harness.Protocol;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
 
@@ -103,7 +104,7 @@ public sealed class ManagedEngine
         vq.log_ctx = ctx;
         vq.acked_features = c.Features;
         vq.dev = new vhost_dev { iov_limit = c.IovLimit };
-        var state = ImmutableArray<ulong>.Empty;
+        FunctionState? state = null;
         var outcome = Outcome.Returned;
         var ret = 0;
         try
@@ -143,7 +144,7 @@ public sealed class ManagedEngine
             ? vq.used_signals : ctx?.signals ?? 0;
         ForgetResponse(vq, c);
         ForgetRing(vq, c);
-        return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Warnings, state);
+        return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Warnings, state?.ToWire() ?? []);
     }
 
     vhost_virtqueue? spare;
@@ -193,7 +194,7 @@ public sealed class ManagedEngine
         return 0;
     }
 
-    int CopyCmdLog(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    int CopyCmdLog(vhost_virtqueue vq, LogCase c, out FunctionState? state)
     {
         vhost_log[]? earlier = null;
         if (c.PriorLog > 0)
@@ -207,40 +208,30 @@ public sealed class ManagedEngine
         var log = new vhost_log[c.IovLimit];
         Entries(c.Log).CopyTo(log, 0);
         var ret = Scsi.vhost_scsi_copy_cmd_log(vq, cmd, log, (uint)c.Log.Length);
-        state = CommandState(model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
-            cmd.tvc_log_num, cmd.tvc_log);
+        state = new CopyCmdLogState((ulong)model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
+            cmd.tvc_log_num, cmd.tvc_log is not null, LogEntries(cmd.tvc_log ?? []));
         return ret;
     }
 
     CtlQueueLog Ctl => model as CtlQueueLog
         ?? throw new InvalidOperationException($"model state {State} has no control queue logging (patch 7)");
 
-    int CopyTmfLog(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    int CopyTmfLog(vhost_virtqueue vq, LogCase c, out FunctionState? state)
     {
         // A new request: vhost_scsi_handle_tmf() zeroes it.
         var tmf = new vhost_scsi_tmf();
         var log = new vhost_log[c.IovLimit];
         Entries(c.Log).CopyTo(log, 0);
         var ret = Ctl.vhost_scsi_copy_tmf_log(tmf, log, (uint)c.Log.Length);
-        var s = ImmutableArray.CreateBuilder<ulong>();
-        s.Add((ulong)model.Allocations);
-        s.Add(unchecked((ulong)model.LiveAllocations));
-        s.Add(model.AllocatedBytes);
-        s.Add(tmf.tmf_log_num);
-        s.Add(tmf.tmf_log is null ? 0UL : 1);
         // The worker reads log_num entries: what the request asked to keep.
-        if (tmf.tmf_log is { } kept)
-            for (var i = 0; i < c.Log.Length; i++)
-            {
-                var e = i < kept.Length ? kept[i] : default;
-                s.Add(e.addr);
-                s.Add(e.len);
-            }
-        state = s.ToImmutable();
+        var kept = tmf.tmf_log is { } buffer
+            ? Enumerable.Range(0, c.Log.Length).Select(i => i < buffer.Length ? new LogEntry(buffer[i].addr, buffer[i].len) : default).ToImmutableArray()
+            : [];
+        state = new CopyTmfLogState((ulong)model.Allocations, model.LiveAllocations, model.AllocatedBytes, tmf.tmf_log_num, tmf.tmf_log is not null, kept);
         return ret;
     }
 
-    int DestroyVqLog(LogCase c, out ImmutableArray<ulong> state)
+    int DestroyVqLog(LogCase c, out FunctionState? state)
     {
         var commands = c.CommandsOrEmpty;
         var svq = new vhost_scsi_virtqueue { max_cmds = commands.Length };
@@ -261,14 +252,7 @@ public sealed class ManagedEngine
         }
         svq.vq.dev.iov_limit = c.IovLimit;
         Scsi.vhost_scsi_destroy_vq_log(svq.vq);
-        var s = ImmutableArray.CreateBuilder<ulong>();
-        s.Add(unchecked((ulong)model.LiveAllocations));
-        foreach (var cmd in svq.scsi_cmds ?? [])
-        {
-            s.Add(cmd.tvc_log is null ? 0UL : 1);
-            s.Add(cmd.tvc_log_num);
-        }
-        state = s.ToImmutable();
+        state = new DestroyVqLogState(model.LiveAllocations, CommandLogs(svq.scsi_cmds ?? []));
         return 0;
     }
 
@@ -276,10 +260,9 @@ public sealed class ManagedEngine
     /// vhost_scsi_destroy_logs() on a device of c.Out virtqueues whose I/O
     /// queues hold c.In commands each (c.Commands, queue after queue); bit q
     /// of c.Kind leaves I/O queue q without commands. The state is the
-    /// buffers live after, each I/O queue's mutex depth, then per command
-    /// whether tvc_log is set and tvc_log_num.
+    /// buffers live after, each I/O queue's mutex depth, then every command.
     /// </summary>
-    int DestroyLogs(LogCase c, out ImmutableArray<ulong> state)
+    int DestroyLogs(LogCase c, out FunctionState? state)
     {
         var commands = c.CommandsOrEmpty;
         var vs = new vhost_scsi { vqs = new vhost_scsi_virtqueue[c.Out] };
@@ -301,16 +284,8 @@ public sealed class ManagedEngine
             svq.scsi_cmds = ((c.Kind >> (q - 2)) & 1) != 0 ? null : mine;
         }
         Scsi.vhost_scsi_destroy_logs(vs);
-        var s = ImmutableArray.CreateBuilder<ulong>();
-        s.Add(unchecked((ulong)model.LiveAllocations));
-        for (var q = 2; q < c.Out; q++)
-            s.Add(unchecked((ulong)(long)vs.vqs[q].vq.mutex.depth));
-        foreach (var cmd in cmds)
-        {
-            s.Add(cmd.tvc_log is null ? 0UL : 1);
-            s.Add(cmd.tvc_log_num);
-        }
-        state = s.ToImmutable();
+        state = new DestroyLogsState(model.LiveAllocations,
+            [.. vs.vqs.Skip(2).Select(svq => (long)svq.vq.mutex.depth)], CommandLogs(cmds));
         return 0;
     }
 
@@ -323,15 +298,12 @@ public sealed class ManagedEngine
         return earlier;
     }
 
-    /// <summary>Entries of the used ring the native worker reports (it keeps the first 8).</summary>
-    const int UsedKept = 8;
-
     /// <summary>
     /// vhost_scsi_send_status() or vhost_scsi_send_bad_target() (fixed
-    /// forms) on a request whose iovecs are c.Iov; the state is the used
-    /// entries added, pr_err() calls, then head and len of each entry.
+    /// forms) on a request whose iovecs are c.Iov; the state is what it did
+    /// with the used ring.
     /// </summary>
-    int SendResponse(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    int SendResponse(vhost_virtqueue vq, LogCase c, out FunctionState? state)
     {
         for (var i = 0; i < c.Iov.Length; i++)
             vq.iov[i] = new iovec { iov_base = new UserPtr(c.Iov[i].Base), iov_len = c.Iov[i].Len };
@@ -346,34 +318,18 @@ public sealed class ManagedEngine
             model.vhost_scsi_send_bad_target(vs, vq, c.Head, (uint)c.Out);
         else
             (model as BadTargetIter ?? throw NoDrivenForm(c.Function)).vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
-        var s = ImmutableArray.CreateBuilder<ulong>();
-        s.Add((ulong)vq.used.Count);
-        s.Add((ulong)model.VqErrors.Count);
-        foreach (var (head, len) in vq.used.Take(UsedKept))
-        {
-            s.Add((uint)head);
-            s.Add((uint)len);
-        }
-        state = s.ToImmutable();
+        state = new ResponseState((ulong)vq.used.Count, (ulong)model.VqErrors.Count,
+            [.. vq.used.Take(ResponseState.UsedKept).Select(u => new UsedEntry((uint)u.Head, (uint)u.Len))]);
         return 0;
     }
-
-    /// <summary>The entries of vq->iov, vq->log and vq->indirect (UIO_MAXIOV each, as vhost-scsi allocates them).</summary>
-    const int UioMaxIov = 1024;
-
-    /// <summary>The log_num the caller hands vhost_scsi_get_desc() (a value the kernel never stores), to see whether it was set.</summary>
-    const uint Untouched = 0xdeadbeef;
-
-    /// <summary>State fields before the listed iovecs and log entries (the worker's VL_DESC_FIXED).</summary>
-    public const int DescFixedFields = 19;
 
     /// <summary>
     /// vhost_scsi_get_desc() on the virtqueue c.Ring, whose bytes go into
     /// user memory first; in the form after patch 5 it is handed vq->log
-    /// (NULL when c.NullLog) and a log_num of <see cref="Untouched"/>. The
+    /// (NULL when c.NullLog) and a log_num of <see cref="Wire.NotWritten"/>. The
     /// state is what vc, the virtqueue and the log hold after it (PROTOCOL.md).
     /// </summary>
-    int GetDesc(vhost_virtqueue vq, LogCase c, out ImmutableArray<ulong> state)
+    int GetDesc(vhost_virtqueue vq, LogCase c, out FunctionState? state)
     {
         var ring = c.Ring ?? throw new ArgumentException("a vhost_scsi_get_desc case needs a ring", nameof(c));
         foreach (var w in ring.Writes)
@@ -388,42 +344,22 @@ public sealed class ManagedEngine
         model.AvailIdxAtNotify = ring.NotifyAvailIdx >= 0 ? (ushort)ring.NotifyAvailIdx : null;
         var vs = new vhost_scsi();
         var vc = new vhost_scsi_ctx();
-        var logNum = new Ptr<uint>(Untouched);
+        var logNum = new Ptr<uint>(Wire.NotWritten);
         var ret = OldForms.Contains(Function.vhost_scsi_get_desc)
             ? Base.vhost_scsi_get_desc(vs, vq, vc)
             : (model as GetDescLog ?? throw NoDrivenForm(Function.vhost_scsi_get_desc))
                 .vhost_scsi_get_desc(vs, vq, vc, c.NullLog ? null : vq.log, logNum);
 
-        var logged = c.NullLog || logNum.Value == Untouched ? 0 : (int)Math.Min(logNum.Value, UioMaxIov);
-        var s = ImmutableArray.CreateBuilder<ulong>(DescFixedFields + 2 * logged);
+        var logged = c.NullLog || logNum.Value == Wire.NotWritten ? 0 : (int)Math.Min(logNum.Value, Wire.UioMaxIov);
         var it = vc.out_iter;
-        s.Add((uint)vc.head);
-        s.Add(vc.@out);
-        s.Add(vc.@in);
-        s.Add(vc.out_size);
-        s.Add(vc.in_size);
-        s.Add(it.data_source);
-        // Where the iterator starts, as an index into vq->iov (all ones: NULL).
-        s.Add(it.iov is null ? ulong.MaxValue : ReferenceEquals(it.iov, vq.iov) ? (ulong)it.first : ulong.MaxValue - 1);
-        s.Add(it.iov_offset);
-        s.Add(it.nr_segs);
-        s.Add(it.count);
-        s.Add(vq.last_avail_idx);
-        s.Add(vq.avail_idx);
-        s.Add(vq.used_flags);
-        s.Add(logNum.Value);
-        s.Add(IovHash(vq.iov));
-        s.Add(LogHash(vq.log));
-        s.Add(IovHash(vq.indirect));
-        // What the readable and the writable iovecs hold (the specification's sizes).
-        s.Add(IovBytes(vq.iov, 0, vc.@out));
-        s.Add(IovBytes(vq.iov, vc.@out, (ulong)vc.@out + vc.@in));
-        for (var i = 0; i < logged; i++)
-        {
-            s.Add(vq.log[i].addr);
-            s.Add(vq.log[i].len);
-        }
-        state = s.MoveToImmutable();
+        var start = it.iov is null ? IterState.NoIovecs : ReferenceEquals(it.iov, vq.iov) ? (ulong)it.first : IterState.Elsewhere;
+        state = new GetDescState(vc.head, vc.@out, vc.@in, vc.out_size, vc.in_size,
+            new IterState(it.data_source, start, it.iov_offset, it.nr_segs, it.count),
+            vq.last_avail_idx, vq.avail_idx, vq.used_flags, logNum.Value,
+            IovHash(vq.iov), LogHash(vq.log), IovHash(vq.indirect),
+            // What the readable and the writable iovecs hold (the specification's sizes).
+            IovBytes(vq.iov, 0, vc.@out), IovBytes(vq.iov, vc.@out, (ulong)vc.@out + vc.@in),
+            LogEntries(vq.log.AsSpan(0, logged)));
         return ret;
     }
 
@@ -431,7 +367,7 @@ public sealed class ManagedEngine
     static ulong IovBytes(iovec[] iov, ulong from, ulong to)
     {
         var total = 0UL;
-        for (var i = from; i < Math.Min(to, UioMaxIov); i++)
+        for (var i = from; i < Math.Min(to, (ulong)Wire.UioMaxIov); i++)
             total += iov[i].iov_len;
         return total;
     }
@@ -445,10 +381,10 @@ public sealed class ManagedEngine
         var n = iov.Length;
         while (n > 0 && iov[n - 1].iov_base.Value == 0 && iov[n - 1].iov_len == 0)
             n--;
-        var h = FnvBasis;
+        var h = Wire.Fnv1a.OffsetBasis;
         foreach (var v in iov[..n])
-            h = FnvPair(h, v.iov_base.Value, v.iov_len);
-        return FnvZeroWords(h, 2 * (ulong)(iov.Length - n));
+            h = Wire.Fnv1a.Step(Wire.Fnv1a.Step(h, v.iov_base.Value), v.iov_len);
+        return Wire.Fnv1a.ZeroWords(h, 2 * (ulong)(iov.Length - n));
     }
 
     static ulong LogHash(ReadOnlySpan<vhost_log> log)
@@ -456,28 +392,11 @@ public sealed class ManagedEngine
         var n = log.Length;
         while (n > 0 && log[n - 1].addr == 0 && log[n - 1].len == 0)
             n--;
-        var h = FnvBasis;
+        var h = Wire.Fnv1a.OffsetBasis;
         foreach (var e in log[..n])
-            h = FnvPair(h, e.addr, e.len);
-        return FnvZeroWords(h, 2 * (ulong)(log.Length - n));
+            h = Wire.Fnv1a.Step(Wire.Fnv1a.Step(h, e.addr), e.len);
+        return Wire.Fnv1a.ZeroWords(h, 2 * (ulong)(log.Length - n));
     }
-
-    /// <summary>
-    /// FNV-1a over n zero words: each only multiplies by the prime, so the
-    /// mostly zero tail of a UIO_MAXIOV array is one power, not a chain of
-    /// dependent multiplications (the same value).
-    /// </summary>
-    static ulong FnvZeroWords(ulong h, ulong n)
-    {
-        for (var m = FnvPrime; n != 0; n >>= 1, m *= m)
-            if ((n & 1) != 0)
-                h *= m;
-        return h;
-    }
-
-    const ulong FnvBasis = 0xcbf29ce484222325UL, FnvPrime = 0x100000001b3UL;
-
-    static ulong FnvPair(ulong h, ulong first, ulong second) => ((h ^ first) * FnvPrime ^ second) * FnvPrime;
 
     /// <summary>Leaves the virtqueue as new after vhost_scsi_get_desc() (FreshVirtqueue reuses it).</summary>
     static void ForgetRing(vhost_virtqueue vq, LogCase c)
@@ -510,21 +429,16 @@ public sealed class ManagedEngine
         vq.used_signals = 0;
     }
 
-    /// <summary>The command's state in the order the native worker reports it.</summary>
-    static ImmutableArray<ulong> CommandState(int allocations, bool kept, uint logNum, vhost_log[]? buffer)
+    static ImmutableArray<LogEntry> LogEntries(ReadOnlySpan<vhost_log> buffer)
     {
-        var s = ImmutableArray.CreateBuilder<ulong>(4 + 2 * (buffer?.Length ?? 0));
-        s.Add((ulong)allocations);
-        s.Add(kept ? 1UL : 0);
-        s.Add(logNum);
-        s.Add(buffer is null ? 0UL : 1);
-        foreach (var e in buffer ?? [])
-        {
-            s.Add(e.addr);
-            s.Add(e.len);
-        }
-        return s.MoveToImmutable();
+        var entries = ImmutableArray.CreateBuilder<LogEntry>(buffer.Length);
+        foreach (var e in buffer)
+            entries.Add(new LogEntry(e.addr, e.len));
+        return entries.MoveToImmutable();
     }
+
+    static ImmutableArray<CommandLog> CommandLogs(IEnumerable<vhost_scsi_cmd> commands) =>
+        [.. commands.Select(cmd => new CommandLog(cmd.tvc_log is not null, cmd.tvc_log_num))];
 
     static vhost_log[] Entries(ImmutableArray<LogEntry> log) =>
         log.Select(l => new vhost_log { addr = l.Addr, len = l.Len }).ToArray();

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using VhostLog.Harness.Cases;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Harness.Equivalence;
 
@@ -43,14 +44,14 @@ public static class Shrinker
         && (c.Function != Function.log_write_hva || NoWrap(c.Address, c.Length))
         && (c.Function != Function.vhost_log_write || !c.Iotlb || c.Iov.All(v => NoWrap(v.Base, v.Len)))
         && (c.Function != Function.vhost_scsi_copy_cmd_log
-            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length <= c.IovLimit && c.PriorLog >= 0 && c.PriorLog <= c.IovLimit))
+            || (c.IovLimit is >= 1 and <= Wire.UioMaxIov && c.Log.Length <= c.IovLimit && c.PriorLog >= 0 && c.PriorLog <= c.IovLimit))
         && (c.Function != Function.vhost_scsi_copy_tmf_log
-            || (c.IovLimit is >= 1 and <= 1024 && c.Log.Length >= 1 && c.Log.Length <= c.IovLimit))
+            || (c.IovLimit is >= 1 and <= Wire.UioMaxIov && c.Log.Length >= 1 && c.Log.Length <= c.IovLimit))
         && (c.Function != Function.vhost_scsi_destroy_vq_log
-            || (c.IovLimit is >= 1 and <= 1024 && c.CommandsOrEmpty.Length <= MaxCommands
+            || (c.IovLimit is >= 1 and <= Wire.UioMaxIov && c.CommandsOrEmpty.Length <= MaxCommands
                 && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
         && (c.Function != Function.vhost_scsi_destroy_logs
-            || (c.IovLimit is >= 1 and <= 1024 && c.Out is >= 2 and <= 10 && c.In >= 0 && c.Kind is >= 0 and <= 0xff
+            || (c.IovLimit is >= 1 and <= Wire.UioMaxIov && c.Out is >= 2 and <= 10 && c.In >= 0 && c.Kind is >= 0 and <= 0xff
                 && c.CommandsOrEmpty.Length == (c.Out - 2) * c.In && c.CommandsOrEmpty.All(n => n >= 0 && n <= c.IovLimit)))
         && (c.Function is not (Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             || (c.Out >= 0 && c.Out < MaxIovecs && c.In >= 0 && c.Out + c.In <= MaxIovecs && c.Iov.Length <= MaxIovecs && c.Head >= 0
@@ -70,7 +71,7 @@ public static class Shrinker
             && c.Mapped.Any(r => w.Addr >= r.Start && w.Addr - r.Start <= r.Length && (ulong)w.Bytes.Length <= r.Length - (w.Addr - r.Start)));
 
     /// <summary>vq->iov's entries (UIO_MAXIOV): the response iovecs are some of them.</summary>
-    public const int MaxIovecs = 1024;
+    public const int MaxIovecs = Wire.UioMaxIov;
 
     /// <summary>The most commands a vhost_scsi_destroy_vq_log case may have (the worker's limit).</summary>
     public const int MaxCommands = 1024;

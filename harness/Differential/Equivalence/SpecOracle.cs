@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using VhostLog.Harness.Cases;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Harness.Equivalence;
 
@@ -47,7 +48,7 @@ public static class SpecOracle
         return Explain(c, o, ranges);
     }
 
-    const int EAGAIN = 11, ENXIO = 6, UioMaxIov = 1024;
+    const int EAGAIN = 11, ENXIO = 6;
 
     /// <summary>
     /// What a caller of vhost_scsi_get_desc() relies on. It returns 0 with a
@@ -63,14 +64,13 @@ public static class SpecOracle
     /// </summary>
     static SpecFinding? CheckGetDesc(LogCase c, Observation o)
     {
-        var st = o.StateOrEmpty;
-        if (o.Outcome != Outcome.Returned || c.Ring is not { } ring || st.Length < ManagedEngineFields)
+        if (o.Outcome != Outcome.Returned || c.Ring is not { } ring || FunctionState.Read(c, o) is not GetDescState st)
             return null;
         SpecFinding Finding(string why) => new(c.Function, c, o, why);
-        var head = (int)(uint)st[0];
-        ulong @out = st[1], @in = st[2], logNum = st[13];
-        var logged = !c.NullLog && logNum != 0xdeadbeef;
-        if (logged && (logNum > @in || @in > UioMaxIov))
+        var head = st.Head;
+        ulong @out = st.Out, @in = st.In, logNum = st.LogNum;
+        var logged = !c.NullLog && st.LogNumWritten;
+        if (logged && (logNum > @in || @in > Wire.UioMaxIov))
             return Finding($"log_num {logNum} is above in {@in}: more log entries than writable iovecs (the invariant log_num <= in_num <= iov_limit)");
         switch (o.Return)
         {
@@ -89,26 +89,24 @@ public static class SpecOracle
         }
         if (head < 0 || head >= ring.Num)
             return Finding($"returned 0 with head {head}, not a descriptor of a ring of {ring.Num}");
-        if (st[10] != (ushort)(ring.LastAvailIdx + 1))
-            return Finding($"returned a request but last_avail_idx went from {ring.LastAvailIdx} to {st[10]}, not one further");
-        ulong outSize = st[17], inSize = st[18];
-        if (st[3] != outSize || st[4] != inSize)
-            return Finding($"out_size {st[3]} and in_size {st[4]}, but the iovecs hold {outSize} readable and {inSize} writable bytes");
-        if (st[5] != 1 || st[6] != 0 || st[7] != 0 || st[8] != @out || st[9] != outSize)
-            return Finding($"out_iter is not the readable iovecs from vq->iov[0] (source {st[5]}, start {(long)st[6]}, offset {st[7]}, {st[8]} segment(s), {st[9]} byte(s))");
+        if (st.LastAvailIdx != (ushort)(ring.LastAvailIdx + 1))
+            return Finding($"returned a request but last_avail_idx went from {ring.LastAvailIdx} to {st.LastAvailIdx}, not one further");
+        ulong outSize = st.ReadableBytes, inSize = st.WritableBytes;
+        if (st.OutSize != outSize || st.InSize != inSize)
+            return Finding($"out_size {st.OutSize} and in_size {st.InSize}, but the iovecs hold {outSize} readable and {inSize} writable bytes");
+        var it = st.OutIter;
+        if (it.Direction != 1 || it.Start != 0 || it.Offset != 0 || it.Segments != @out || it.Count != outSize)
+            return Finding($"out_iter is not the readable iovecs from vq->iov[0] (source {it.Direction}, start {(long)it.Start}, offset {it.Offset}, {it.Segments} segment(s), {it.Count} byte(s))");
         if (logged)
         {
             var logBytes = 0UL;
-            for (var i = 0; i < (int)logNum && ManagedEngineFields + 2 * i + 1 < st.Length; i++)
-                logBytes += st[ManagedEngineFields + 2 * i + 1];
+            foreach (var e in st.Log.Take((int)logNum))
+                logBytes += e.Len;
             if (logBytes != inSize)
                 return Finding($"the log's {logNum} entries cover {logBytes} bytes, the writable iovecs {inSize}: a migration would miss pages the device writes");
         }
         return null;
     }
-
-    /// <summary>vhost_scsi_get_desc()'s fixed state fields (the engine's and the worker's).</summary>
-    const int ManagedEngineFields = Engines.ManagedEngine.DescFixedFields;
 
     /// <summary>
     /// virtio-scsi's response, as the guest must see it: the response of
@@ -121,7 +119,7 @@ public static class SpecOracle
     /// </summary>
     static SpecFinding? CheckResponse(LogCase c, Observation o)
     {
-        if (o.Outcome != Outcome.Returned || o.StateOrEmpty.Length < 2)
+        if (o.Outcome != Outcome.Returned || FunctionState.Read(c, o) is not ResponseState response)
             return null;
         var status = c.Function == Function.vhost_scsi_send_status;
         var size = status || c.Kind == 0 ? 108 : c.Kind == 1 ? 1 : 5;
@@ -137,8 +135,8 @@ public static class SpecOracle
                 places.Add(c.Iov[k].Base + b);
         bool Mapped(ulong a) => c.Mapped.Any(r => a - r.Start < r.Length);
         var fits = places.Count == size && places.All(Mapped);
-        var used = o.StateOrEmpty[0];
-        if (fits && (used != 1 || o.StateOrEmpty[2] != (uint)c.Head || o.StateOrEmpty[3] != 0))
+        var used = response.UsedCount;
+        if (fits && (used != 1 || response.Used[0].Head != (uint)c.Head || response.Used[0].Len != 0))
             return new SpecFinding(c.Function, c, o, "the whole response fit in the response buffers but the buffer was not returned once with its head and length 0");
         if (!fits && used != 0)
             return new SpecFinding(c.Function, c, o, places.Count < size

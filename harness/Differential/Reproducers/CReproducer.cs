@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Text;
 using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
+using VhostLog.Harness.Protocol;
 using VhostLog.Harness.Variants;
 
 namespace VhostLog.Harness.Reproducers;
@@ -28,7 +27,7 @@ public static class CReproducer
         return path;
     }
 
-    static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture) + "ULL";
+    static string Hex(ulong v) => Wire.CU64(v);
 
     static string Makefile(string shim, string tree) =>
         "# Builds the reproducer against the harness shim and the tree's vhost.h.\n" +
@@ -80,7 +79,7 @@ public static class CReproducer
         s.Append("\tstatic struct vhost_scsi vs;\n");
         s.Append($"\tstatic struct vhost_scsi_ctx vc = {{ .head = {c.Head}, .out = {c.Out}, .in = {c.In} }};\n");
         if (c.Function == Function.vhost_scsi_get_desc)
-            s.Append("\tstatic struct iovec indirect[UIO_MAXIOV];\n\tstatic struct vhost_log vq_log[UIO_MAXIOV];\n\tunsigned int log_num = 0xdeadbeef;\n");
+            s.Append($"\tstatic struct iovec indirect[UIO_MAXIOV];\n\tstatic struct vhost_log vq_log[UIO_MAXIOV];\n\tunsigned int log_num = {Wire.CU32(Wire.NotWritten)};\n");
         s.Append("\tconst struct vl_user_range *ranges;\n\tsize_t nranges, i, k;\n");
         s.Append("\tjmp_buf bug;\n\tint ret = 0, differs = 0;\n\tu64 off;\n\n");
         s.Append("\tvl_user_reset();\n");
@@ -115,7 +114,7 @@ public static class CReproducer
             if (commands[k] == 0)
                 continue;
             s.Append($"\tcmds[{k}].tvc_log = calloc({c.IovLimit}, sizeof(*cmds[{k}].tvc_log));\n");
-            s.Append($"\tfor (i = 0; i < {commands[k]}; i++)\n\t\tcmds[{k}].tvc_log[i] = (struct vhost_log){{ 0xdead00000000ULL + (i << 12), i + 1 }};\n");
+            s.Append($"\tfor (i = 0; i < {commands[k]}; i++)\n\t\tcmds[{k}].tvc_log[i] = (struct vhost_log){{ {Hex(LogCase.PriorEntry(0).Addr)} + (i << 12), i + 1 }};\n");
             s.Append($"\tcmds[{k}].tvc_log_num = {commands[k]};\n");
         }
         if (c.Function == Function.vhost_scsi_destroy_vq_log)
@@ -142,75 +141,7 @@ public static class CReproducer
             s.Append($"\tif (ret != {model.Return} || vl_signal_count != {model.Signals} || vl_warn_count != {model.Warnings}) {{\n");
             s.Append($"\t\tprintf(\"the model returns {model.Return} with {model.Signals} signal(s) and {model.Warnings} warning(s)\\n\");\n\t\tdiffers = 1;\n\t}}\n");
         }
-        if (c.Function == Function.vhost_scsi_copy_cmd_log && model.StateOrEmpty.Length >= 4)
-        {
-            var st = model.StateOrEmpty;
-            s.Append("\tprintf(\"command: %lu allocation(s), tvc_log_num %u, tvc_log %s\\n\", vl_alloc_count, cmd.tvc_log_num, cmd.tvc_log ? \"set\" : \"NULL\");\n");
-            s.Append($"\tif (vl_alloc_count != {st[0]} || cmd.tvc_log_num != {st[2]} || !!cmd.tvc_log != {st[3]}) {{\n");
-            s.Append($"\t\tprintf(\"the model: {st[0]} allocation(s), tvc_log_num {st[2]}, tvc_log {(st[3] != 0 ? "set" : "NULL")}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            for (var i = 0; i + 4 < st.Length; i += 2)
-                s.Append($"\tif (cmd.tvc_log && (cmd.tvc_log[{i / 2}].addr != {Hex(st[4 + i])} || cmd.tvc_log[{i / 2}].len != {Hex(st[5 + i])})) {{\n" +
-                         $"\t\tprintf(\"tvc_log[{i / 2}] differs from the model's {{ {Hex(st[4 + i])}, {Hex(st[5 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-        }
-        if (c.Function == Function.vhost_scsi_copy_tmf_log && model.StateOrEmpty.Length >= 5)
-        {
-            var st = model.StateOrEmpty;
-            s.Append("\tprintf(\"request: %lu allocation(s), %llu byte(s), tmf_log_num %u, tmf_log %s\\n\", vl_alloc_count, vl_alloc_bytes, tmf.tmf_log_num, tmf.tmf_log ? \"set\" : \"NULL\");\n");
-            s.Append($"\tif (vl_alloc_count != {st[0]} || (long)(vl_alloc_count - vl_free_count) != {(long)st[1]}L || vl_alloc_bytes != {st[2]} || tmf.tmf_log_num != {st[3]} || !!tmf.tmf_log != {st[4]}) {{\n");
-            s.Append($"\t\tprintf(\"the model: {st[0]} allocation(s), {(long)st[1]} live, {st[2]} byte(s), tmf_log_num {st[3]}, tmf_log {(st[4] != 0 ? "set" : "NULL")}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            for (var i = 0; i + 5 < st.Length; i += 2)
-                s.Append($"\tif (tmf.tmf_log && (tmf.tmf_log[{i / 2}].addr != {Hex(st[5 + i])} || tmf.tmf_log[{i / 2}].len != {Hex(st[6 + i])})) {{\n" +
-                         $"\t\tprintf(\"tmf_log[{i / 2}] differs from the model's {{ {Hex(st[5 + i])}, {Hex(st[6 + i])} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-        }
-        if (c.Function == Function.vhost_scsi_destroy_logs && model.StateOrEmpty.Length >= 1)
-        {
-            var st = model.StateOrEmpty;
-            var queues = Math.Max(0, c.Out - 2);
-            s.Append("\tprintf(\"%ld buffer(s) live after the call\\n\", (long)(vl_alloc_count - vl_free_count));\n");
-            s.Append($"\tif ((long)(vl_alloc_count - vl_free_count) != {(long)st[0]}L) {{\n\t\tprintf(\"the model: {(long)st[0]}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            for (var q = 0; q < queues && 1 + q < st.Length; q++)
-                s.Append($"\tif (svqs[{q + 2}].vq.mutex.vl_depth != {(long)st[1 + q]}) {{\n\t\tprintf(\"I/O queue {q + 2}: mutex depth %d; the model: {(long)st[1 + q]}\\n\", svqs[{q + 2}].vq.mutex.vl_depth);\n\t\tdiffers = 1;\n\t}}\n");
-            for (var i = 1 + queues; i + 1 < st.Length; i += 2)
-            {
-                var k = (i - 1 - queues) / 2;
-                s.Append($"\tif (!!cmds[{k}].tvc_log != {st[i]} || cmds[{k}].tvc_log_num != {st[i + 1]}) {{\n" +
-                         $"\t\tprintf(\"command {k}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{k}].tvc_log ? \"set\" : \"NULL\", cmds[{k}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
-            }
-        }
-        if (c.Function == Function.vhost_scsi_destroy_vq_log && model.StateOrEmpty.Length >= 1)
-        {
-            var st = model.StateOrEmpty;
-            s.Append("\tprintf(\"%ld buffer(s) live after the call\\n\", (long)(vl_alloc_count - vl_free_count));\n");
-            s.Append($"\tif ((long)(vl_alloc_count - vl_free_count) != {(long)st[0]}L) {{\n\t\tprintf(\"the model: {(long)st[0]}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            for (var i = 1; i + 1 < st.Length; i += 2)
-                s.Append($"\tif (!!cmds[{i / 2}].tvc_log != {st[i]} || cmds[{i / 2}].tvc_log_num != {st[i + 1]}) {{\n" +
-                         $"\t\tprintf(\"command {i / 2}: tvc_log %s, tvc_log_num %u; the model: {(st[i] != 0 ? "set" : "NULL")}, {st[i + 1]}\\n\", cmds[{i / 2}].tvc_log ? \"set\" : \"NULL\", cmds[{i / 2}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
-        }
-        if (c.Function == Function.vhost_scsi_get_desc && model.StateOrEmpty.Length >= ManagedEngine.DescFixedFields)
-        {
-            var st = model.StateOrEmpty;
-            s.Append("\tprintf(\"vc: head %d, out %u, in %u, out_size %zu, in_size %zu; last_avail_idx %u, avail_idx %u, used_flags %u, log_num 0x%x\\n\",\n" +
-                     "\t       vc.head, vc.out, vc.in, vc.out_size, vc.in_size, vq.last_avail_idx, vq.avail_idx, vq.used_flags, log_num);\n");
-            s.Append($"\tif (vc.head != {(int)(uint)st[0]} || vc.out != {st[1]}u || vc.in != {st[2]}u || vc.out_size != {st[3]}ULL || vc.in_size != {st[4]}ULL ||\n" +
-                     $"\t    vq.last_avail_idx != {st[10]} || vq.avail_idx != {st[11]} || vq.used_flags != {st[12]} || log_num != 0x{st[13]:x}u) {{\n");
-            s.Append($"\t\tprintf(\"the model: head {(int)(uint)st[0]}, out {st[1]}, in {st[2]}, out_size {st[3]}, in_size {st[4]}; " +
-                     $"last_avail_idx {st[10]}, avail_idx {st[11]}, used_flags {st[12]}, log_num 0x{st[13]:x}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-            // vq->iov as a whole, hashed as the worker hashes it (FNV-1a, base then length).
-            s.Append("\t{\n\t\tu64 h = 0xcbf29ce484222325ULL;\n\n\t\tfor (i = 0; i < UIO_MAXIOV; i++) {\n" +
-                     "\t\t\th = (h ^ (u64)(uintptr_t)vq.iov[i].iov_base) * 0x100000001b3ULL;\n" +
-                     "\t\t\th = (h ^ vq.iov[i].iov_len) * 0x100000001b3ULL;\n\t\t}\n");
-            s.Append($"\t\tif (h != 0x{st[14]:x}ULL) {{\n\t\t\tprintf(\"vq->iov differs from the model's (which holds {st[17]} readable and {st[18]} writable bytes)\\n\");\n" +
-                     "\t\t\tdiffers = 1;\n\t\t}\n\t}\n");
-        }
-        if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target && model.StateOrEmpty.Length >= 2)
-        {
-            var st = model.StateOrEmpty;
-            s.Append("\tprintf(\"%lu used entr%s, %lu pr_err(s)\\n\", used_count, used_count == 1 ? \"y\" : \"ies\", vl_pr_err_count);\n");
-            s.Append($"\tif (used_count != {st[0]} || vl_pr_err_count != {st[1]}" +
-                     (st.Length >= 4 ? $" || used_head != {(int)(uint)st[2]} || used_len != {(int)(uint)st[3]}" : "") + ") {\n");
-            s.Append($"\t\tprintf(\"the model: {st[0]} used entr{(st[0] == 1 ? "y" : "ies")}" +
-                     (st.Length >= 4 ? $" (head {st[2]}, len {st[3]})" : "") + $", {st[1]} pr_err(s)\\n\");\n\t\tdiffers = 1;\n\t}}\n");
-        }
+        AppendStateChecks(s, c, FunctionState.Read(c, model));
         s.Append("\t/* Every non-zero byte of user memory against the model's. */\n");
         s.Append("\tranges = vl_user_ranges(&nranges);\n\tk = 0;\n");
         s.Append("\tfor (i = 0; i < nranges; i++)\n\t\tfor (off = 0; off < ranges[i].len; off++) {\n");
@@ -222,6 +153,79 @@ public static class CReproducer
         s.Append($"\tprintf(\"%s\\n\", differs ? \"DIFFERS from the model ({modelState})\" : \"behaves like the model ({modelState})\");\n");
         s.Append("\treturn differs;\n}\n");
         return s.ToString();
+    }
+
+    /// <summary>Checks of what the function left behind against the model's state.</summary>
+    static void AppendStateChecks(StringBuilder s, LogCase c, FunctionState? state)
+    {
+        switch (state)
+        {
+            case CopyCmdLogState cmd:
+                s.Append("\tprintf(\"command: %lu allocation(s), tvc_log_num %u, tvc_log %s\\n\", vl_alloc_count, cmd.tvc_log_num, cmd.tvc_log ? \"set\" : \"NULL\");\n");
+                s.Append($"\tif (vl_alloc_count != {cmd.Allocations} || cmd.tvc_log_num != {cmd.LogNum} || !!cmd.tvc_log != {Bit(cmd.LogSet)}) {{\n");
+                s.Append($"\t\tprintf(\"the model: {cmd.Allocations} allocation(s), tvc_log_num {cmd.LogNum}, tvc_log {SetOrNull(cmd.LogSet)}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                for (var i = 0; i < cmd.Buffer.Length; i++)
+                    s.Append($"\tif (cmd.tvc_log && (cmd.tvc_log[{i}].addr != {Hex(cmd.Buffer[i].Addr)} || cmd.tvc_log[{i}].len != {Hex(cmd.Buffer[i].Len)})) {{\n" +
+                             $"\t\tprintf(\"tvc_log[{i}] differs from the model's {{ {Hex(cmd.Buffer[i].Addr)}, {Hex(cmd.Buffer[i].Len)} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                break;
+            case CopyTmfLogState tmf:
+                s.Append("\tprintf(\"request: %lu allocation(s), %llu byte(s), tmf_log_num %u, tmf_log %s\\n\", vl_alloc_count, vl_alloc_bytes, tmf.tmf_log_num, tmf.tmf_log ? \"set\" : \"NULL\");\n");
+                s.Append($"\tif (vl_alloc_count != {tmf.Allocations} || (long)(vl_alloc_count - vl_free_count) != {tmf.LiveBuffers}L || vl_alloc_bytes != {tmf.AllocatedBytes} || tmf.tmf_log_num != {tmf.LogNum} || !!tmf.tmf_log != {Bit(tmf.LogSet)}) {{\n");
+                s.Append($"\t\tprintf(\"the model: {tmf.Allocations} allocation(s), {tmf.LiveBuffers} live, {tmf.AllocatedBytes} byte(s), tmf_log_num {tmf.LogNum}, tmf_log {SetOrNull(tmf.LogSet)}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                for (var i = 0; i < tmf.Log.Length; i++)
+                    s.Append($"\tif (tmf.tmf_log && (tmf.tmf_log[{i}].addr != {Hex(tmf.Log[i].Addr)} || tmf.tmf_log[{i}].len != {Hex(tmf.Log[i].Len)})) {{\n" +
+                             $"\t\tprintf(\"tmf_log[{i}] differs from the model's {{ {Hex(tmf.Log[i].Addr)}, {Hex(tmf.Log[i].Len)} }}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                break;
+            case DestroyLogsState device:
+                AppendLiveBuffers(s, device.LiveBuffers);
+                for (var q = 0; q < device.MutexDepths.Length; q++)
+                    s.Append($"\tif (svqs[{q + 2}].vq.mutex.vl_depth != {device.MutexDepths[q]}) {{\n\t\tprintf(\"I/O queue {q + 2}: mutex depth %d; the model: {device.MutexDepths[q]}\\n\", svqs[{q + 2}].vq.mutex.vl_depth);\n\t\tdiffers = 1;\n\t}}\n");
+                AppendCommands(s, device.Commands);
+                break;
+            case DestroyVqLogState queue:
+                AppendLiveBuffers(s, queue.LiveBuffers);
+                AppendCommands(s, queue.Commands);
+                break;
+            case GetDescState d:
+                s.Append("\tprintf(\"vc: head %d, out %u, in %u, out_size %zu, in_size %zu; last_avail_idx %u, avail_idx %u, used_flags %u, log_num 0x%x\\n\",\n" +
+                         "\t       vc.head, vc.out, vc.in, vc.out_size, vc.in_size, vq.last_avail_idx, vq.avail_idx, vq.used_flags, log_num);\n");
+                s.Append($"\tif (vc.head != {d.Head} || vc.out != {d.Out}u || vc.in != {d.In}u || vc.out_size != {d.OutSize}ULL || vc.in_size != {d.InSize}ULL ||\n" +
+                         $"\t    vq.last_avail_idx != {d.LastAvailIdx} || vq.avail_idx != {d.AvailIdx} || vq.used_flags != {d.UsedFlags} || log_num != 0x{d.LogNum:x}u) {{\n");
+                s.Append($"\t\tprintf(\"the model: head {d.Head}, out {d.Out}, in {d.In}, out_size {d.OutSize}, in_size {d.InSize}; " +
+                         $"last_avail_idx {d.LastAvailIdx}, avail_idx {d.AvailIdx}, used_flags {d.UsedFlags}, log_num 0x{d.LogNum:x}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                // vq->iov as a whole, hashed as the worker hashes it (FNV-1a, base then length).
+                s.Append($"\t{{\n\t\tu64 h = {Wire.CU64(Wire.Fnv1a.OffsetBasis)};\n\n\t\tfor (i = 0; i < UIO_MAXIOV; i++) {{\n" +
+                         $"\t\t\th = (h ^ (u64)(uintptr_t)vq.iov[i].iov_base) * {Wire.CU64(Wire.Fnv1a.Prime)};\n" +
+                         $"\t\t\th = (h ^ vq.iov[i].iov_len) * {Wire.CU64(Wire.Fnv1a.Prime)};\n\t\t}}\n");
+                s.Append($"\t\tif (h != 0x{d.IovHash:x}ULL) {{\n\t\t\tprintf(\"vq->iov differs from the model's (which holds {d.ReadableBytes} readable and {d.WritableBytes} writable bytes)\\n\");\n" +
+                         "\t\t\tdiffers = 1;\n\t\t}\n\t}\n");
+                break;
+            case ResponseState r:
+                var first = r.Used.IsEmpty ? (UsedEntry?)null : r.Used[0];
+                s.Append("\tprintf(\"%lu used entr%s, %lu pr_err(s)\\n\", used_count, used_count == 1 ? \"y\" : \"ies\", vl_pr_err_count);\n");
+                s.Append($"\tif (used_count != {r.UsedCount} || vl_pr_err_count != {r.PrErrs}" +
+                         (first is { } u ? $" || used_head != {(int)u.Head} || used_len != {(int)u.Len}" : "") + ") {\n");
+                s.Append($"\t\tprintf(\"the model: {r.UsedCount} used entr{(r.UsedCount == 1 ? "y" : "ies")}" +
+                         (first is { } v ? $" (head {v.Head}, len {v.Len})" : "") + $", {r.PrErrs} pr_err(s)\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+                break;
+        }
+    }
+
+    static string Bit(bool b) => b ? "1" : "0";
+
+    static string SetOrNull(bool set) => set ? "set" : "NULL";
+
+    static void AppendLiveBuffers(StringBuilder s, long live)
+    {
+        s.Append("\tprintf(\"%ld buffer(s) live after the call\\n\", (long)(vl_alloc_count - vl_free_count));\n");
+        s.Append($"\tif ((long)(vl_alloc_count - vl_free_count) != {live}L) {{\n\t\tprintf(\"the model: {live}\\n\");\n\t\tdiffers = 1;\n\t}}\n");
+    }
+
+    static void AppendCommands(StringBuilder s, IReadOnlyList<CommandLog> commands)
+    {
+        for (var k = 0; k < commands.Count; k++)
+            s.Append($"\tif (!!cmds[{k}].tvc_log != {Bit(commands[k].LogSet)} || cmds[{k}].tvc_log_num != {commands[k].LogNum}) {{\n" +
+                     $"\t\tprintf(\"command {k}: tvc_log %s, tvc_log_num %u; the model: {SetOrNull(commands[k].LogSet)}, {commands[k].LogNum}\\n\", cmds[{k}].tvc_log ? \"set\" : \"NULL\", cmds[{k}].tvc_log_num);\n\t\tdiffers = 1;\n\t}}\n");
     }
 
     /// <summary>The virtqueue's rings: their bytes into user memory, then the fields the handler leaves.</summary>

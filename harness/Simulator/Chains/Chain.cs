@@ -52,8 +52,4 @@ public readonly record struct LogEntry(ulong Addr, ulong Len);
 /// <summary>What the driver answered for one case.</summary>
 /// <param name="IovHash">FNV-1a over the caller's iov_size iovecs as the call left them (CHAINS-PROTOCOL.md)</param>
 public sealed record ChainResult(int Ret, uint Out, uint In, uint LogNum, uint IovGuardTouched, uint LogGuardTouched, ImmutableArray<LogEntry> Entries,
-    ulong IovHash = 0)
-{
-    /// <summary>What the driver puts in log_num before the call (chains.c).</summary>
-    public const uint Untouched = 0xdeadbeef;
-}
+    ulong IovHash = 0);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using VhostLog.Models.Kernel;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Simulator.Chains;
 
@@ -126,13 +127,13 @@ public static class ChainCampaign
         if (r.LogGuardTouched > 0)
             violations.Add($"{r.LogGuardTouched} log entr(y/ies) written past iov_limit {c.IovLimit}");
         // An early error (no head) leaves log_num as the caller had it: the driver's sentinel.
-        if (c.Log && r.LogNum > c.IovLimit && !(r.Ret < 0 && r.LogNum == ChainResult.Untouched))
+        if (c.Log && r.LogNum > c.IovLimit && !(r.Ret < 0 && r.LogNum == Wire.NotWritten))
             violations.Add($"log_num {r.LogNum} > iov_limit {c.IovLimit}");
         if (r.Ret >= 0 && c.Log && !(r.LogNum <= r.In && r.In <= c.IovLimit))
             violations.Add($"log_num {r.LogNum} <= in_num {r.In} <= iov_limit {c.IovLimit} does not hold");
         if (r.Ret >= 0 && r.Out + r.In > c.IovSize)
             violations.Add($"out_num {r.Out} + in_num {r.In} > iov_size {c.IovSize}");
-        if (!c.Log && r.LogNum != ChainResult.Untouched)
+        if (!c.Log && r.LogNum != Wire.NotWritten)
             violations.Add($"log_num written ({r.LogNum}) although no log was passed");
 
         if (e.Error is not null && r.Ret >= 0)

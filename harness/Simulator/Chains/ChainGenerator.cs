@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Simulator.Chains;
 
@@ -9,7 +10,8 @@ namespace VhostLog.Simulator.Chains;
 /// </summary>
 public sealed class ChainGenerator(int seed)
 {
-    public const uint UioMaxIov = 1024;
+    const uint UioMaxIov = Wire.UioMaxIov;
+
     /// <summary>vhost-net's iov_limit: UIO_MAXIOV + VHOST_NET_BATCH.</summary>
     public const uint NetIovLimit = UioMaxIov + 64;
 

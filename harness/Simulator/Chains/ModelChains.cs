@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Simulator.Chains;
 
@@ -25,8 +26,8 @@ public sealed class ModelChains
     readonly vhost_iotlb umem = new();
     // What the previous case wrote, zeroed before the next (chains.c clears all of user memory).
     readonly List<(ulong Hva, int Bytes)> written = [];
-    iovec[] iov = new iovec[1024 + Guard];
-    vhost_log[] log = new vhost_log[1024 + Guard];
+    iovec[] iov = new iovec[Wire.UioMaxIov + Guard];
+    vhost_log[] log = new vhost_log[Wire.UioMaxIov + Guard];
 
     public ModelChains(Baseline model)
     {
@@ -92,7 +93,7 @@ public sealed class ModelChains
         Array.Fill(iov, canary, 0, (int)c.IovSize + Guard);
         Array.Fill(log, new vhost_log { addr = CanaryAddr, len = CanaryLen }, 0, (int)c.IovLimit + Guard);
         uint @out = 0xdead, @in = 0xdead;
-        var logNum = new Ptr<uint>(ChainResult.Untouched);
+        var logNum = new Ptr<uint>(Wire.NotWritten);
         int ret;
         try
         {
