@@ -114,7 +114,7 @@ public sealed class ModelChains
             ? [.. log.Take((int)Math.Min(logNum.Value, (uint)Math.Min(log.Length, LogCap + Guard))).Select(e => new LogEntry(e.addr, e.len))]
             : ImmutableArray<LogEntry>.Empty;
         return new ChainResult(ret, @out, @in, logNum.Value, iovTouched, logTouched, entries,
-            VhostLog.Harness.Engines.ManagedEngine.IovHash(iov.AsSpan(0, (int)c.IovSize)));
+            VhostLog.Harness.Engines.Drivers.ModelValues.IovHash(iov.AsSpan(0, (int)c.IovSize)));
     }
 
     void Write(ulong hva, ReadOnlySpan<byte> bytes)
