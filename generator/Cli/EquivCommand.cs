@@ -48,7 +48,8 @@ public static class EquivCommand
                 throw new UsageException("--cases must be at least 1");
             var (shardIndex, shardCount) = EquivSession.ParseShard(r.GetValue(shard));
             var repo = RepoRoot.Find();
-            var setup = EquivSession.Resolve(repo, new EquivRequest(r.GetValue(tree), r.GetValue(generated), r.GetValue(semantics), r.GetValue(state)));
+            var setup = EquivSession.Resolve(repo, new EquivRequest(r.GetValue(tree), r.GetValue(generated),
+                r.GetValue(semantics) is { } beforeOrAfter ? Semantics.Parse(beforeOrAfter) : null, r.GetValue(state)));
             var functions = r.GetValue(function) is { } only ? [Enum.Parse<Function>(only)] : Enum.GetValues<Function>();
             var options = new EquivOptions(functions, r.GetValue(cases), r.GetValue(seed), shardIndex, shardCount) { Cancel = interrupts.Token };
             var wireFormat = r.GetValue(wire) == "text" ? WireFormat.Text : WireFormat.Binary;

@@ -23,7 +23,7 @@ public static class EquivReports
             Directory.CreateDirectory(saveDir);
             var path = Path.Combine(saveDir, $"{result.Variant}-{result.Semantics}-{d.Function}-seed{result.Seed}.json");
             AtomicFile.WriteAllText(path, CaseJson.Serialize(DivergenceJson(result, d)));
-            var repro = CReproducer.Write(Path.ChangeExtension(path, null), source, d.Minimised, d.Model, result.Semantics, shimDir);
+            var repro = CReproducer.Write(Path.ChangeExtension(path, null), source, d.Minimised, d.Model, result.Semantics.ToString(), shimDir);
             saved.Add(new SavedDivergence(d, path, repro));
         }
         return saved;
@@ -34,7 +34,7 @@ public static class EquivReports
         var node = new JsonObject
         {
             ["variant"] = result.Variant,
-            ["semantics"] = result.Semantics,
+            ["semantics"] = result.Semantics.ToString(),
             ["model_state"] = modelState,
             ["seed"] = result.Seed,
             ["equivalent"] = result.Equivalent,
@@ -74,7 +74,7 @@ public static class EquivReports
     static JsonObject DivergenceJson(EquivResult result, Divergence d) => new()
     {
         ["variant"] = result.Variant,
-        ["semantics"] = result.Semantics,
+        ["semantics"] = result.Semantics.ToString(),
         ["seed"] = result.Seed,
         ["case_index"] = d.CaseIndex,
         ["input"] = CaseJson.ToJson(d.Minimised),

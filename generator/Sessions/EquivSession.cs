@@ -12,10 +12,10 @@ namespace VhostLog.Sessions;
 /// the translator's C) and the model state to compare it with, by name
 /// (State) or as before/after (Semantics); null picks the default.
 /// </summary>
-public sealed record EquivRequest(string? Tree, bool Generated, string? Semantics, string? State);
+public sealed record EquivRequest(string? Tree, bool Generated, Semantics? Semantics, string? State);
 
 /// <summary>The C under test and the model it is compared with, resolved from an <see cref="EquivRequest"/>.</summary>
-public sealed record EquivSetup(VariantSource Source, ManagedEngine Engine, string Semantics);
+public sealed record EquivSetup(VariantSource Source, ManagedEngine Engine, Semantics Semantics);
 
 /// <summary>The differential harness as a library call: resolve the inputs, build the worker, run.</summary>
 public static class EquivSession
@@ -26,7 +26,7 @@ public static class EquivSession
         if (request.Tree is not null && request.Generated)
             throw new UsageException("--tree and --generated exclude each other: pick the C to test");
         ManagedEngine engine;
-        string semantics;
+        Semantics semantics;
         if (request.State is { } stateName)
         {
             if (request.Semantics is not null)
@@ -44,7 +44,7 @@ public static class EquivSession
         }
         else
         {
-            semantics = request.Semantics ?? (request.Generated ? "after" : "before");
+            semantics = request.Semantics ?? (request.Generated ? Semantics.After : Semantics.Before);
             engine = ManagedEngine.For(semantics);
         }
         var defaultTree = Targets.Resolve(repo, null);
@@ -77,7 +77,7 @@ public static class EquivSession
 
     /// <param name="progress">cases compared so far, per function</param>
     /// <param name="wire">the native worker's wire: binary (the default) or text, the earlier protocol</param>
-    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, string semantics, EquivOptions options, bool sanitize,
+    public static EquivResult Run(string repo, VariantSource source, ManagedEngine engine, Semantics semantics, EquivOptions options, bool sanitize,
         IProgress<(Function Function, int Done, int Total)>? progress = null, WireFormat wire = WireFormat.Binary)
     {
         using var native = new NativeWorker(BuildWorker(repo, source, sanitize), new NativeWorkerOptions { Wire = wire });

@@ -18,11 +18,11 @@ public static class MutantsSession
     /// <summary>One mutant of the generated C of the last model state against that state.</summary>
     public static EquivResult Run(string repo, Mutant mutant, int cases = CiCases, ulong seed = CiSeed, CancellationToken cancel = default)
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var tree = Targets.Resolve(repo, null);
         var generated = FunctionSources.Generated($"generated-{engine.State}", Translators.Create(repo), engine.State,
             tree.Dir, tree.HeadersDir);
         var mutated = Mutants.Apply(generated, mutant, Targets.WorkRoot(repo));
-        return EquivSession.Run(repo, mutated, engine, "after", new EquivOptions(Enum.GetValues<Function>(), cases, seed) { Cancel = cancel }, sanitize: false);
+        return EquivSession.Run(repo, mutated, engine, Semantics.After, new EquivOptions(Enum.GetValues<Function>(), cases, seed) { Cancel = cancel }, sanitize: false);
     }
 }

@@ -37,15 +37,16 @@ public static class ReplaySession
     public static IReadOnlyList<EngineRun> Replay(string repo, LogCase c, string? tree, string treeSemantics)
     {
         var runs = new List<EngineRun>();
-        foreach (var sem in new[] { "before", "after" })
+        foreach (var semantics in new[] { Semantics.Before, Semantics.After })
         {
-            var engine = ManagedEngine.For(sem);
+            var sem = semantics.ToString();
+            var engine = ManagedEngine.For(semantics);
             runs.Add(engine.Supports(c.Function)
                 ? new EngineRun($"model {sem}", sem, engine.Run(c), null)
                 : new EngineRun($"model {sem}", sem, null, $"{engine.State} has no {c.Function}"));
         }
         var defaultTree = Targets.Resolve(repo, null);
-        var after = ManagedEngine.For("after").State;
+        var after = ManagedEngine.For(Semantics.After).State;
         var variants = new List<(VariantSource Source, string Semantics)>
         {
             (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), "before"),
@@ -61,7 +62,7 @@ public static class ReplaySession
         const string oldForm = "before-fixes";
         if (variants.Any(v => v.Source.OtherFormsOrEmpty.Contains(c.Function)))
         {
-            var engine = ManagedEngine.For("before");
+            var engine = ManagedEngine.For(Semantics.Before);
             engine.OldForms = new HashSet<Function> { c.Function };
             runs.Add(new EngineRun($"model {oldForm}", oldForm, engine.Run(c), null));
         }

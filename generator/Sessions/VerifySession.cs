@@ -60,7 +60,7 @@ public static class VerifySession
         {
             return new CheckResult(CheckNames.Equivalence, false, "the harness cannot take the patched tree's functions", e.Message);
         }
-        const string semantics = "after";
+        var semantics = Semantics.After;
         var options = new EquivOptions([.. source.Functions], EquivCases, MutantsSession.CiSeed) { Cancel = cancel };
         var result = EquivSession.Run(repo, source, ManagedEngine.For(semantics), semantics, options, sanitize: false);
         var details = new System.Text.StringBuilder();

@@ -1,3 +1,4 @@
+using VhostLog.Harness.Cases;
 using VhostLog.Harness.Engines;
 using VhostLog.Models;
 
@@ -13,7 +14,7 @@ public static class RequestPaths
     /// the one the equivalence checks run (ManagedEngine.For), so "after"
     /// means the same everywhere.
     /// </summary>
-    public static IRequestPath Managed(string semantics) => ManagedState(ManagedEngine.For(semantics).State);
+    public static IRequestPath Managed(string semantics) => ManagedState(ManagedEngine.For(Semantics.Parse(semantics)).State);
 
     /// <summary>The managed request path of a model state from Baseline on (the states before it model only the response functions).</summary>
     public static ManagedRequestPath ManagedState(string state)

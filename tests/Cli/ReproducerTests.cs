@@ -63,7 +63,7 @@ public sealed class ReproducerTests
     [TestCase(Function.vhost_scsi_destroy_logs)]
     public void ReproducerOfTheModelsOwnCodePasses(Function function)
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         var c = CaseGenerator.Sample(function, 50, 7).First(LeavesState);
         var repro = CReproducer.Write(Repo.TempDir("repro-ok"), generated, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim"));
@@ -75,7 +75,7 @@ public sealed class ReproducerTests
     [Test]
     public void ReproducerOfAMutantFails()
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         var mutant = Mutants.Apply(generated, new Mutant("14-cmd-log-wrong-memcpy-size",
             Path.Combine(Repo.Root, "tests", "Equivalence", "mutants", "14-cmd-log-wrong-memcpy-size.patch")), Repo.TempDir("mutant"));
@@ -94,7 +94,7 @@ public sealed class ReproducerTests
     [Test]
     public void ReproducerOfAGetDescRequestPassesOnTheModelsCodeAndFailsOnAMutant()
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var generated = FunctionSources.Generated("generated", Repo.Translation(), engine.State, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
         var c = Request(engine);
         var ok = BuildAndRun(CReproducer.Write(Repo.TempDir("repro-desc-ok"), generated, c, engine.Run(c), engine.State, Path.Combine(Repo.Root, "harness", "shim")));

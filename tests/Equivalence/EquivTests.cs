@@ -34,7 +34,7 @@ public sealed class EquivTests
         FunctionSources.Generated($"generated-{state}", Repo.Translation(), state, Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
 
     static EquivResult Run(VariantSource source, string semantics, EquivOptions? options = null, bool sanitize = false) =>
-        EquivSession.Run(Repo.Root, source, ManagedEngine.For(semantics), semantics, options ?? Options(), sanitize);
+        EquivSession.Run(Repo.Root, source, ManagedEngine.For(Semantics.Parse(semantics)), Semantics.Parse(semantics), options ?? Options(), sanitize);
 
     static string Summary(EquivResult r) =>
         string.Join("\n", r.Divergences.Select(d =>
@@ -67,8 +67,8 @@ public sealed class EquivTests
     {
         var definition = VhostLog.Series.SeriesDefinition.Load(Path.Combine(Repo.Root, "templates"));
         var lastDefault = definition.Selected([]).Last(p => p.State is not null).State;
-        Assert.That(ManagedEngine.For("after").State, Is.EqualTo(lastDefault));
-        Assert.That(ManagedEngine.For("after").State, Is.Not.EqualTo(Repo.Translation().States()[^1]), "the last model state is opt-in");
+        Assert.That(ManagedEngine.For(Semantics.After).State, Is.EqualTo(lastDefault));
+        Assert.That(ManagedEngine.For(Semantics.After).State, Is.Not.EqualTo(Repo.Translation().States()[^1]), "the last model state is opt-in");
     }
 
     /// <summary>The model marks a state opt-in exactly where templates/series.json marks its patch optIn.</summary>
@@ -85,7 +85,7 @@ public sealed class EquivTests
     [Test]
     public void GeneratedAfterEqualsAfterModel()
     {
-        var r = Run(Generated(ManagedEngine.For("after").State), "after");
+        var r = Run(Generated(ManagedEngine.For(Semantics.After).State), "after");
         Assert.That(r.Equivalent, Summary(r));
         // CI's floor: every function of the harness, compared, at CoverageCases cases in make check.
         Assert.That(r.Functions.Select(f => (f.Function, f.Presence, f.Cases)),
@@ -200,8 +200,8 @@ public sealed class EquivTests
         var c = new LogCase(Function.vhost_log_write, CaseGenerator.BitmapBase,
             [new UserRange(CaseGenerator.BitmapBase, 4096)], false, [], true, 0, ulong.MaxValue,
             [new LogEntry(0, 4096), new LogEntry(0x3000, 2)], []);
-        var before = ManagedEngine.For("before").Run(c);
-        var after = ManagedEngine.For("after").Run(c);
+        var before = ManagedEngine.For(Semantics.Before).Run(c);
+        var after = ManagedEngine.For(Semantics.After).Run(c);
         Assert.That(before.Outcome, Is.EqualTo(Outcome.Bug));
         Assert.That(after.Outcome, Is.EqualTo(Outcome.Returned));
         Assert.That(after.Signals, Is.EqualTo(1));
@@ -218,7 +218,7 @@ public sealed class EquivTests
         var corpus = VhostLog.Harness.Mutation.Mutants.InFolder(MutantDir);
         Assert.That(corpus, Has.Count.GreaterThanOrEqualTo(15));
         var text = string.Join("\n", corpus.Select(m => File.ReadAllText(m.PatchPath)));
-        var generated = Generated(ManagedEngine.For("after").State).FunctionsC;
+        var generated = Generated(ManagedEngine.For(Semantics.After).State).FunctionsC;
         // Each function's hunks sit between its definition and the next.
         foreach (var f in FunctionSources.Functions)
             Assert.That(corpus.Any(m => MutatedFunctions(generated, m).Contains(f)), $"no mutant breaks {f}");
@@ -258,7 +258,7 @@ public sealed class EquivTests
     [Test]
     public void CrashingVariantIsReportedAndTheRunContinues()
     {
-        var generated = Generated(ManagedEngine.For("after").State);
+        var generated = Generated(ManagedEngine.For(Semantics.After).State);
         var crashing = VhostLog.Harness.Mutation.Mutants.Apply(generated,
             new VhostLog.Harness.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
         var r = Run(crashing, "after", Options(500));

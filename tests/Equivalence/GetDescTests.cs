@@ -57,7 +57,7 @@ public sealed class GetDescTests
 
     static (Observation Model, Observation Native) Both(LogCase c, string semantics, VariantSource source)
     {
-        var engine = ManagedEngine.For(semantics);
+        var engine = ManagedEngine.For(Semantics.Parse(semantics));
         engine.OldForms = source.OtherFormsOrEmpty.ToHashSet();
         var model = engine.Run(c);
         using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, source, sanitize: false));
@@ -77,7 +77,7 @@ public sealed class GetDescTests
         Assert.That((st.Head, st.Out, st.In, st.OutSize, st.InSize), Is.EqualTo((2, 1u, 1u, 100UL, 0x1800UL)), "head 2, out 1, in 1 (one map holds each buffer), their sizes");
         Assert.That(st.LogNum, Is.EqualTo(1u), "log_num: one writable descriptor");
         Assert.That(st.Log.Take(1), Is.EqualTo(new[] { new LogEntry(0x4000, 0x1800) }), "its log entry");
-        Assert.That(SpecOracle.Check(OneChain(1), model, "after"), Is.Null);
+        Assert.That(SpecOracle.Check(OneChain(1), model, Semantics.After), Is.Null);
     }
 
     [Test]
@@ -110,13 +110,13 @@ public sealed class GetDescTests
         Assert.That(text.Split(find).Length, Is.EqualTo(2), "the line is in scsi.c once");
         File.WriteAllText(scsi, text.Replace(find, "vc->in_size = iov_length(vq->iov, vc->in);"));
         var source = FunctionSources.FromTree("tree-in-size", tree, DefaultTree.Debian612.HeadersDir);
-        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
+        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For(Semantics.Before), Semantics.Before,
             new EquivOptions([Function.vhost_scsi_get_desc], 2000, MutantsSession.CiSeed), sanitize: false);
         Assert.That(r.Divergences.Select(d => d.Function), Is.EqualTo(new[] { Function.vhost_scsi_get_desc }));
         var d = r.Divergences[0];
         TestContext.Out.WriteLine(CaseJson.Describe(d.Minimised));
         // Divergent cases are not judged by the specification in a run; the oracle alone says what is wrong.
-        Assert.That(SpecOracle.Check(d.Minimised, d.Native, "before")?.Explanation, Does.Contain("in_size"));
+        Assert.That(SpecOracle.Check(d.Minimised, d.Native, Semantics.Before)?.Explanation, Does.Contain("in_size"));
         // Minimised: what the bug does not need is gone (the race, a cached index ahead), a short chain is left.
         var ring = d.Minimised.Ring!;
         Assert.That((ring.NotifyAvailIdx, ring.UsedFlags, ring.AvailIdx), Is.EqualTo((-1, (ushort)1, ring.LastAvailIdx)));
@@ -131,7 +131,7 @@ public sealed class GetDescTests
     [Test]
     public void TheDrawnCasesReachEveryBranch()
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var counts = new Dictionary<string, int>();
         void Count(string what) => counts[what] = counts.GetValueOrDefault(what) + 1;
         var largestIn = 0UL;

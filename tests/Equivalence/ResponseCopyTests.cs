@@ -34,7 +34,7 @@ public sealed class ResponseCopyTests
         var c = new LogCase(Function.vhost_scsi_send_status, 0, [new UserRange(Area, 0x1000)], false, [], false, 0, 0, [],
             [new IoVec(Area + 0x800, 16), new IoVec(Area, 8), new IoVec(Area + 0x100, 4), new IoVec(Area + 0xff8, 200)],
             Head: 7, Out: 1, In: 3, Kind: 0x28, Fill: 0xa5);
-        var model = ManagedEngine.For("before").Run(c);
+        var model = ManagedEngine.For(Semantics.Before).Run(c);
         using var native = new NativeWorker(EquivSession.BuildWorker(Repo.Root, Pristine(), sanitize: false));
         var code = native.Run([c])[0];
         Assert.That(code.SameAs(model), $"model: {CaseJson.Describe(model, c)}\nnative: {CaseJson.Describe(code, c)}");
@@ -58,7 +58,7 @@ public sealed class ResponseCopyTests
         var c = new LogCase(Function.vhost_scsi_send_bad_target, 0, [new UserRange(Area, 0x1000)], false, [], false, 0, 0, [],
             [new IoVec(Area, 0), new IoVec(Area + 0x10, 1), new IoVec(Area + 0x20, 7)],
             Head: 0x1234, Out: 0, In: 3, Kind: 2, Fill: 0xff);
-        var model = ManagedEngine.For("after").Run(c);
+        var model = ManagedEngine.For(Semantics.After).Run(c);
         Assert.That((Response(c, model).UsedCount, Response(c, model).PrErrs), Is.EqualTo((1UL, 0UL)));
         Assert.That(Response(c, model).Used, Is.EqualTo(new[] { new UsedEntry(0x1234, 0) }));
         Assert.That(model.Signals, Is.EqualTo(1));
@@ -74,7 +74,7 @@ public sealed class ResponseCopyTests
     [TestCase(Function.vhost_scsi_send_bad_target)]
     public void GeneratedCasesReachEveryOutcome(Function function)
     {
-        var engine = ManagedEngine.For("before");
+        var engine = ManagedEngine.For(Semantics.Before);
         var cases = CaseGenerator.Sample(function, 2000, 20261122);
         var observed = cases.Select(c => (c, o: engine.Run(c))).ToList();
         var used = observed.Count(x => Response(x.c, x.o).UsedCount == 1);
@@ -117,7 +117,7 @@ public sealed class ResponseCopyTests
             "and vhost_scsi_get_desc() before patch 5, as every tree without the series");
         Assert.That(source.Functions, Does.Contain(Function.vhost_scsi_send_bad_target).And.Not.Contain(Function.vhost_scsi_send_status));
         Assert.That(source.FunctionsC, Does.Contain("#define VL_OLD_vhost_scsi_send_bad_target 1"));
-        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For("before"), "before",
+        var r = EquivSession.Run(Repo.Root, source, ManagedEngine.For(Semantics.Before), Semantics.Before,
             new EquivOptions([Function.vhost_scsi_send_status, Function.vhost_scsi_send_bad_target], 10_000, 1), sanitize: false);
         Assert.That(r.Functions.Select(f => (f.Function, f.Presence)), Is.EqualTo(new[]
         {
@@ -140,7 +140,7 @@ public sealed class ResponseCopyTests
     {
         var c = new LogCase(Function.vhost_scsi_send_bad_target, 0, [new UserRange(Area, 0x1000)], false, [], false, 0, 0, [],
             [new IoVec(Area, 1), new IoVec(Area + 0x200, 4)], Head: 3, Out: 0, In: 2, Kind: 1, Fill: 0xa5);
-        var engine = ManagedEngine.For("before");
+        var engine = ManagedEngine.For(Semantics.Before);
         var fixedForm = engine.Run(c);
         engine.OldForms = new HashSet<Function> { Function.vhost_scsi_send_bad_target };
         var oldForm = engine.Run(c);
@@ -152,8 +152,8 @@ public sealed class ResponseCopyTests
         Assert.That(fixedForm.StateOrEmpty.ToArray(), Is.EqualTo(oldForm.StateOrEmpty.ToArray()), "both return head 3");
         // The specification: the fixed form keeps it; the old one answers a
         // TMF request with a command response (0, not BAD TARGET, in its byte).
-        Assert.That(SpecOracle.Check(c, fixedForm, "before"), Is.Null);
-        Assert.That(SpecOracle.Check(c, oldForm, "before")?.Explanation, Does.Contain($"0x{Area:x} is 0x00"));
+        Assert.That(SpecOracle.Check(c, fixedForm, Semantics.Before), Is.Null);
+        Assert.That(SpecOracle.Check(c, oldForm, Semantics.Before)?.Explanation, Does.Contain($"0x{Area:x} is 0x00"));
     }
 
     /// <summary>The copied facts of struct vhost_scsi_ctx and scsi.c's TYPE_* are checked against the tree.</summary>

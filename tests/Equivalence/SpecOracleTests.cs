@@ -18,22 +18,22 @@ public sealed class SpecOracleTests
     [Test]
     public void CorrectResultPasses() =>
         // (4095, 2) touches pages 0 and 1.
-        Assert.That(SpecOracle.Check(LogWrite(4095, 2), Returned((Base, 0b11)), "before"), Is.Null);
+        Assert.That(SpecOracle.Check(LogWrite(4095, 2), Returned((Base, 0b11)), Semantics.Before), Is.Null);
 
     [Test]
     public void MissingPageIsAFinding() =>
-        Assert.That(SpecOracle.Check(LogWrite(4095, 2), Returned((Base, 0b01)), "before")?.Explanation,
+        Assert.That(SpecOracle.Check(LogWrite(4095, 2), Returned((Base, 0b01)), Semantics.Before)?.Explanation,
             Does.Contain("lack bits"));
 
     [Test]
     public void ExtraPageIsAFinding() =>
         // (4096, 4096) is page 1 only.
-        Assert.That(SpecOracle.Check(LogWrite(4096, 4096), Returned((Base, 0b11)), "before")?.Explanation,
+        Assert.That(SpecOracle.Check(LogWrite(4096, 4096), Returned((Base, 0b11)), Semantics.Before)?.Explanation,
             Does.Contain("not asked to log"));
 
     [Test]
     public void FailuresAreNotJudged() =>
-        Assert.That(SpecOracle.Check(LogWrite(0, 1), new Observation(Outcome.Returned, -14, 0, [], ""), "before"), Is.Null);
+        Assert.That(SpecOracle.Check(LogWrite(0, 1), new Observation(Outcome.Returned, -14, 0, [], ""), Semantics.Before), Is.Null);
 
     /// <summary>
     /// 6.12's log_write_hva() keeps 'hit' from the first pass of its loop, so
@@ -46,10 +46,10 @@ public sealed class SpecOracleTests
         var hva = CaseGenerator.GuestHva;
         var c = new LogCase(Function.log_write_hva, Base, [new UserRange(Base, 4096)], true,
             [new UmemMap(0, 4096, hva)], false, hva + 4000, 200, [], []);
-        var observed = ManagedEngine.For("before").Run(c);
+        var observed = ManagedEngine.For(Semantics.Before).Run(c);
         Assert.That(observed.Outcome, Is.EqualTo(Outcome.Returned));
         Assert.That(observed.Return, Is.EqualTo(0));
-        Assert.That(SpecOracle.Check(c, observed, "before")?.Explanation, Does.Contain("no guest mapping"));
+        Assert.That(SpecOracle.Check(c, observed, Semantics.Before)?.Explanation, Does.Contain("no guest mapping"));
     }
 
     [Test]
@@ -58,9 +58,9 @@ public sealed class SpecOracleTests
         var hva = CaseGenerator.GuestHva;
         var c = new LogCase(Function.log_write_hva, Base, [new UserRange(Base, 4096)], true,
             [new UmemMap(0x10000, 8192, hva)], false, hva + 4000, 200, [], []);
-        var observed = ManagedEngine.For("before").Run(c);
+        var observed = ManagedEngine.For(Semantics.Before).Run(c);
         Assert.That(observed.Return, Is.EqualTo(0));
-        Assert.That(SpecOracle.Check(c, observed, "before"), Is.Null, "pages 0x10 and 0x11 are set and nothing else");
+        Assert.That(SpecOracle.Check(c, observed, Semantics.Before), Is.Null, "pages 0x10 and 0x11 are set and nothing else");
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public sealed class SpecOracleTests
     [TestCase(Function.vhost_log_write)]
     public void RunShortcutJudgesLikeTheByteByByteOracle(Function function)
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var rnd = new Random(5);
         var judged = 0;
         var findings = 0;
@@ -97,8 +97,8 @@ public sealed class SpecOracleTests
             foreach (var v in variants)
             {
                 var observed = o with { Memory = ByteRun.Of(v.Where(b => b.Value != 0).OrderBy(b => b.Addr)) };
-                var fast = SpecOracle.Check(c, observed, "after");
-                var reference = SpecOracle.CheckByteByByte(c, observed, "after");
+                var fast = SpecOracle.Check(c, observed, Semantics.After);
+                var reference = SpecOracle.CheckByteByByte(c, observed, Semantics.After);
                 Assert.That(fast?.Explanation, Is.EqualTo(reference?.Explanation), CaseJson.Describe(c));
                 judged++;
                 findings += reference is null ? 0 : 1;

@@ -34,8 +34,8 @@ public sealed class StateTests
         Assert.That(ManagedEngine.StateNames, Is.EqualTo(Repo.Translation().States()), "oldest first, as the translator orders them");
         Assert.That(ManagedEngine.StateNames.Take(4), Is.EqualTo(new[] { "BeforeFixes", "BadTargetIter", "SendStatusIter", "Baseline" }));
         Assert.That(() => ManagedEngine.ForState("Nope"), Throws.ArgumentException.With.Message.Contains("BeforeFixes, BadTargetIter"));
-        Assert.That(ManagedEngine.ForState("BeforeFixes").OracleSemantics, Is.EqualTo("before"));
-        Assert.That(ManagedEngine.ForState("BroaderLogWrite").OracleSemantics, Is.EqualTo("after"));
+        Assert.That(ManagedEngine.ForState("BeforeFixes").OracleSemantics, Is.EqualTo(Semantics.Before));
+        Assert.That(ManagedEngine.ForState("BroaderLogWrite").OracleSemantics, Is.EqualTo(Semantics.After));
     }
 
     /// <summary>The generated C of BeforeFixes agrees with its model, and both have the bug patch 2 fixes.</summary>

@@ -67,7 +67,7 @@ public sealed class WireConstantsTests
     [TestCaseSource(nameof(WithState))]
     public void EveryReportedStateReadsBackToTheSameWireValues(Function function)
     {
-        var engine = ManagedEngine.For("after");
+        var engine = ManagedEngine.For(Semantics.After);
         var read = 0;
         foreach (var c in CaseGenerator.Sample(function, 500, MutantsSession.CiSeed))
         {

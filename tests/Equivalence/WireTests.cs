@@ -20,7 +20,7 @@ public sealed class WireTests
     static readonly string MutantDir = Path.Combine(Repo.Root, "tests", "Equivalence", "mutants");
 
     static VariantSource Generated() =>
-        FunctionSources.Generated($"generated-{ManagedEngine.For("after").State}", Repo.Translation(), ManagedEngine.For("after").State,
+        FunctionSources.Generated($"generated-{ManagedEngine.For(Semantics.After).State}", Repo.Translation(), ManagedEngine.For(Semantics.After).State,
             Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir);
 
     static IReadOnlyList<Observation> RunOn(string workerPath, WireFormat wire, IReadOnlyList<LogCase> cases, NativeWorkerOptions? options = null)

@@ -16,7 +16,7 @@ public sealed class GoldenTests
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}Kernel{Path.DirectorySeparatorChar}")
                         && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
                         && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
-                        && Path.GetFileName(f) != "States.cs")
+                        && Path.GetFileName(f) is not ("States.cs" or "ModelStates.cs"))
             .Select(f => Path.GetRelativePath(Repo.Models, f))
             .Order(StringComparer.Ordinal);
 

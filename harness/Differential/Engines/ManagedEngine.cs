@@ -24,12 +24,7 @@ public sealed class ManagedEngine
     public string State { get; }
 
     /// <summary>The model state for --semantics: before is the tree as shipped, after the state of the last patch.</summary>
-    public static ManagedEngine For(string semantics) => semantics switch
-    {
-        "before" => Create(ModelStates.Baseline),
-        "after" => Create(ModelStates.Last),
-        _ => throw new ArgumentException($"unknown semantics '{semantics}' (before or after)"),
-    };
+    public static ManagedEngine For(Semantics semantics) => Create(semantics == Semantics.After ? ModelStates.Last : ModelStates.Baseline);
 
     static ManagedEngine Create(ModelStateInfo state) => new(state.Create(), state.Name);
 
@@ -45,7 +40,7 @@ public sealed class ManagedEngine
     /// patch on that makes vhost_log_write() log whole descriptors for
     /// len == U64_MAX (BroaderLogWrite), "before" until then.
     /// </summary>
-    public string OracleSemantics => model is BroaderLogWrite ? "after" : "before";
+    public Semantics OracleSemantics => model is BroaderLogWrite ? Semantics.After : Semantics.Before;
 
     /// <summary>
     /// The functions to run in their form before the patch that changes

@@ -55,7 +55,7 @@ public sealed record FunctionResult(Function Function, int Cases, int Divergence
 
 public sealed record EquivResult(
     string Variant,
-    string Semantics,
+    Semantics Semantics,
     ulong Seed,
     ImmutableArray<FunctionResult> Functions,
     ImmutableArray<Divergence> Divergences,
@@ -65,7 +65,7 @@ public sealed record EquivResult(
 }
 
 /// <summary>Runs the same generated cases on the model and on a native worker and compares them.</summary>
-public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, string semantics,
+public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, Semantics semantics,
     IReadOnlyCollection<Function> variantFunctions, IReadOnlyCollection<Function>? variantOtherForms = null)
 {
     public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)

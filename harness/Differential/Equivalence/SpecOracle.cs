@@ -17,16 +17,16 @@ public static class SpecOracle
 {
     const ulong Page = 4096;
 
-    public static SpecFinding? Check(LogCase c, Observation o, string semantics) => Check(c, o, semantics, byteByByte: false);
+    public static SpecFinding? Check(LogCase c, Observation o, Semantics semantics) => Check(c, o, semantics, byteByByte: false);
 
     /// <summary>
     /// The same judgement without the run-level shortcut: every asked page's
     /// bit looked up byte by byte. The reference the shortcut is tested
     /// against (SpecOracleTests).
     /// </summary>
-    public static SpecFinding? CheckByteByByte(LogCase c, Observation o, string semantics) => Check(c, o, semantics, byteByByte: true);
+    public static SpecFinding? CheckByteByByte(LogCase c, Observation o, Semantics semantics) => Check(c, o, semantics, byteByByte: true);
 
-    static SpecFinding? Check(LogCase c, Observation o, string semantics, bool byteByByte)
+    static SpecFinding? Check(LogCase c, Observation o, Semantics semantics, bool byteByByte)
     {
         if (c.Function is Function.vhost_scsi_send_status or Function.vhost_scsi_send_bad_target)
             return CheckResponse(c, o);
@@ -344,7 +344,7 @@ public static class SpecOracle
     }
 
     /// <summary>The guest pages a call must log, or null when the specification does not say.</summary>
-    static List<(ulong First, ulong Last)>? AskedPages(LogCase c, string semantics, out bool fullyMapped)
+    static List<(ulong First, ulong Last)>? AskedPages(LogCase c, Semantics semantics, out bool fullyMapped)
     {
         fullyMapped = true;
         var pages = new List<(ulong First, ulong Last)>();
@@ -363,7 +363,7 @@ public static class SpecOracle
                 // len bytes counted from the first entry; U64_MAX (after the
                 // series) means every entry in full.
                 var left = c.Length;
-                var all = semantics == "after" && c.Length == ulong.MaxValue;
+                var all = semantics == Semantics.After && c.Length == ulong.MaxValue;
                 foreach (var e in c.Log)
                 {
                     var take = all ? e.Len : Math.Min(e.Len, left);
