@@ -23,7 +23,7 @@ public abstract partial class KernelModel
         var target = (ulong)addr + (ulong)(nr >> 3);
         // Both the pinned byte and the target must be mapped; from log_write
         // (nr 0..7) they are the same byte, and one lookup answers for both.
-        if ((target != (ulong)addr && !Runtime.Memory.TryLocate((ulong)addr, out _, out _))
+        if ((target != (ulong)addr && !Runtime.Memory.IsMapped((ulong)addr))
             || !Runtime.Memory.TrySetBit(target, nr))
             return -EFAULT;
         return 0;

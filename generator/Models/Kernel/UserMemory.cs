@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace VhostLog.Models.Kernel;
 
@@ -10,6 +11,11 @@ public sealed class UserMemory
 {
     readonly List<(ulong Start, byte[] Bytes)> ranges = [];
 
+    // The ranges of the previous run, reused by Map when the lengths match:
+    // a harness maps the same few sizes case after case, and allocating
+    // them anew cost more than clearing them.
+    readonly List<byte[]> spare = [];
+
     // The range of the last hit: log_write sets thousands of bits in one
     // range in a row. Used only while no two ranges overlap, so that the
     // answer is always the first range holding the address.
@@ -20,6 +26,8 @@ public sealed class UserMemory
     /// <summary>Drops every mapping.</summary>
     public void Clear()
     {
+        foreach (var (_, b) in ranges)
+            spare.Add(b);
         ranges.Clear();
         hitBytes = null;
         overlapping = false;
@@ -38,7 +46,24 @@ public sealed class UserMemory
                 overlapping = true;
                 hitBytes = null;
             }
-        ranges.Add((start, new byte[checked((int)length)]));
+        ranges.Add((start, Zeroed(checked((int)length))));
+    }
+
+    byte[] Zeroed(int length)
+    {
+        for (var i = spare.Count - 1; i >= 0; i--)
+            if (spare[i].Length == length)
+            {
+                var b = spare[i];
+                spare[i] = spare[^1];
+                spare.RemoveAt(spare.Count - 1);
+                Array.Clear(b);
+                return b;
+            }
+        // Bounded, for a caller that maps ever new lengths.
+        if (spare.Count > 16)
+            spare.Clear();
+        return new byte[length];
     }
 
     /// <summary>Sets every mapped byte to value (a harness starting memory that is not zero).</summary>
@@ -70,11 +95,25 @@ public sealed class UserMemory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TrySetBit(ulong addr, int bit)
     {
-        if (hitBytes is { } hit && addr - hitStart < (ulong)hit.Length)
+        // The condition proves the offset is inside hit, which the JIT cannot
+        // see: indexing would check the bounds a second time per bit. No out
+        // locals on this path either, or every call zeroes them.
+        var hit = hitBytes;
+        if (hit is not null && addr - hitStart < (ulong)hit.Length)
         {
-            hit[(int)(addr - hitStart)] |= (byte)(1 << (bit & 7));
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(hit), (nint)(addr - hitStart)) |= (byte)(1 << (bit & 7));
             return true;
         }
+        return TrySetBitInRanges(addr, bit);
+    }
+
+    /// <summary>Whether addr is mapped (out of line: the callers' common case never asks).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool IsMapped(ulong addr) => TryLocate(addr, out _, out _);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    bool TrySetBitInRanges(ulong addr, int bit)
+    {
         if (!TryLocateInRanges(addr, out var bytes, out var offset))
             return false;
         bytes[offset] |= (byte)(1 << (bit & 7));

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using VhostLog.Harness.Cases;
 using VhostLog.Harness.Protocol;
 
@@ -129,12 +130,21 @@ public static class SpecOracle
         else
             rsp[c.Kind switch { 0 => 11, 1 => 0, _ => 4 }] = 3;
         // Where each response byte goes, while the buffers last.
-        var places = new List<ulong>();
+        var places = new List<ulong>(size);
         for (var k = c.Out; k < c.Out + c.In && k < c.Iov.Length && places.Count < size; k++)
             for (var b = 0UL; b < c.Iov[k].Len && places.Count < size; b++)
                 places.Add(c.Iov[k].Base + b);
-        bool Mapped(ulong a) => c.Mapped.Any(r => a - r.Start < r.Length);
-        var fits = places.Count == size && places.All(Mapped);
+        var mappedRanges = c.Mapped;
+        bool Mapped(ulong a)
+        {
+            foreach (var r in mappedRanges)
+                if (a - r.Start < r.Length)
+                    return true;
+            return false;
+        }
+        var fits = places.Count == size;
+        for (var i = 0; i < places.Count && fits; i++)
+            fits = Mapped(places[i]);
         var used = response.UsedCount;
         if (fits && (used != 1 || response.Used[0].Head != (uint)c.Head || response.Used[0].Len != 0))
             return new SpecFinding(c.Function, c, o, "the whole response fit in the response buffers but the buffer was not returned once with its head and length 0");
@@ -178,14 +188,17 @@ public static class SpecOracle
             }
         }
         var final = new Dictionary<ulong, byte>();
-        var allowed = new Dictionary<ulong, HashSet<byte>>();
+        // A byte set by value, not a HashSet per place: up to 108 of them a
+        // case were most of the oracle's allocations.
+        var allowed = new Dictionary<ulong, ByteSet>();
         for (var i = 0; i < places.Count; i++)
         {
             if (!Mapped(places[i]))
                 continue;
             final[places[i]] = rsp[i];
-            if (!allowed.TryGetValue(places[i], out var set))
-                allowed[places[i]] = set = [c.Fill];
+            ref var set = ref CollectionsMarshal.GetValueRefOrAddDefault(allowed, places[i], out var exists);
+            if (!exists)
+                set.Add(c.Fill);
             set.Add(rsp[i]);
         }
         foreach (var (addr, set) in allowed)
@@ -431,5 +444,25 @@ public static class SpecOracle
         if (!reachedEnd)
             fullyMapped = false;
         return true;
+    }
+
+    /// <summary>A set of byte values, one bit each.</summary>
+    struct ByteSet
+    {
+        ulong w0, w1, w2, w3;
+
+        public void Add(byte v)
+        {
+            var bit = 1UL << (v & 63);
+            switch (v >> 6)
+            {
+                case 0: w0 |= bit; break;
+                case 1: w1 |= bit; break;
+                case 2: w2 |= bit; break;
+                default: w3 |= bit; break;
+            }
+        }
+
+        public readonly bool Contains(byte v) => ((v >> 6) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 } >> (v & 63) & 1) != 0;
     }
 }
