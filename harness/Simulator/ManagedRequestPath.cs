@@ -53,15 +53,15 @@ public sealed class ManagedRequestPath : IRequestPath
     public void Start(DeviceLayout deviceLayout)
     {
         layout = deviceLayout;
-        model.Reset();
+        model.Runtime.Reset();
         // A migration makes far more kernel API calls than one equivalence case.
-        model.StepLimit = long.MaxValue;
+        model.Runtime.StepLimit = long.MaxValue;
         // As sim.c: the shared pages (rings, request buffers, indirect
         // tables) in user memory at GuestHva + gpa, and dev->umem one slot
         // over all of guest memory.
         var shared = Math.Min(GuestLayout.FirstDataPage, deviceLayout.GuestPages);
-        model.Memory.Map(GuestRings.GuestHva, shared * GuestLayout.PageSize);
-        model.Memory.Map(deviceLayout.LogBase, deviceLayout.BitmapBytes);
+        model.Runtime.Memory.Map(GuestRings.GuestHva, shared * GuestLayout.PageSize);
+        model.Runtime.Memory.Map(deviceLayout.LogBase, deviceLayout.BitmapBytes);
         var guest = new vhost_iotlb_map
         {
             start = 0, size = deviceLayout.GuestPages * GuestLayout.PageSize,
@@ -70,7 +70,7 @@ public sealed class ManagedRequestPath : IRequestPath
         var umem = new vhost_iotlb();
         umem.list.entries.Add(guest);
         var tables = deviceLayout.GuestPages > GuestLayout.IndirectTablePage;
-        rings = new GuestRings(model.Memory,
+        rings = new GuestRings(model.Runtime.Memory,
             [.. new[] { VirtQueue.Control, VirtQueue.Event, VirtQueue.Io }.Select(q =>
                 (GuestLayout.DescTable(q), GuestLayout.AvailRing(q), deviceLayout.Queue(q).Num))],
             GuestLayout.IndirectTablePage * GuestLayout.PageSize, tables ? GuestLayout.PageSize : 0);
@@ -174,9 +174,9 @@ public sealed class ManagedRequestPath : IRequestPath
         var cmd = vs.vqs[(int)VirtQueue.Io].scsi_cmds![tag];
         cmd.tvc_vq = vq;
         cmd.tvc_log_num = 0;
-        model.AllocationsBeforeFailure = cmd.tvc_log is null ? 0 : null;
+        model.Runtime.AllocationsBeforeFailure = cmd.tvc_log is null ? 0 : null;
         var ret = io.vhost_scsi_copy_cmd_log(vq, cmd, vqLog, logNum.Value);
-        model.AllocationsBeforeFailure = null;
+        model.Runtime.AllocationsBeforeFailure = null;
         if (ret == 0)
             throw new InvalidOperationException("the command already had its log buffer: vhost_scsi_copy_cmd_log() allocates only once");
         var answers = vq.used.Count;
@@ -194,14 +194,14 @@ public sealed class ManagedRequestPath : IRequestPath
     /// <summary>The next control request's TMF log cannot be allocated (see <see cref="SubmitIoWithFailedLogAllocation"/>).</summary>
     public ControlOutcome HandleControlWithFailedLogAllocation(ControlRequest request)
     {
-        model.AllocationsBeforeFailure = 0;
+        model.Runtime.AllocationsBeforeFailure = 0;
         try
         {
             return HandleControl(request);
         }
         finally
         {
-            model.AllocationsBeforeFailure = null;
+            model.Runtime.AllocationsBeforeFailure = null;
         }
     }
 
@@ -266,7 +266,7 @@ public sealed class ManagedRequestPath : IRequestPath
     public ImmutableArray<ulong> CollectDirtyPages()
     {
         var l = Layout;
-        if (!model.Memory.TryLocate(l.LogBase, out var bytes, out var offset))
+        if (!model.Runtime.Memory.TryLocate(l.LogBase, out var bytes, out var offset))
             throw new InvalidOperationException("the dirty bitmap is not mapped");
         var bitmap = bytes.AsSpan(offset, (int)l.BitmapBytes);
         var pages = ImmutableArray.CreateBuilder<ulong>();

@@ -16,8 +16,8 @@ public sealed class ResponseCopyTests
 
     static (vhost_virtqueue Vq, vhost_scsi_ctx Vc) SplitResponse(KernelModel m)
     {
-        m.Memory.Map(First, 0x100);
-        m.Memory.Map(Second, 0x100);
+        m.Runtime.Memory.Map(First, 0x100);
+        m.Runtime.Memory.Map(Second, 0x100);
         var vq = new vhost_virtqueue();
         vq.iov[0] = new iovec { iov_base = new UserPtr(0x9000), iov_len = 51 };
         vq.iov[1] = new iovec { iov_base = new UserPtr(First), iov_len = 6 };
@@ -32,7 +32,7 @@ public sealed class ResponseCopyTests
         var (vq, vc) = SplitResponse(m);
         m.vhost_scsi_send_bad_target(new vhost_scsi(), vq, vc.head, vc.@out);
         // response is byte 11 of struct virtio_scsi_cmd_resp: past the 6 bytes the guest gave.
-        Assert.That(m.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First + 11, (byte)3) }));
+        Assert.That(m.Runtime.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First + 11, (byte)3) }));
         Assert.That(vq.used, Is.EqualTo(new[] { (7, 0) }));
     }
 
@@ -42,9 +42,9 @@ public sealed class ResponseCopyTests
         var m = new BadTargetIter();
         var (vq, vc) = SplitResponse(m);
         m.vhost_scsi_send_bad_target(new vhost_scsi(), vq, vc, 0);
-        Assert.That(m.Memory.NonZeroBytes(), Is.EqualTo(new[] { (Second + 11 - 6, (byte)3) }));
+        Assert.That(m.Runtime.Memory.NonZeroBytes(), Is.EqualTo(new[] { (Second + 11 - 6, (byte)3) }));
         Assert.That(vq.used, Is.EqualTo(new[] { (7, 0) }));
-        Assert.That(m.VqErrors, Is.Empty);
+        Assert.That(m.Runtime.VqErrors, Is.Empty);
     }
 
     [Test]
@@ -53,12 +53,12 @@ public sealed class ResponseCopyTests
         var tmf = new BadTargetIter();
         var (vq, vc) = SplitResponse(tmf);
         tmf.vhost_scsi_send_bad_target(new vhost_scsi(), vq, vc, 1);
-        Assert.That(tmf.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First, (byte)3) }), "TMF response: one byte");
+        Assert.That(tmf.Runtime.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First, (byte)3) }), "TMF response: one byte");
 
         var an = new BadTargetIter();
         (vq, vc) = SplitResponse(an);
         an.vhost_scsi_send_bad_target(new vhost_scsi(), vq, vc, 2);
-        Assert.That(an.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First + 4, (byte)3) }), "AN response: event_actual, then response");
+        Assert.That(an.Runtime.Memory.NonZeroBytes(), Is.EqualTo(new[] { (First + 4, (byte)3) }), "AN response: event_actual, then response");
     }
 
     [Test]
@@ -69,7 +69,7 @@ public sealed class ResponseCopyTests
         vq.iov[2].iov_len = 10;
         m.vhost_scsi_send_status(new vhost_scsi(), vq, vc, 0x28);
         Assert.That(vq.used, Is.Empty);
-        Assert.That(m.VqErrors, Is.EqualTo(new[] { "Faulted on virtio_scsi_cmd_resp\n" }));
-        Assert.That(m.Memory.NonZeroBytes(), Is.EqualTo(new[] { (Second + 10 - 6, (byte)0x28) }), "the status byte fits, the rest does not");
+        Assert.That(m.Runtime.VqErrors, Is.EqualTo(new[] { "Faulted on virtio_scsi_cmd_resp\n" }));
+        Assert.That(m.Runtime.Memory.NonZeroBytes(), Is.EqualTo(new[] { (Second + 10 - 6, (byte)0x28) }), "the status byte fits, the rest does not");
     }
 }

@@ -20,10 +20,10 @@ public sealed class ManagedWorkload
     {
         Workload = workload;
         model = (Baseline)Activator.CreateInstance(state ?? ModelStates.Last.Type)!;
-        model.Reset();
+        model.Runtime.Reset();
         // A timed loop makes far more calls than one differential case may.
-        model.StepLimit = long.MaxValue;
-        model.Memory.Map(workload.LogBase, workload.BitmapLength);
+        model.Runtime.StepLimit = long.MaxValue;
+        model.Runtime.Memory.Map(workload.LogBase, workload.BitmapLength);
         vq = new vhost_virtqueue { log_base = new UserPtr(workload.LogBase), log_ctx = logCtx };
         log = workload.Descriptors().Select(d => new vhost_log { addr = d.Addr, len = d.Len }).ToArray();
     }
@@ -42,10 +42,10 @@ public sealed class ManagedWorkload
     /// <summary>One call on a fresh bitmap, and what it did.</summary>
     public BenchOutcome Check()
     {
-        model.Reset();
-        model.Memory.Map(Workload.LogBase, Workload.BitmapLength);
+        model.Runtime.Reset();
+        model.Runtime.Memory.Map(Workload.LogBase, Workload.BitmapLength);
         logCtx.signals = 0;
         var ret = Run();
-        return new BenchOutcome(ret, logCtx.signals, model.SetBitToUserCalls, model.Memory.NonZeroBytes().ToList());
+        return new BenchOutcome(ret, logCtx.signals, model.Runtime.SetBitToUserCalls, model.Runtime.Memory.NonZeroBytes().ToList());
     }
 }

@@ -65,12 +65,12 @@ public sealed class ManagedEngine
     public Observation Run(LogCase c)
     {
         var driver = FunctionDriver.All[c.Function];
-        model.Reset();
-        model.AllocationsBeforeFailure = c.AllocationsBeforeFailure < 0 ? null : c.AllocationsBeforeFailure;
+        model.Runtime.Reset();
+        model.Runtime.AllocationsBeforeFailure = c.AllocationsBeforeFailure < 0 ? null : c.AllocationsBeforeFailure;
         foreach (var r in c.Mapped)
-            model.Memory.Map(r.Start, r.Length);
+            model.Runtime.Memory.Map(r.Start, r.Length);
         if (c.Fill != 0)
-            model.Memory.Fill(c.Fill);
+            model.Runtime.Memory.Fill(c.Fill);
         var umem = new vhost_iotlb();
         foreach (var m in c.Umem)
             umem.list.entries.Add(new vhost_iotlb_map { start = m.Start, size = m.Size, last = m.Start + m.Size - 1, addr = m.Addr, perm = 3 });
@@ -98,11 +98,11 @@ public sealed class ManagedEngine
             return new Observation(Outcome.Timeout, 0, 0, [], e.Message);
         }
         var memory = ImmutableArray.CreateBuilder<ByteRun>();
-        foreach (var (addr, count, value) in model.Memory.NonZeroRuns())
+        foreach (var (addr, count, value) in model.Runtime.Memory.NonZeroRuns())
             ByteRun.Append(memory, new ByteRun(addr, count, value));
         var signals = driver.Signals(vq, ctx);
         driver.Forget(vq, c);
-        return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Warnings, state?.ToWire() ?? []);
+        return new Observation(outcome, ret, signals, memory.ToImmutable(), "", model.Runtime.Warnings, state?.ToWire() ?? []);
     }
 
     vhost_virtqueue? spare;

@@ -33,12 +33,12 @@ public sealed class ModelChains
     {
         this.model = model;
         State = model.GetType().Name;
-        model.Reset();
-        model.StepLimit = 50_000_000;
+        model.Runtime.Reset();
+        model.Runtime.StepLimit = 50_000_000;
         foreach (var (gpa, size) in GuestMemory.Backed)
-            model.Memory.Map(Hva(gpa), size);
-        model.Memory.Map(GuestMemory.DescHva, (ulong)MaxNum * DescSize);
-        model.Memory.Map(GuestMemory.AvailHva, 4 + 2 * (ulong)MaxNum + 2);
+            model.Runtime.Memory.Map(Hva(gpa), size);
+        model.Runtime.Memory.Map(GuestMemory.DescHva, (ulong)MaxNum * DescSize);
+        model.Runtime.Memory.Map(GuestMemory.AvailHva, 4 + 2 * (ulong)MaxNum + 2);
         foreach (var m in GuestMemory.Maps)
             umem.list.entries.Add(new vhost_iotlb_map { start = m.Gpa, size = m.Size, last = m.Last, addr = m.Hva, perm = m.Perm });
         vq.dev = new vhost_dev();
@@ -61,7 +61,7 @@ public sealed class ModelChains
         Span<byte> zero = stackalloc byte[DescSize * 64];
         foreach (var (hva, bytes) in written)
             for (var k = 0; k < bytes; k += zero.Length)
-                model.Memory.TryWrite(hva + (ulong)k, zero[..Math.Min(zero.Length, bytes - k)]);
+                model.Runtime.Memory.TryWrite(hva + (ulong)k, zero[..Math.Min(zero.Length, bytes - k)]);
         written.Clear();
         Span<byte> d = stackalloc byte[DescSize];
         foreach (var r in c.Runs)
@@ -119,7 +119,7 @@ public sealed class ModelChains
 
     void Write(ulong hva, ReadOnlySpan<byte> bytes)
     {
-        if (!model.Memory.TryWrite(hva, bytes))
+        if (!model.Runtime.Memory.TryWrite(hva, bytes))
             throw new InvalidOperationException($"descriptor at 0x{hva:x} lands outside the backed memory");
         // Consecutive descriptors of a run make one range to clear.
         if (written.Count > 0 && written[^1].Hva + (ulong)written[^1].Bytes == hva)

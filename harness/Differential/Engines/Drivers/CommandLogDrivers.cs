@@ -43,7 +43,7 @@ public sealed class CopyCmdLogDriver : FunctionDriver
         var log = new vhost_log[c.IovLimit];
         ModelValues.Entries(c.Log).CopyTo(log, 0);
         var ret = call.As<IoQueueLog>(ScsiLogWriteDriver.IoQueue).vhost_scsi_copy_cmd_log(vq, cmd, log, (uint)c.Log.Length);
-        state = new CopyCmdLogState((ulong)model.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
+        state = new CopyCmdLogState((ulong)model.Runtime.LiveAllocations, earlier is not null && ReferenceEquals(cmd.tvc_log, earlier),
             cmd.tvc_log_num, cmd.tvc_log is not null, ModelValues.LogEntries(cmd.tvc_log ?? []));
         return ret;
     }
@@ -68,7 +68,7 @@ public sealed class CopyTmfLogDriver : FunctionDriver
         var kept = tmf.tmf_log is { } buffer
             ? [.. Enumerable.Range(0, c.Log.Length).Select(i => i < buffer.Length ? new LogEntry(buffer[i].addr, buffer[i].len) : default)]
             : System.Collections.Immutable.ImmutableArray<LogEntry>.Empty;
-        state = new CopyTmfLogState((ulong)model.Allocations, model.LiveAllocations, model.AllocatedBytes, tmf.tmf_log_num, tmf.tmf_log is not null, kept);
+        state = new CopyTmfLogState((ulong)model.Runtime.Allocations, model.Runtime.LiveAllocations, model.Runtime.AllocatedBytes, tmf.tmf_log_num, tmf.tmf_log is not null, kept);
         return ret;
     }
 }
@@ -97,7 +97,7 @@ public sealed class DestroyVqLogDriver : FunctionDriver
         }
         svq.vq.dev.iov_limit = c.IovLimit;
         call.As<IoQueueLog>(ScsiLogWriteDriver.IoQueue).vhost_scsi_destroy_vq_log(svq.vq);
-        state = new DestroyVqLogState(call.Model.LiveAllocations, ModelValues.CommandLogs(svq.scsi_cmds ?? []));
+        state = new DestroyVqLogState(call.Model.Runtime.LiveAllocations, ModelValues.CommandLogs(svq.scsi_cmds ?? []));
         return 0;
     }
 }
@@ -140,7 +140,7 @@ public sealed class DestroyLogsDriver : FunctionDriver
             svq.scsi_cmds = ((c.Kind >> (q - 2)) & 1) != 0 ? null : mine;
         }
         call.As<IoQueueLog>(ScsiLogWriteDriver.IoQueue).vhost_scsi_destroy_logs(vs);
-        state = new DestroyLogsState(call.Model.LiveAllocations,
+        state = new DestroyLogsState(call.Model.Runtime.LiveAllocations,
             [.. vs.vqs.Skip(2).Select(svq => (long)svq.vq.mutex.depth)], ModelValues.CommandLogs(cmds));
         return 0;
     }

@@ -24,7 +24,7 @@ public sealed class GetDescDriver : FunctionDriver
         var (model, vq, c) = (call.Model, call.Vq, call.Case);
         var ring = c.Ring ?? throw new ArgumentException("a vhost_scsi_get_desc case needs a ring", nameof(call));
         foreach (var w in ring.Writes)
-            if (!model.Memory.TryWrite(w.Addr, w.Bytes.AsSpan()))
+            if (!model.Runtime.Memory.TryWrite(w.Addr, w.Bytes.AsSpan()))
                 throw new ArgumentException($"the write at 0x{w.Addr:x}+0x{w.Bytes.Length:x} lands outside the mapped ranges", nameof(call));
         vq.num = ring.Num;
         vq.desc = new UserPtr(ring.Desc);
@@ -32,7 +32,7 @@ public sealed class GetDescDriver : FunctionDriver
         vq.last_avail_idx = ring.LastAvailIdx;
         vq.avail_idx = ring.AvailIdx;
         vq.used_flags = ring.UsedFlags;
-        model.AvailIdxAtNotify = ring.NotifyAvailIdx >= 0 ? (ushort)ring.NotifyAvailIdx : null;
+        model.Runtime.AvailIdxAtNotify = ring.NotifyAvailIdx >= 0 ? (ushort)ring.NotifyAvailIdx : null;
         var vs = new vhost_scsi();
         var vc = new vhost_scsi_ctx();
         var logNum = new Ptr<uint>(Wire.NotWritten);

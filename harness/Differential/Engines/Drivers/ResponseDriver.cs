@@ -39,7 +39,7 @@ public sealed class ResponseDriver(Function function) : FunctionDriver
             model.vhost_scsi_send_bad_target(vs, vq, c.Head, (uint)c.Out);
         else
             call.As<BadTargetIter>($"vhost_scsi_send_bad_target() in the {driven}").vhost_scsi_send_bad_target(vs, vq, vc, c.Kind);
-        state = new ResponseState((ulong)vq.used.Count, (ulong)model.VqErrors.Count,
+        state = new ResponseState((ulong)vq.used.Count, (ulong)model.Runtime.VqErrors.Count,
             [.. vq.used.Take(ResponseState.UsedKept).Select(u => new UsedEntry((uint)u.Head, (uint)u.Len))]);
         return 0;
     }
