@@ -10,6 +10,7 @@ namespace VhostLog.Tests.Translator;
 /// with gcc (-O0, -O2, UBSan, -Werror=parentheses), give the C# answer on
 /// every call; and a printer with a wrong precedence table is caught.
 /// </summary>
+[Parallelizable(ParallelScope.Children)] // independent fuzz runs, each in a folder of its own
 public sealed class TranslationValidationTests
 {
     static string Report(FuzzResult r) =>
