@@ -6,7 +6,10 @@ results="build/test-results"
 rm -rf "$results"; mkdir -p "$results"
 filter=()
 [ $# -gt 0 ] && [ -n "$1" ] && filter=(--filter "$1")
-dotnet test tests/VhostLog.Tests.csproj -c Release -nologo \
+# make check has just built the solution (tests included): no second, no-op build.
+build=()
+[ "${VHOSTLOG_TESTS_BUILT:-}" = 1 ] && build=(--no-build)
+dotnet test tests/VhostLog.Tests.csproj -c Release -nologo "${build[@]}" \
   --logger "trx;LogFileName=results.trx" --results-directory "$results" "${filter[@]}"
 status=$?
 trx=$(ls "$results"/*.trx 2>/dev/null | head -n 1)

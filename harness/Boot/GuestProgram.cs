@@ -33,7 +33,7 @@ public static class GuestProgram
         if (File.Exists(binary))
             return binary;
         Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        var tmp = binary + ".tmp-" + Environment.ProcessId;
+        var tmp = binary + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
         var r = ProcessRunner.Run("gcc",
             ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", tmp, source],
             guestDir, timeout: TimeSpan.FromMinutes(2), cancel: cancel);

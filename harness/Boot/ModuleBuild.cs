@@ -48,15 +48,19 @@ public static class ModuleBuild
             if (!File.Exists(Path.Combine(build, m + ".ko")))
                 throw new ModuleBuildFailedException($"kbuild of {vhostDir} made no {m}.ko", Tail(make.Output, 40));
 
-        var tmp = cached + ".tmp-" + Environment.ProcessId;
-        if (Directory.Exists(tmp))
-            Directory.Delete(tmp, true);
+        // Unique per build: two builds of the same key may run at once (tests run fixtures in parallel).
+        var tmp = cached + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(tmp);
         foreach (var m in Needed)
             File.Copy(Path.Combine(build, m + ".ko"), Path.Combine(tmp, m + ".ko"));
-        if (Directory.Exists(cached))
-            Directory.Delete(cached, true);
-        Directory.Move(tmp, cached);
+        if (Needed.All(m => File.Exists(Path.Combine(cached, m + ".ko"))))
+            Directory.Delete(tmp, true); // the same modules were stored meanwhile
+        else
+        {
+            if (Directory.Exists(cached))
+                Directory.Delete(cached, true);
+            Directory.Move(tmp, cached);
+        }
         Directory.Delete(build, true);
         return new BuiltModules(Files(cached), false, sw.Elapsed, key);
     }

@@ -231,6 +231,7 @@ public sealed class BootTests
         Assert.That(Commands.Run(["boot", option, value]), Is.EqualTo(2));
 
     [Test]
+    [NonParallelizable] // points every boot of the process at a fake QEMU while it runs
     public void QemuThatDoesNotStartFailsTheRunWithItsStatus()
     {
         var fake = Path.Combine(Repo.TempDir("fake-qemu"), "qemu");

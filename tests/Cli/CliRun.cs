@@ -51,6 +51,38 @@ public sealed class CliRun : IDisposable
         return run;
     }
 
+    /// <summary>
+    /// Waits (up to two minutes) until the run has a child process named
+    /// <paramref name="name"/> (its /proc comm: a native worker, a driver),
+    /// then <paramref name="settle"/> more; the run must still be busy.
+    /// A condition instead of a fixed delay long enough for a loaded machine.
+    /// </summary>
+    public void WaitForChild(string name, TimeSpan settle)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Descendants(process.Id).Any(p => ProcessName(p) == name))
+        {
+            Assert.That(process.HasExited, Is.False, $"the run ended before a {name} process started:\n{Stderr}");
+            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), $"a {name} process started:\n{Stderr}");
+            Thread.Sleep(100);
+        }
+        Thread.Sleep(settle);
+        Assert.That(process.HasExited, Is.False, $"the run is still busy:\n{Stderr}");
+    }
+
+    /// <summary>A process's name (/proc comm), or "" once it is gone.</summary>
+    public static string ProcessName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     public string Stderr
     {
         get

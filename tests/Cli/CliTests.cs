@@ -23,6 +23,7 @@ public sealed class CliTests
         Assert.That(Commands.Run([command, "--help"]), Is.EqualTo(0));
 
     /// <summary>A tree without include/linux/vhost_iotlb.h is bad input: exit 2 and a message, not an unhandled exception.</summary>
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [Test]
     public void EquivOnATreeWithoutVhostIotlbHIsUsageError()
     {
@@ -44,6 +45,7 @@ public sealed class CliTests
     }
 
     /// <summary>The last resort: an exception nothing handled is reported as a bug of ours, with the command, exit 70, no stack trace on the terminal.</summary>
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [Test]
     public void AnUnhandledExceptionIsAnInternalErrorWithTheCommandToReproduce()
     {

@@ -12,6 +12,7 @@ namespace VhostLog.Tests.Cli;
 /// ends, and must exit 128 + the signal within seconds, leaving neither its
 /// QEMU nor its temporary folder nor a half-written result.
 /// </summary>
+[NonParallelizable] // timing-sensitive, and it checks that its runs leave no folder in the shared work root
 public sealed class InterruptTests
 {
     [TestCase("INT", 130)]
@@ -126,7 +127,8 @@ public sealed class InterruptTests
     {
         var json = Path.Combine(Repo.TempDir("interrupt-equiv"), "equiv.json");
         using var run = CliRun.Start(["equiv", "--generated", "--cases", "2000000", "--function", "log_write", "--json", json], null,
-            TimeSpan.FromSeconds(8));
+            TimeSpan.Zero);
+        run.WaitForChild("worker", TimeSpan.FromSeconds(1.5)); // the cases are running
         run.Signal(signal, status, "during \"log_write: ");
         Assert.That(File.Exists(json), Is.False, "no result file for a run that did not finish");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no half-written file either");
@@ -137,7 +139,8 @@ public sealed class InterruptTests
     [TestCase("TERM", 143)]
     public void MutantsStopsPromptlyAndCleanly(string signal, int status)
     {
-        using var run = CliRun.Start(["mutants", "--cases", "2000000"], null, TimeSpan.FromSeconds(12));
+        using var run = CliRun.Start(["mutants", "--cases", "2000000"], null, TimeSpan.Zero);
+        run.WaitForChild("worker", TimeSpan.FromSeconds(1.5)); // the first mutant's cases are running
         run.Signal(signal, status, "during \"mutant ");
     }
 
@@ -159,7 +162,8 @@ public sealed class InterruptTests
     public void ChainsStopsPromptlyAndCleanly(string signal, int status)
     {
         var json = Path.Combine(Repo.TempDir("interrupt-chains"), "chains.json");
-        using var run = CliRun.Start(["chains", "--cases", "3000000", "--json", json], null, TimeSpan.FromSeconds(10));
+        using var run = CliRun.Start(["chains", "--cases", "3000000", "--json", json], null, TimeSpan.Zero);
+        run.WaitForChild("chains-driver", TimeSpan.FromSeconds(2)); // the driver is comparing chains
         run.Signal(signal, status, "chains compared\"");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
     }
@@ -209,24 +213,13 @@ public sealed class InterruptTests
     static CliRun HungWorker(out int worker)
     {
         var run = CliRun.Start(["equiv", "--generated", "--cases", "2000000", "--function", "vhost_scsi_get_desc"], null,
-            TimeSpan.FromSeconds(6));
-        var workers = CliRun.Descendants(run.Id).Where(p => ProcessName(p) == "worker").ToList();
+            TimeSpan.Zero);
+        run.WaitForChild("worker", TimeSpan.FromSeconds(1)); // mid-run: the worker has cases
+        var workers = CliRun.Descendants(run.Id).Where(p => CliRun.ProcessName(p) == "worker").ToList();
         Assert.That(workers, Has.Count.EqualTo(1), "one native worker runs the cases");
         worker = workers[0];
         run.Send("STOP", worker);
         return run;
-    }
-
-    static string ProcessName(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
     }
 
     /// <summary>The QEMU processes whose command line names a folder under <paramref name="work"/>.</summary>

@@ -167,6 +167,7 @@ public sealed class NativeSimulatorTests
     }
 
     /// <summary>From the command line, C that crashes is a failed check (exit 1), not bad input.</summary>
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [Test]
     public void ACrashingTreeExitsOneFromTheCommandLine()
     {
@@ -241,6 +242,7 @@ public sealed class NativeSimulatorTests
         Assert.That(runs[1].GetProperty("result").GetProperty("lost").GetArrayLength(), Is.Zero);
     }
 
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [TestCase("/nonexistent/tree", "no such directory")]
     [TestCase("/tmp", "drivers/vhost/vhost.c not found")]
     public void ABadTreeIsTwoWithAMessage(string tree, string message)

@@ -146,6 +146,7 @@ public sealed class SimulatorTests
         Assert.That(Directory.GetFiles(dir), Has.Length.EqualTo(2), "no temporary files left beside the outputs");
     }
 
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [TestCase("--guest-mib", "0", "--guest-mib")]
     [TestCase("--workload", "nope", "nope")]
     [TestCase("--semantics", "sideways", "sideways")]
@@ -171,6 +172,7 @@ public sealed class SimulatorTests
         Assert.That(error.ToString(), Does.Contain(message));
     }
 
+    [NonParallelizable] // sets Console.Error (or PATH) for the whole process
     [Test]
     public void PlotWithoutGnuplotIsTwoNamingThePackageAndWritesNothing()
     {

@@ -10,13 +10,22 @@ namespace VhostLog.Tests.Translator;
 /// with gcc (-O0, -O2, UBSan, -Werror=parentheses), give the C# answer on
 /// every call; and a printer with a wrong precedence table is caught.
 /// </summary>
+// Independent fuzz runs, each in a folder of its own, side by side; the
+// fixture goes first among the translator's, and the longest run (CI's
+// programs) first in it, so that it does not end the test run alone.
+// (NUnit 5 marks Order obsolete for DependsOn, which says something else: no dependency here.)
+#pragma warning disable CS0618
+[Parallelizable(ParallelScope.Children), Order(1)]
+#pragma warning restore CS0618
 public sealed class TranslationValidationTests
 {
     static string Report(FuzzResult r) =>
         string.Join("\n", r.Mismatches.Take(3).Select(m => $"{m.Function} {m.Call}: C# {m.Model}, C {m.Native}\n{m.CSharp}{m.C}")
             .Concat(r.Findings.Take(3).Select(f => $"{f.Function}: {f.Report}\n{f.CSharp}{f.C}")));
 
-    [Test]
+#pragma warning disable CS0618 // Order: see the fixture
+    [Test, Order(1)]
+#pragma warning restore CS0618
     public void CiProgramsMeanTheSameInC()
     {
         var r = TranslationValidator.Run(Repo.Models, new FuzzOptions(FuzzDefaults.CiPrograms, FuzzDefaults.CiSeed), Repo.TempDir("fuzz"));

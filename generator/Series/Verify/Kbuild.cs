@@ -34,7 +34,46 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot, CancellationToken
         $"-j{Jobs}", "modules",
     ];
 
+    /// <summary>
+    /// Test hook (off unless a test run turns it on): successful builds kept in
+    /// this process by what they build from (every file of the tree but .git,
+    /// the headers and the tools), so that test cases verifying series with the
+    /// same code (a changed commit message, the quilt form) build it once per
+    /// test run. Nothing is kept on disk.
+    /// </summary>
+    internal static System.Collections.Concurrent.ConcurrentDictionary<string, BuildOutcome>? Memo { get; set; }
+
     public BuildOutcome Build()
+    {
+        if (Memo is not { } memo)
+            return BuildNow();
+        var key = MemoKey();
+        if (memo.TryGetValue(key, out var kept))
+            return kept;
+        var built = BuildNow();
+        if (built.W1.Ok && built.Sparse.Ok)
+            memo.TryAdd(key, built);
+        return built;
+    }
+
+    string MemoKey()
+    {
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes($"format {CacheFormat}\njobs {Jobs}\n{tools}\n"));
+        var root = Path.GetFullPath(treeRoot);
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(f => f != ".git" && !f.StartsWith(".git/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            h.AppendData(System.Text.Encoding.UTF8.GetBytes($"\n{f}\n"));
+            h.AppendData(File.ReadAllBytes(Path.Combine(root, f)));
+        }
+        return Convert.ToHexStringLower(h.GetHashAndReset());
+    }
+
+    BuildOutcome BuildNow()
     {
         var clean = ProcessRunner.Run(tools.Make, ["-C", tools.HeadersDir, $"M={ModDir}", "clean"], treeRoot,
             timeout: TimeSpan.FromMinutes(5), cancel: cancel);
