@@ -17,86 +17,42 @@ internal static class NativeProtocol
     /// <summary>Appends the <c>C</c> line of <paramref name="c"/>.</summary>
     public static void WriteCase(ByteBuffer buffer, LogCase c)
     {
-        var mapped = c.Mapped.IsDefault ? ImmutableArray<UserRange>.Empty : c.Mapped;
-        var umem = c.Umem.IsDefault ? ImmutableArray<UmemMap>.Empty : c.Umem;
-        var log = c.Log.IsDefault ? ImmutableArray<LogEntry>.Empty : c.Log;
-        var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
-        var commands = c.CommandsOrEmpty;
+        var (numbers, writtenBytes) = RequestFields.Size(c);
+        // Upper bound: 17 bytes per number, 3 per written byte (a space, two digits).
+        var span = buffer.GetSpan(2 + 17 * numbers + 3 * writtenBytes + 1);
+        span[0] = (byte)'C';
+        var writer = new TextFields(span, 1);
+        RequestFields.Write(c, ref writer);
+        var p = writer.Position;
+        span[p++] = (byte)'\n';
+        buffer.Advance(p);
+    }
 
-        var ring = c.Ring;
-        var writes = ring?.Writes ?? [];
-        // Upper bound: 17 bytes per number, 2 per written byte.
-        int numbers = 29 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length + 3 * writes.Length;
-        int writtenBytes = writes.Sum(w => w.Bytes.Length);
-        var span = buffer.GetSpan(2 + 17 * numbers + 2 * writtenBytes + 1);
-        int p = 0;
-        span[p++] = (byte)'C';
-        Hex(span, ref p, (ulong)c.Function);
-        Hex(span, ref p, c.LogBase);
-        Hex(span, ref p, c.LogCtx ? 1UL : 0UL);
-        Hex(span, ref p, c.Iotlb ? 1UL : 0UL);
-        Hex(span, ref p, c.Address);
-        Hex(span, ref p, c.Length);
-        Hex(span, ref p, (ulong)mapped.Length);
-        foreach (var r in mapped)
+    /// <summary>Numbers as ' ' and lower-case hex; bytes as ' ' and two hex digits each, no spaces between.</summary>
+    ref struct TextFields(Span<byte> span, int position) : IRequestFieldWriter
+    {
+        readonly Span<byte> span = span;
+
+        public int Position { get; private set; } = position;
+
+        public void Number(ulong v)
         {
-            Hex(span, ref p, r.Start);
-            Hex(span, ref p, r.Length);
+            var p = Position;
+            Hex(span, ref p, v);
+            Position = p;
         }
-        Hex(span, ref p, (ulong)umem.Length);
-        foreach (var m in umem)
+
+        public void Bytes(ReadOnlySpan<byte> bytes)
         {
-            Hex(span, ref p, m.Start);
-            Hex(span, ref p, m.Size);
-            Hex(span, ref p, m.Addr);
-        }
-        Hex(span, ref p, (ulong)log.Length);
-        foreach (var e in log)
-        {
-            Hex(span, ref p, e.Addr);
-            Hex(span, ref p, e.Len);
-        }
-        Hex(span, ref p, (ulong)iov.Length);
-        foreach (var v in iov)
-        {
-            Hex(span, ref p, v.Base);
-            Hex(span, ref p, v.Len);
-        }
-        Hex(span, ref p, c.Features);
-        Hex(span, ref p, (ulong)c.IovLimit);
-        Hex(span, ref p, (ulong)c.PriorLog);
-        Hex(span, ref p, unchecked((ulong)(long)c.AllocationsBeforeFailure));
-        Hex(span, ref p, c.NullLog ? 1UL : 0UL);
-        Hex(span, ref p, c.NullCommands ? 1UL : 0UL);
-        Hex(span, ref p, (ulong)commands.Length);
-        foreach (var n in commands)
-            Hex(span, ref p, (ulong)n);
-        Hex(span, ref p, (uint)c.Head);
-        Hex(span, ref p, (uint)c.Out);
-        Hex(span, ref p, (uint)c.In);
-        Hex(span, ref p, (uint)c.Kind);
-        Hex(span, ref p, c.Fill);
-        Hex(span, ref p, ring?.Num ?? 0);
-        Hex(span, ref p, ring?.Desc ?? 0);
-        Hex(span, ref p, ring?.Avail ?? 0);
-        Hex(span, ref p, ring?.LastAvailIdx ?? 0);
-        Hex(span, ref p, ring?.AvailIdx ?? 0);
-        Hex(span, ref p, ring?.UsedFlags ?? 0);
-        Hex(span, ref p, ring is { NotifyAvailIdx: >= 0 } slip ? (ulong)slip.NotifyAvailIdx : ulong.MaxValue);
-        Hex(span, ref p, (ulong)writes.Length);
-        foreach (var w in writes)
-        {
-            Hex(span, ref p, w.Addr);
-            Hex(span, ref p, (ulong)w.Bytes.Length);
+            var p = Position;
             span[p++] = (byte)' ';
-            foreach (var b in w.Bytes)
+            foreach (var b in bytes)
             {
                 span[p++] = HexDigits[b >> 4];
                 span[p++] = HexDigits[b & 0xf];
             }
+            Position = p;
         }
-        span[p++] = (byte)'\n';
-        buffer.Advance(p);
     }
 
     /// <summary>Writes ' ' and <paramref name="v"/> in lower-case hex.</summary>
@@ -240,89 +196,34 @@ internal static class BinaryProtocol
     /// <summary>'C', the body's length, the body.</summary>
     public static void WriteCase(ByteBuffer buffer, LogCase c)
     {
-        var mapped = c.Mapped.IsDefault ? ImmutableArray<UserRange>.Empty : c.Mapped;
-        var umem = c.Umem.IsDefault ? ImmutableArray<UmemMap>.Empty : c.Umem;
-        var log = c.Log.IsDefault ? ImmutableArray<LogEntry>.Empty : c.Log;
-        var iov = c.Iov.IsDefault ? ImmutableArray<IoVec>.Empty : c.Iov;
-        var commands = c.CommandsOrEmpty;
-        var ring = c.Ring;
-        var writes = ring is null ? ImmutableArray<MemoryWrite>.Empty : ring.Writes;
-
-        int writtenBytes = 0;
-        foreach (var w in writes)
-            writtenBytes += w.Bytes.Length;
-        int numbers = 30 + 2 * mapped.Length + 3 * umem.Length + 2 * log.Length + 2 * iov.Length + commands.Length + 2 * writes.Length;
+        var (numbers, writtenBytes) = RequestFields.Size(c);
         int body = 8 * numbers + writtenBytes;
         var span = buffer.GetSpan(5 + body);
         span[0] = (byte)'C';
         BinaryPrimitives.WriteInt32LittleEndian(span[1..], body);
-        int p = 5;
-        void Put(Span<byte> s, ulong v)
+        var writer = new BinaryFields(span, 5);
+        RequestFields.Write(c, ref writer);
+        buffer.Advance(writer.Position);
+    }
+
+    /// <summary>Numbers as 8 little-endian bytes; bytes as they are.</summary>
+    ref struct BinaryFields(Span<byte> span, int position) : IRequestFieldWriter
+    {
+        readonly Span<byte> span = span;
+
+        public int Position { get; private set; } = position;
+
+        public void Number(ulong v)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(s[p..], v);
-            p += 8;
+            BinaryPrimitives.WriteUInt64LittleEndian(span[Position..], v);
+            Position += 8;
         }
-        Put(span, (ulong)c.Function);
-        Put(span, c.LogBase);
-        Put(span, c.LogCtx ? 1UL : 0UL);
-        Put(span, c.Iotlb ? 1UL : 0UL);
-        Put(span, c.Address);
-        Put(span, c.Length);
-        Put(span, (ulong)mapped.Length);
-        foreach (var r in mapped)
+
+        public void Bytes(ReadOnlySpan<byte> bytes)
         {
-            Put(span, r.Start);
-            Put(span, r.Length);
+            bytes.CopyTo(span[Position..]);
+            Position += bytes.Length;
         }
-        Put(span, (ulong)umem.Length);
-        foreach (var m in umem)
-        {
-            Put(span, m.Start);
-            Put(span, m.Size);
-            Put(span, m.Addr);
-        }
-        Put(span, (ulong)log.Length);
-        foreach (var e in log)
-        {
-            Put(span, e.Addr);
-            Put(span, e.Len);
-        }
-        Put(span, (ulong)iov.Length);
-        foreach (var v in iov)
-        {
-            Put(span, v.Base);
-            Put(span, v.Len);
-        }
-        Put(span, c.Features);
-        Put(span, (ulong)c.IovLimit);
-        Put(span, (ulong)c.PriorLog);
-        Put(span, unchecked((ulong)(long)c.AllocationsBeforeFailure));
-        Put(span, c.NullLog ? 1UL : 0UL);
-        Put(span, c.NullCommands ? 1UL : 0UL);
-        Put(span, (ulong)commands.Length);
-        foreach (var n in commands)
-            Put(span, (ulong)n);
-        Put(span, (uint)c.Head);
-        Put(span, (uint)c.Out);
-        Put(span, (uint)c.In);
-        Put(span, (uint)c.Kind);
-        Put(span, c.Fill);
-        Put(span, ring?.Num ?? 0);
-        Put(span, ring?.Desc ?? 0);
-        Put(span, ring?.Avail ?? 0);
-        Put(span, ring?.LastAvailIdx ?? 0);
-        Put(span, ring?.AvailIdx ?? 0);
-        Put(span, ring?.UsedFlags ?? 0);
-        Put(span, ring is { NotifyAvailIdx: >= 0 } slip ? (ulong)slip.NotifyAvailIdx : ulong.MaxValue);
-        Put(span, (ulong)writes.Length);
-        foreach (var w in writes)
-        {
-            Put(span, w.Addr);
-            Put(span, (ulong)w.Bytes.Length);
-            w.Bytes.AsSpan().CopyTo(span[p..]);
-            p += w.Bytes.Length;
-        }
-        buffer.Advance(p);
     }
 
     /// <summary>
