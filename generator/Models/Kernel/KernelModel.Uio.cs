@@ -5,7 +5,7 @@ public abstract partial class KernelModel
 {
     [Extern] protected const unsigned_int ITER_SOURCE = 1;
     [Extern] protected const unsigned_int ITER_DEST = 0;
-    [Extern] protected const int UIO_MAXIOV = 1024;
+    [Extern] public const int UIO_MAXIOV = 1024;
 
     /// <summary>Total length of nr_segs iovecs.</summary>
     [Extern]

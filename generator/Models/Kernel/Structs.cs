@@ -61,7 +61,7 @@ public struct iovec
 [KernelStruct]
 public sealed class vhost_dev
 {
-    public int iov_limit = 1024;
+    public int iov_limit = KernelModel.UIO_MAXIOV;
     [NonNegative] public int nvqs;
 }
 
@@ -93,8 +93,8 @@ public sealed class vhost_virtqueue
     [Embedded] public mutex mutex = new();
     [UpperBound(0xffff)] public unsigned_int num = 256;
     public u64 acked_features;
-    public iovec[] iov = new iovec[1024];
-    public vhost_log[] log = new vhost_log[1024];
+    public iovec[] iov = new iovec[KernelModel.UIO_MAXIOV];
+    public vhost_log[] log = new vhost_log[KernelModel.UIO_MAXIOV];
     public vhost_iotlb? iotlb;
     public vhost_iotlb umem = new();
     public UserPtr log_base;
@@ -112,7 +112,7 @@ public sealed class vhost_virtqueue
     public u16 used_flags = 1;
 
     /// <summary>Iovecs over an indirect descriptor table while get_indirect() reads it.</summary>
-    public iovec[] indirect = new iovec[1024];
+    public iovec[] indirect = new iovec[KernelModel.UIO_MAXIOV];
 
     /// <summary>Managed runtime: heads returned to the guest (used ring entries), oldest first.</summary>
     public List<(int Head, int Len)> used = [];

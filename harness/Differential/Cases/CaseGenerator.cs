@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using FsCheck;
 using FsCheck.Fluent;
+using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Harness.Cases;
 
@@ -122,7 +123,7 @@ public static class CaseGenerator
         Function.vhost_scsi_copy_cmd_log =>
             // log_num <= iov_limit: vhost_get_vq_desc() never collects more
             // write descriptors than the iovecs it may fill.
-            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, 1024)))
+            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, Wire.UioMaxIov)))
             from n in Gen.Choose(0, Math.Min(iovLimit, 16))
             from log in (from a in GuestAddress from l in U64(0, uint.MaxValue) select new LogEntry(a, l)).ListOf(n)
             from prior in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(1, Math.Min(iovLimit, 16))))
@@ -133,7 +134,7 @@ public static class CaseGenerator
             // The control queue copies only when log_num >= 1 (its caller
             // checks), and never more than the iov_limit entries of vq->log;
             // both bounds are drawn on purpose.
-            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, 1024)))
+            from iovLimit in Gen.Frequency((6, Gen.Choose(1, 16)), (1, Gen.Elements(64, Wire.UioMaxIov)))
             from n in Gen.Frequency((5, Gen.Choose(1, Math.Min(iovLimit, 16))), (1, Gen.Constant(1)), (1, Gen.Constant(iovLimit)))
             from log in (from a in GuestAddress from l in U64(0, uint.MaxValue) select new LogEntry(a, l)).ListOf(n)
             from failAfter in Gen.Frequency((5, Gen.Constant(-1)), (1, Gen.Constant(0)), (1, Gen.Constant(1)))

@@ -10,8 +10,8 @@ namespace VhostLog.Harness.Protocol;
 /// </summary>
 public static class Wire
 {
-    /// <summary>UIO_MAXIOV: the entries of vq->iov, vq->log and vq->indirect, and the largest iov_limit.</summary>
-    public const int UioMaxIov = 1024;
+    /// <summary>UIO_MAXIOV: the entries of vq->iov, vq->log and vq->indirect, and the largest iov_limit (the models' own constant).</summary>
+    public const int UioMaxIov = VhostLog.Models.Kernel.KernelModel.UIO_MAXIOV;
 
     /// <summary>
     /// What a caller stores in an out-parameter such as log_num before the
