@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 #define VL_UIO_MAXIOV 1024
+#define VL_MAX_COMMANDS 1024
 #define VL_NOT_WRITTEN 0xdeadbeef
 #define VL_FNV1A_OFFSET_BASIS 0xcbf29ce484222325ULL
 #define VL_FNV1A_PRIME 0x100000001b3ULL

@@ -183,7 +183,7 @@ void vl_parse_case(struct vl_parser *ps, struct vl_case *c)
 
 	c->null_cmds = flag(ps, "null_cmds");
 	c->ncmds = vl_count(ps, "ncmds", 1);
-	if (c->ncmds > 1024)
+	if (c->ncmds > VL_MAX_COMMANDS)
 		vl_malformed(ps, "ncmds must be at most 400 (hex: 1024 commands)");
 	c->cmd_logs = alloc_array(c->ncmds, sizeof(*c->cmd_logs));
 	for (i = 0; i < c->ncmds; i++) {

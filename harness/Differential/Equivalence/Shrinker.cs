@@ -74,7 +74,7 @@ public static class Shrinker
     public const int MaxIovecs = Wire.UioMaxIov;
 
     /// <summary>The most commands a vhost_scsi_destroy_vq_log case may have (the worker's limit).</summary>
-    public const int MaxCommands = 1024;
+    public const int MaxCommands = Wire.MaxCommands;
 
     static bool NoWrap(ulong start, ulong length) => length == 0 || start + length - 1 >= start;
 

@@ -13,6 +13,9 @@ public static class Wire
     /// <summary>UIO_MAXIOV: the entries of vq->iov, vq->log and vq->indirect, and the largest iov_limit (the models' own constant).</summary>
     public const int UioMaxIov = VhostLog.Models.Kernel.KernelModel.UIO_MAXIOV;
 
+    /// <summary>The most commands a case may give a virtqueue or a device (max_cmds), as the worker allocates them.</summary>
+    public const int MaxCommands = 1024;
+
     /// <summary>
     /// What a caller stores in an out-parameter such as log_num before the
     /// call: no value the kernel stores, so seeing it afterwards means the
@@ -75,6 +78,7 @@ public static class Wire
         s.Append("/* Written by vhostlog from harness/Differential/Protocol/Wire.cs; do not edit (make golden-accept). */\n");
         s.Append("#ifndef VL_WIRE_H\n#define VL_WIRE_H\n\n#include <linux/types.h>\n\n");
         s.Append($"#define VL_UIO_MAXIOV {UioMaxIov.ToString(CultureInfo.InvariantCulture)}\n");
+        s.Append($"#define VL_MAX_COMMANDS {MaxCommands.ToString(CultureInfo.InvariantCulture)}\n");
         s.Append($"#define VL_NOT_WRITTEN {CU32(NotWritten)}\n");
         s.Append($"#define VL_FNV1A_OFFSET_BASIS {CU64(Fnv1a.OffsetBasis)}\n");
         s.Append($"#define VL_FNV1A_PRIME {CU64(Fnv1a.Prime)}\n\n");
