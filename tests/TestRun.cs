@@ -10,19 +10,24 @@ using NUnit.Framework;
 
 namespace VhostLog.Tests;
 
-/// <summary>What the whole test run shares: kbuild results of identical trees, built once per run.</summary>
+/// <summary>
+/// What the whole test run shares: kbuild results and QEMU runs of identical
+/// inputs, made once per run (<see cref="Caches"/>, passed to every verify and
+/// boot a test makes), and the trees, extracted before fixtures that read
+/// them start side by side.
+/// </summary>
 [SetUpFixture]
 public sealed class TestRun
 {
+    static readonly VhostLog.Sessions.ResultCaches caches = VhostLog.Sessions.ResultCaches.Empty();
+
+    /// <summary>The run's kbuild results and QEMU runs.</summary>
+    public static VhostLog.Sessions.ResultCaches Caches => caches;
+
     [OneTimeSetUp]
     public void Start()
     {
-        VhostLog.Series.Verify.Kbuild.Memo = new();
-        // Both trees extracted (or found) before fixtures that read them start side by side.
         _ = Repo.DefaultTreeDir;
         _ = VhostLog.KernelTree.TreeCache.EnsureDefault(Repo.Root, VhostLog.KernelTree.DefaultTree.Debian61);
     }
-
-    [OneTimeTearDown]
-    public void End() => VhostLog.Series.Verify.Kbuild.Memo = null;
 }

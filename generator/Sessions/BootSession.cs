@@ -28,8 +28,9 @@ public static class BootSession
     /// verify's boot stage: the patched copy verify made (its drivers/vhost
     /// is the series variant) against stock and pristine, every workload.
     /// </summary>
+    /// <param name="runs">QEMU runs the caller shares between boots (null: every variant boots)</param>
     public static IReadOnlyList<CheckResult> VerifyChecks(string repo, TargetTree target, string patchedRoot, string seriesDir, CancellationToken cancel,
-        IProgress<string>? progress = null)
+        IProgress<string>? progress = null, BootRuns? runs = null)
     {
         BootResult result;
         try
@@ -39,6 +40,7 @@ public static class BootSession
                 SeriesVhostDir = Path.Combine(patchedRoot, "drivers", "vhost"),
                 SeriesState = SeriesFolder.LastState(Definition(repo), seriesDir),
                 BeforeState = SeriesFolder.StateBefore(Definition(repo), seriesDir),
+                Runs = runs,
             }, progress is null ? new Progress<string>(m => Console.Error.WriteLine($"  boot: {m}")) : new Prefixed(progress, "boot: "), cancel);
         }
         catch (UsageException e)

@@ -18,8 +18,9 @@ public static class VerifySession
     /// </summary>
     /// <param name="boot">run the real-kernel stage (tests of the other checks leave it out)</param>
     /// <param name="progress">where each step begun is said (default: stderr)</param>
+    /// <param name="caches">kbuilds and boots the caller shares between calls (null: everything runs)</param>
     public static VerifyReport Run(string repo, TargetTree target, string seriesDir, bool boot = true, CancellationToken cancel = default,
-        IProgress<string>? progress = null)
+        IProgress<string>? progress = null, ResultCaches? caches = null)
     {
         var definition = SeriesDefinition.Load(Path.Combine(repo, "templates"));
         var translation = Translators.Create(repo);
@@ -34,9 +35,10 @@ public static class VerifySession
             {
                 PatchedTreeCheck = root => PatchedTreeEquivalence(repo, target, root, cancel),
                 Cancel = cancel,
+                KbuildResults = caches?.Kbuild,
                 ChecksDir = Path.Combine(repo, "templates", "checks"),
                 BootCheck = boot
-                    ? root => BootSession.VerifyChecks(repo, target, root, seriesDir, cancel, progress)
+                    ? root => BootSession.VerifyChecks(repo, target, root, seriesDir, cancel, progress, caches?.Boot)
                     : null,
             },
             progress ?? new Progress<string>(m => Console.Error.WriteLine($"  {m}")));

@@ -27,6 +27,12 @@ public sealed record BootRequest(
     /// <summary>The model state of the tree before the series (stock and pristine).</summary>
     public string BeforeState { get; init; } = "Baseline";
 
+    /// <summary>
+    /// QEMU runs of identical inputs kept by the caller across boots (the
+    /// test run); null: every variant boots.
+    /// </summary>
+    public BootRuns? Runs { get; init; }
+
     /// <summary>Where a model divergence is saved (its request sequence, the real and predicted bitmaps).</summary>
     public string? DivergenceDir { get; init; }
 }
@@ -140,7 +146,9 @@ public static class BootRunner
         var modules = ModuleSet.Resolve(kernel, built?.Modules);
         var initramfs = Initramfs.Build(Path.Combine(dir, "initramfs"), guest, modules, plan, Path.Combine(dir, "initramfs.cpio"), cancel);
         progress?.Report($"{v.Name}: booting {kernel.Release} under QEMU ({r.Accel.ToString().ToUpperInvariant()})");
-        var run = Qemu.Run(kernel, initramfs, dir, r.Accel, r.Timeout, cancel);
+        var run = r.Runs is { } runs
+            ? runs.GetOrRun(Qemu.RunKey(kernel, initramfs, r.Accel, r.Timeout), () => Qemu.Run(kernel, initramfs, dir, r.Accel, r.Timeout, cancel), cancel)
+            : Qemu.Run(kernel, initramfs, dir, r.Accel, r.Timeout, cancel);
         var report = GuestReport.Parse(run.Results);
         progress?.Report($"{v.Name}: {(report.Done ? "done" : "no end")} in {run.Elapsed.TotalSeconds:0.0} s");
         var checks = Judge.Boot(v, workloads, run, report, kernel, built is not null, r.Timeout);

@@ -58,18 +58,10 @@ public static partial class Qemu
         var results = Path.Combine(workDir, "guest.jsonl");
         foreach (var f in new[] { console, results })
             File.Delete(f);
-        string[] args =
-        [
-            "-M", "pc", "-m", "512", "-smp", "2",
-            .. accel == Accel.Kvm ? new[] { "-accel", "kvm", "-cpu", "host" } : ["-accel", "tcg"],
-            "-display", "none", "-no-reboot", "-nodefaults",
-            "-serial", $"file:{console}", "-serial", $"file:{results}",
-            "-kernel", kernel.Vmlinuz, "-initrd", initramfs, "-append", KernelCommandLine,
-        ];
         ProcResult r;
         try
         {
-            r = ProcessRunner.Run(Binary, args, workDir, timeout: timeout, cancel: cancel);
+            r = ProcessRunner.Run(Binary, Args(kernel.Vmlinuz, initramfs, accel, console, results), workDir, timeout: timeout, cancel: cancel);
         }
         catch (ToolMissingException)
         {
@@ -81,6 +73,36 @@ public static partial class Qemu
             File.Exists(results) ? File.ReadAllText(results) : "",
             r.Stderr.Trim());
     }
+
+    /// <summary>
+    /// What a run depends on (for <see cref="BootRuns"/>): the binary, the
+    /// arguments with the files' paths left out, the bytes of the kernel
+    /// image and of the initramfs, and the time limit.
+    /// </summary>
+    public static string RunKey(KernelImage kernel, string initramfs, Accel accel, TimeSpan timeout)
+    {
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Add(string s) => h.AppendData(System.Text.Encoding.UTF8.GetBytes(s + "\n"));
+        Add($"binary {Binary}");
+        Add("args " + string.Join('\0', Args("<kernel>", "<initramfs>", accel, "<console>", "<results>")));
+        Add($"timeout {timeout.Ticks}");
+        Add("kernel");
+        using (var k = File.OpenRead(kernel.Vmlinuz))
+            h.AppendData(System.Security.Cryptography.SHA256.HashData(k));
+        Add("initramfs");
+        using (var i = File.OpenRead(initramfs))
+            h.AppendData(System.Security.Cryptography.SHA256.HashData(i));
+        return Convert.ToHexStringLower(h.GetHashAndReset());
+    }
+
+    static string[] Args(string vmlinuz, string initramfs, Accel accel, string console, string results) =>
+    [
+        "-M", "pc", "-m", "512", "-smp", "2",
+        .. accel == Accel.Kvm ? new[] { "-accel", "kvm", "-cpu", "host" } : ["-accel", "tcg"],
+        "-display", "none", "-no-reboot", "-nodefaults",
+        "-serial", $"file:{console}", "-serial", $"file:{results}",
+        "-kernel", vmlinuz, "-initrd", initramfs, "-append", KernelCommandLine,
+    ];
 
     /// <summary>Serial output has \r line ends and terminal escapes (the firmware's); reports want neither.</summary>
     public static string Clean(string text) => Escapes().Replace(text, "").Replace("\r", "");

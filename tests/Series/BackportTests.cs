@@ -251,7 +251,7 @@ public sealed class BackportTests
         Assert.That(push.Ok, Is.True, push.Output);
         Assert.That(push.Stdout, Does.Contain("Now at patch bugfix/all/vhost-scsi-log/vhost-scsi-log-event-queue-write-descriptors.patch"));
 
-        var report = VerifySession.Run(Repo.Root, target, outDir, boot: false);
+        var report = VerifySession.Run(Repo.Root, target, outDir, boot: false, caches: TestRun.Caches);
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
         Assert.That(report.Checks.Single(c => c.Name == VhostLog.Series.Verify.CheckNames.GitAm).Summary, Does.Contain("quilt push"));
     }

@@ -28,7 +28,7 @@ public sealed class VerifyTests
             {
                 Verify = staged =>
                 {
-                    report = VerifySession.Run(Repo.Root, target, staged);
+                    report = VerifySession.Run(Repo.Root, target, staged, caches: TestRun.Caches);
                     return TestedSummary.From(report, "./vhostlog verify");
                 },
             });
@@ -54,7 +54,7 @@ public sealed class VerifyTests
     {
         var target = Targets.Resolve(Repo.Root, Debian61.Target.Dir);
         Assert.That(target.HeadersDir, Is.EqualTo(VhostLog.KernelTree.DefaultTree.Debian61.HeadersDir));
-        var report = VerifySession.Run(Repo.Root, target, Debian61.SeriesDir);
+        var report = VerifySession.Run(Repo.Root, target, Debian61.SeriesDir, caches: TestRun.Caches);
         Assert.That(report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Summary}\n{c.Details}"), Is.Empty);
         Assert.That(report.Checks.Select(c => c.Name), Does.Contain(CheckNames.LockDiscipline).And.Contain(CheckNames.Boot));
     }
@@ -68,7 +68,7 @@ public sealed class VerifyTests
         var marker = "Signed-off-by:";
         File.WriteAllText(patch, text.Replace(marker,
             "This line of the commit message is far longer than the seventy-five columns checkpatch allows.\n\n" + marker));
-        var report = VerifySession.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir, boot: false);
+        var report = VerifySession.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir, boot: false, caches: TestRun.Caches);
         Assert.That(report.Passed, Is.False);
         Assert.That(report.Checks.Single(c => c.Name == CheckNames.Checkpatch).Passed, Is.False);
     }
@@ -79,7 +79,7 @@ public sealed class VerifyTests
         var dir = CopyOfCommitted("no-apply");
         var patch = Directory.GetFiles(dir, "0001-*.patch").Single();
         File.WriteAllText(patch, File.ReadAllText(patch).Replace("-\tBUG();", "-\tBUG_ON(1);"));
-        var report = VerifySession.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir, boot: false);
+        var report = VerifySession.Run(Repo.Root, Targets.Resolve(Repo.Root, null), dir, boot: false, caches: TestRun.Caches);
         Assert.That(report.Checks.Single(c => c.Name == CheckNames.GitAm).Passed, Is.False);
         Assert.That(report.Passed, Is.False);
     }

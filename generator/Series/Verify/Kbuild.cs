@@ -16,7 +16,8 @@ internal sealed record StepOutcome(string Command, int ExitCode, double Seconds,
 /// </summary>
 internal sealed record BuildOutcome(StepOutcome W1, StepOutcome Sparse, List<string> Modules, bool Cached = false);
 
-internal sealed class Kbuild(Toolchain tools, string treeRoot, CancellationToken cancel = default)
+/// <param name="kept">earlier builds of identical trees to reuse (null: every build runs)</param>
+internal sealed class Kbuild(Toolchain tools, string treeRoot, KbuildResults? kept, CancellationToken cancel = default)
 {
     public const int Jobs = 2;
     const int CacheFormat = 1;
@@ -34,29 +35,9 @@ internal sealed class Kbuild(Toolchain tools, string treeRoot, CancellationToken
         $"-j{Jobs}", "modules",
     ];
 
-    /// <summary>
-    /// Test hook (off unless a test run turns it on): successful builds kept in
-    /// this process by what they build from (every file of the tree but .git,
-    /// the headers and the tools), so that test cases verifying series with the
-    /// same code (a changed commit message, the quilt form) build it once per
-    /// test run. Nothing is kept on disk.
-    /// </summary>
-    internal static System.Collections.Concurrent.ConcurrentDictionary<string, BuildOutcome>? Memo { get; set; }
+    public BuildOutcome Build() => kept is null ? BuildNow() : kept.GetOrBuild(ResultKey(), BuildNow);
 
-    public BuildOutcome Build()
-    {
-        if (Memo is not { } memo)
-            return BuildNow();
-        var key = MemoKey();
-        if (memo.TryGetValue(key, out var kept))
-            return kept;
-        var built = BuildNow();
-        if (built.W1.Ok && built.Sparse.Ok)
-            memo.TryAdd(key, built);
-        return built;
-    }
-
-    string MemoKey()
+    string ResultKey()
     {
         using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         h.AppendData(System.Text.Encoding.UTF8.GetBytes($"format {CacheFormat}\njobs {Jobs}\n{tools}\n"));

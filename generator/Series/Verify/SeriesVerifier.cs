@@ -116,7 +116,7 @@ public static class SeriesVerifier
                 timings.Add(new StepTiming("equiv patched tree", sw.Elapsed));
             }
 
-            var kbuild = new Kbuild(tools, root, r.Cancel);
+            var kbuild = new Kbuild(tools, root, r.KbuildResults, r.Cancel);
             var cache = new Kbuild.PristineCache(Path.Combine(workRoot, "cache", "pristine-kbuild"), tools);
             var key = cache.KeyFor(before.Hash);
             var pristineBuild = cache.Load(key);

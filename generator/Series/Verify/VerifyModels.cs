@@ -38,6 +38,12 @@ public sealed record VerifyRequest(
     /// <summary>templates/checks: the lock-discipline rules run on every prefix of the series (no check when null).</summary>
     public string? ChecksDir { get; init; }
 
+    /// <summary>
+    /// Builds of identical trees kept across verify calls by the caller (the
+    /// test run); null: every kbuild runs.
+    /// </summary>
+    public KbuildResults? KbuildResults { get; init; }
+
     /// <summary>Stops the run (Ctrl-C, SIGTERM): the tools it started are killed and its work folder removed.</summary>
     public CancellationToken Cancel { get; init; }
 }
