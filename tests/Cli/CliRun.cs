@@ -23,7 +23,8 @@ public sealed class CliRun : IDisposable
     }
 
     /// <param name="marker">a text on stderr that says the run is busy (null: wait <paramref name="delay"/> only)</param>
-    public static CliRun Start(IReadOnlyList<string> args, string? marker, TimeSpan? delay = null)
+    /// <param name="cache">the run's VHOSTLOG_CACHE (null: the repository's, which the test run shares)</param>
+    public static CliRun Start(IReadOnlyList<string> args, string? marker, TimeSpan? delay = null, OwnCache? cache = null)
     {
         // A shell that started this test run in the background set SIGINT to
         // ignored, and children inherit that; perl puts both back to default.
@@ -35,6 +36,8 @@ public sealed class CliRun : IDisposable
             UseShellExecute = false,
         };
         psi.Environment["VHOSTLOG_ROOT"] = Repo.Root;
+        if (cache is not null)
+            psi.Environment["VHOSTLOG_CACHE"] = cache.Root;
         var busy = new ManualResetEventSlim(marker is null);
         var run = new CliRun(Process.Start(psi)!);
         run.process.ErrorDataReceived += (_, e) =>
@@ -178,5 +181,34 @@ public sealed class CliRun : IDisposable
         if (!process.HasExited)
             process.Kill(entireProcessTree: true);
         process.Dispose();
+    }
+}
+
+/// <summary>
+/// A cache root of one CLI run's own: its work folder (where the run makes
+/// its temporary folders) is empty but for a link to the shared work
+/// folder's caches, and the shared caches (trees, modules, guest program,
+/// native workers) are linked in. What the run leaves behind in
+/// <see cref="WorkRoot"/> is then its own, whatever runs beside it.
+/// </summary>
+public sealed class OwnCache
+{
+    OwnCache(string root) => Root = root;
+
+    public string Root { get; }
+
+    public string WorkRoot => Path.Combine(Root, "work");
+
+    public static OwnCache Create()
+    {
+        var shared = TreeCache.CacheRoot(Repo.Root);
+        var sharedWork = VhostLog.Sessions.Targets.WorkRoot(Repo.Root);
+        var own = new OwnCache(Repo.TempDir("cache"));
+        Directory.CreateDirectory(own.WorkRoot);
+        foreach (var entry in Directory.GetDirectories(shared).Where(d => Path.GetFileName(d) != "work"))
+            Directory.CreateSymbolicLink(Path.Combine(own.Root, Path.GetFileName(entry)), entry);
+        Directory.CreateDirectory(Path.Combine(sharedWork, "cache"));
+        Directory.CreateSymbolicLink(Path.Combine(own.WorkRoot, "cache"), Path.Combine(sharedWork, "cache"));
+        return own;
     }
 }

@@ -12,15 +12,17 @@ namespace VhostLog.Tests.Cli;
 /// ends, and must exit 128 + the signal within seconds, leaving neither its
 /// QEMU nor its temporary folder nor a half-written result.
 /// </summary>
-[NonParallelizable] // timing-sensitive, and it checks that its runs leave no folder in the shared work root
+// Runs beside other fixtures: each run that is checked for leftover folders
+// has a work folder of its own (OwnCache), and the signal-to-exit times keep
+// their limits (stopping takes well under a second on a loaded machine).
 public sealed class InterruptTests
 {
     [TestCase("INT", 130)]
     [TestCase("TERM", 143)]
     public void BootStopsPromptlyAndCleanly(string signal, int status)
     {
-        var work = Targets.WorkRoot(Repo.Root);
-        Directory.CreateDirectory(work);
+        var cache = OwnCache.Create();
+        var work = cache.WorkRoot;
         var before = Directory.GetDirectories(work, "boot-*").ToHashSet();
         var json = Path.Combine(Repo.TempDir("interrupt"), "boot.json");
         // As a foreground command gets them: a shell that started this test
@@ -33,6 +35,7 @@ public sealed class InterruptTests
             UseShellExecute = false,
         };
         psi.Environment["VHOSTLOG_ROOT"] = Repo.Root;
+        psi.Environment["VHOSTLOG_CACHE"] = cache.Root;
         using var p = Process.Start(psi)!;
         try
         {
@@ -95,11 +98,11 @@ public sealed class InterruptTests
     [TestCase("TERM", 143)]
     public void GenerateWithVerifyStopsPromptlyAndCleanly(string signal, int status)
     {
-        var work = Targets.WorkRoot(Repo.Root);
-        Directory.CreateDirectory(work);
+        var cache = OwnCache.Create();
+        var work = cache.WorkRoot;
         var before = Directory.GetDirectories(work).ToHashSet();
         var outDir = Path.Combine(Repo.TempDir("interrupt-generate"), "series");
-        using var run = CliRun.Start(["generate", "--verify", "--out", outDir, "--signoff", "T <t@example.org>"], "kbuild");
+        using var run = CliRun.Start(["generate", "--verify", "--out", outDir, "--signoff", "T <t@example.org>"], "kbuild", cache: cache);
         run.Signal(signal, status, "during \"verify: kbuild");
         Assert.That(Directory.Exists(outDir), Is.False, "no series was written");
         Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its work folders were removed");
@@ -110,11 +113,11 @@ public sealed class InterruptTests
     [TestCase("TERM", 143)]
     public void VerifyStopsPromptlyAndCleanly(string signal, int status)
     {
-        var work = Targets.WorkRoot(Repo.Root);
-        Directory.CreateDirectory(work);
+        var cache = OwnCache.Create();
+        var work = cache.WorkRoot;
         var before = Directory.GetDirectories(work).ToHashSet();
         var json = Path.Combine(Repo.TempDir("interrupt-verify"), "verify.json");
-        using var run = CliRun.Start(["verify", "--json", json], "kbuild");
+        using var run = CliRun.Start(["verify", "--json", json], "kbuild", cache: cache);
         run.Signal(signal, status, "equiv: the patched tree's functions against the models");
         Assert.That(Directory.GetDirectories(work).Where(d => !before.Contains(d)), Is.Empty, "its copy of the tree was removed");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(json)!), Is.Empty, "no result file, not even half of one");
