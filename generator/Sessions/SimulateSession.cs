@@ -56,7 +56,7 @@ public static class SimulateSession
             label = $"{target.Name}+series";
         }
         return NativeRequestPath.Start(Path.Combine(repo, "harness"), tree, target.HeadersDir,
-            Path.Combine(TreeCache.CacheRoot(repo), "native"), label, sanitize: sanitize);
+            Path.Combine(TreeCache.CacheRoot(repo), "native"), label, SeriesProbes.Load(Path.Combine(repo, "templates")), sanitize: sanitize);
     }
 
     /// <summary>The check simulate makes: "after" (the series applied) loses no page; "before" losing pages is only reported.</summary>

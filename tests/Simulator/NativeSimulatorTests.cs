@@ -30,7 +30,7 @@ public sealed class NativeSimulatorTests
     static string BuildRoot => Builds.Value;
 
     static NativeRequestPath Native(string tree, string label = "test", bool indirect = true) =>
-        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label, indirect);
+        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label, Repo.Probes, indirect);
 
     static string TreeFor(string semantics) => semantics == "before" ? Repo.DefaultTreeDir : Patched.Value;
 

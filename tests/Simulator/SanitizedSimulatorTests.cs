@@ -21,7 +21,7 @@ public sealed class SanitizedSimulatorTests
         var options = new SimulationOptions(workload, 5, GuestMiB: 16, Requests: 400, RequestsPerRound: 100);
         SimulationResult native;
         using (var path = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir,
-                   Builds.Value, "test", sanitize: true))
+                   Builds.Value, "test", Repo.Probes, sanitize: true))
         {
             Assert.That(path.State, Does.Contain("ASan+UBSan"));
             // A sanitizer report kills the driver: the run throws NativeEngineException with the report.
@@ -52,11 +52,11 @@ public sealed class SanitizedSimulatorTests
         File.WriteAllText(vhost, text[..at] + "\tif (unlikely((1 << (vq->num + 20)) == 3))\n\t\treturn -EINVAL;\n" + text[at..]);
         var options = new SimulationOptions(WorkloadKind.Swapin, 5, GuestMiB: 16, Requests: 100, RequestsPerRound: 100);
 
-        using (var plain = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value, "plain"))
+        using (var plain = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value, "plain", Repo.Probes))
             Assert.That(MigrationSimulator.Run(plain, "before", options).PagesWrittenByDevice, Is.GreaterThan(0), "the plain build runs it");
 
         using var sanitized = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value,
-            "sanitized", sanitize: true);
+            "sanitized", Repo.Probes, sanitize: true);
         var e = Assert.Throws<NativeEngineException>(() => MigrationSimulator.Run(sanitized, "before", options))!;
         TestContext.Out.WriteLine(e.Message);
         Assert.That(e.Message, Does.Contain("exited with status"), "the driver died of the report");
