@@ -4,7 +4,7 @@ using System.Text.Json;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 using VhostLog.Simulator;
-using VhostLog.Simulator.Chains;
+using VhostLog.Chains;
 
 namespace VhostLog.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using VhostLog.Harness.Cases;
+using VhostLog.Equivalence.Cases;
 using VhostLog.Sessions;
 namespace VhostLog.Cli;
 

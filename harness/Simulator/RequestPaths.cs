@@ -1,5 +1,5 @@
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
 using VhostLog.Models;
 
 namespace VhostLog.Simulator;

@@ -1,4 +1,4 @@
-/* Written by vhostlog from harness/Differential/Protocol/Wire.cs; do not edit (make golden-accept). */
+/* Written by vhostlog from harness/Equivalence/Protocol/Wire.cs; do not edit (make golden-accept). */
 #ifndef VL_WIRE_H
 #define VL_WIRE_H
 

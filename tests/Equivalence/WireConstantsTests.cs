@@ -2,9 +2,9 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Protocol;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.Models.Kernel;
 using VhostLog.Sessions;
 
@@ -53,7 +53,7 @@ public sealed class WireConstantsTests
     public void TheEngineHashesIovecsAsWordsOfWireFnv1a()
     {
         var iov = new[] { new iovec { iov_base = new UserPtr(0x1000), iov_len = 16 }, new iovec() };
-        Assert.That(VhostLog.Harness.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(Wire.Fnv1a.Hash([0x1000, 16, 0, 0])));
+        Assert.That(VhostLog.Equivalence.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(Wire.Fnv1a.Hash([0x1000, 16, 0, 0])));
     }
 
     static readonly Function[] WithState =
