@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using VhostLog.Chains;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 using VhostLog.Simulator;
-using VhostLog.Chains;
 
 namespace VhostLog.Cli;
 

@@ -1,6 +1,6 @@
+using VhostLog.Chains;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Chains;
 
 namespace VhostLog.Sessions;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using VhostLog.Equivalence.Cases;
-using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Reproducers;
+using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 

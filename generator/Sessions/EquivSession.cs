@@ -1,7 +1,7 @@
 using VhostLog.Equivalence.Cases;
 using VhostLog.Equivalence.Engines;
-using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 

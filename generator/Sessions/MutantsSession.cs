@@ -1,7 +1,7 @@
 using VhostLog.Equivalence.Cases;
 using VhostLog.Equivalence.Engines;
-using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Mutation;
+using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Variants;
 
 namespace VhostLog.Sessions;

@@ -34,7 +34,7 @@ public static class ReplaySession
     }
 
     /// <summary>The case on the two model states, the default tree's C, the C generated from the last state, and --tree.</summary>
-    public static IReadOnlyList<EngineRun> Replay(string repo, LogCase c, string? tree, string treeSemantics)
+    public static IReadOnlyList<EngineRun> Replay(string repo, LogCase c, string? tree, Semantics treeSemantics)
     {
         var runs = new List<EngineRun>();
         foreach (var semantics in new[] { Semantics.Before, Semantics.After })
@@ -47,10 +47,10 @@ public static class ReplaySession
         }
         var defaultTree = Targets.Resolve(repo, null);
         var after = ManagedEngine.For(Semantics.After).State;
-        var variants = new List<(VariantSource Source, string Semantics)>
+        var variants = new List<(VariantSource Source, Semantics Semantics)>
         {
-            (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), "before"),
-            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir, defaultTree.HeadersDir), "after"),
+            (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), Semantics.Before),
+            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir, defaultTree.HeadersDir), Semantics.After),
         };
         if (tree is not null)
         {
@@ -68,7 +68,7 @@ public static class ReplaySession
         }
         foreach (var (source, treeSem) in variants)
         {
-            var sem = source.OtherFormsOrEmpty.Contains(c.Function) ? oldForm : treeSem;
+            var sem = source.OtherFormsOrEmpty.Contains(c.Function) ? oldForm : treeSem.ToString();
             foreach (var sanitize in new[] { false, true })
             {
                 var name = $"{source.Name} ({(sanitize ? "ASan+UBSan" : "-O2")})";

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using VhostLog.Models.Kernel;
 using VhostLog.Equivalence.Protocol;
+using VhostLog.Models.Kernel;
 
 namespace VhostLog.Chains;
 

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
-using VhostLog.Equivalence.Protocol;
 
 namespace VhostLog.Chains;
 

@@ -1,9 +1,9 @@
 using NUnit.Framework;
+using VhostLog.Chains;
 using VhostLog.Cli;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Chains;
-using VhostLog.Equivalence.Protocol;
 
 namespace VhostLog.Tests.Chains;
 

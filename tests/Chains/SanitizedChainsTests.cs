@@ -1,8 +1,8 @@
 using NUnit.Framework;
+using VhostLog.Chains;
 using VhostLog.Cli;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Chains;
 
 namespace VhostLog.Tests.Chains;
 

@@ -4,10 +4,10 @@ using VhostLog.Cli;
 using VhostLog.Equivalence.Cases;
 using VhostLog.Equivalence.Engines;
 using VhostLog.Equivalence.Mutation;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.Equivalence.Reproducers;
 using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Equivalence.Protocol;
 
 namespace VhostLog.Tests.Cli;
 

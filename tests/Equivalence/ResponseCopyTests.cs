@@ -1,11 +1,11 @@
 using NUnit.Framework;
 using VhostLog.Equivalence.Cases;
 using VhostLog.Equivalence.Engines;
-using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Protocol;
+using VhostLog.Equivalence.Runner;
 using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Equivalence.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Equivalence.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;

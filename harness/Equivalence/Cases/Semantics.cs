@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace VhostLog.Equivalence.Cases;
 
 /// <summary>
@@ -6,6 +9,7 @@ namespace VhostLog.Equivalence.Cases;
 /// Written as "before" and "after" on the command line, in JSON and in
 /// file names; parsed once, where the text comes in.
 /// </summary>
+[JsonConverter(typeof(SemanticsJsonConverter))]
 public readonly record struct Semantics
 {
     readonly bool after;
@@ -25,4 +29,23 @@ public readonly record struct Semantics
     };
 
     public override string ToString() => after ? "after" : "before";
+}
+
+/// <summary>Semantics in JSON reports: the same "before" or "after" as on the command line.</summary>
+public sealed class SemanticsJsonConverter : JsonConverter<Semantics>
+{
+    public override Semantics Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        try
+        {
+            return Semantics.Parse(reader.GetString() ?? "");
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException(e.Message);
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, Semantics value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToString());
 }

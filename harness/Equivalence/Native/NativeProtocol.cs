@@ -299,9 +299,7 @@ internal sealed class FrameReader(Stream stream)
     /// <summary>A response larger than this is a broken worker, not a case.</summary>
     private const int MaxFrame = 64 << 20;
 
-    private byte[] _buffer = new byte[256 * 1024];
-    private int _start;
-    private int _end;
+    private readonly StreamWindow _window = new(stream, 256 * 1024);
 
     /// <summary>
     /// The next frame's type ('R', 'D', or whatever byte came) and body,
@@ -312,19 +310,19 @@ internal sealed class FrameReader(Stream stream)
     {
         body = default;
         type = 0;
-        if (!Fill(1))
+        if (!_window.Fill(1))
             return false;
-        type = _buffer[_start];
+        type = _window.Unread[0];
         int length;
         int header;
         if (type == (byte)'R')
         {
-            if (!Fill(5))
+            if (!_window.Fill(5))
                 return false;
-            length = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start + 1));
+            length = BinaryPrimitives.ReadInt32LittleEndian(_window.Unread[1..]);
             if (length < 0 || length > MaxFrame)
             {
-                _start++;
+                _window.Consume(1);
                 type = 0;
                 return true;
             }
@@ -337,46 +335,13 @@ internal sealed class FrameReader(Stream stream)
         }
         else
         {
-            _start++;
+            _window.Consume(1);
             return true;
         }
-        if (!Fill(header + length))
+        if (!_window.Fill(header + length))
             return false;
-        body = _buffer.AsSpan(_start + header, length);
-        _start += header + length;
-        return true;
-    }
-
-    /// <summary>At least n bytes from _start in the buffer; false if the stream ends first.</summary>
-    private bool Fill(int n)
-    {
-        while (_end - _start < n)
-        {
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            if (_buffer.Length < n)
-                Array.Resize(ref _buffer, Math.Max(n, _buffer.Length * 2));
-            int read;
-            try
-            {
-                read = stream.Read(_buffer, _end, _buffer.Length - _end);
-            }
-            catch (IOException)
-            {
-                read = 0;
-            }
-            catch (ObjectDisposedException)
-            {
-                read = 0;
-            }
-            if (read <= 0)
-                return false;
-            _end += read;
-        }
+        body = _window.Unread.Slice(header, length);
+        _window.Consume(header + length);
         return true;
     }
 }
@@ -416,9 +381,7 @@ internal sealed class ByteBuffer
 /// <summary>Reads '\n'-terminated lines from a stream into one reused buffer.</summary>
 internal sealed class LineReader(Stream stream)
 {
-    private byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
+    private readonly StreamWindow _window = new(stream, 64 * 1024);
 
     /// <summary>
     /// The next line (without '\n'), valid until the next call; false at end
@@ -429,43 +392,71 @@ internal sealed class LineReader(Stream stream)
         int scanned = 0;
         while (true)
         {
-            int nl = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf((byte)'\n');
+            int nl = _window.Unread[scanned..].IndexOf((byte)'\n');
             if (nl >= 0)
             {
-                line = _buffer.AsSpan(_start, scanned + nl);
-                _start += scanned + nl + 1;
+                line = _window.Unread[..(scanned + nl)];
+                _window.Consume(scanned + nl + 1);
                 return true;
             }
-            scanned = _end - _start;
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, scanned);
-                _end = scanned;
-                _start = 0;
-            }
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-            int n;
-            try
-            {
-                n = stream.Read(_buffer, _end, _buffer.Length - _end);
-            }
-            catch (IOException)
-            {
-                n = 0;
-            }
-            catch (ObjectDisposedException)
-            {
-                n = 0;
-            }
-            if (n <= 0)
+            scanned = _window.Unread.Length;
+            if (!_window.Fill(scanned + 1))
             {
                 line = default;
                 return false;
             }
-            _end += n;
         }
+    }
+}
+
+/// <summary>
+/// The bytes read from a stream and not yet consumed, in one buffer that is
+/// compacted and grown as needed: what the line and frame readers share.
+/// </summary>
+internal sealed class StreamWindow(Stream stream, int initialSize)
+{
+    private byte[] _buffer = new byte[initialSize];
+    private int _start;
+    private int _end;
+
+    /// <summary>The unconsumed bytes, valid until the next Fill or Consume.</summary>
+    public ReadOnlySpan<byte> Unread => _buffer.AsSpan(_start, _end - _start);
+
+    public void Consume(int n) => _start += n;
+
+    /// <summary>
+    /// At least <paramref name="n"/> unconsumed bytes; false if the stream
+    /// ends (or breaks: a worker that died mid-write is an end) first.
+    /// </summary>
+    public bool Fill(int n)
+    {
+        while (_end - _start < n)
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            if (_buffer.Length < n)
+                Array.Resize(ref _buffer, Math.Max(n, _buffer.Length * 2));
+            int read;
+            try
+            {
+                read = stream.Read(_buffer, _end, _buffer.Length - _end);
+            }
+            catch (IOException)
+            {
+                read = 0;
+            }
+            catch (ObjectDisposedException)
+            {
+                read = 0;
+            }
+            if (read <= 0)
+                return false;
+            _end += read;
+        }
+        return true;
     }
 }
