@@ -61,10 +61,13 @@ public readonly record struct UsedEntry(uint Head, uint Len);
 public sealed record CopyCmdLogState(ulong Allocations, bool KeptEarlier, uint LogNum, bool LogSet, ImmutableArray<LogEntry> Buffer)
     : FunctionState
 {
+    /// <summary>The values before the buffer's entries (VL_COPY_CMD_LOG_FIXED).</summary>
+    public const int FixedFields = 4;
+
     internal static CopyCmdLogState Read(WireReader r) => new(r.U64(), r.Bool(), r.U32(), r.Bool(), r.LogEntries());
 
     public override ImmutableArray<ulong> ToWire() =>
-        new WireWriter(4 + 2 * Buffer.Length).Add(Allocations).Add(KeptEarlier).Add(LogNum).Add(LogSet).Add(Buffer).Done();
+        new WireWriter(FixedFields + 2 * Buffer.Length).Add(Allocations).Add(KeptEarlier).Add(LogNum).Add(LogSet).Add(Buffer).Done();
 }
 
 /// <summary>
@@ -76,10 +79,13 @@ public sealed record CopyCmdLogState(ulong Allocations, bool KeptEarlier, uint L
 public sealed record CopyTmfLogState(ulong Allocations, long LiveBuffers, ulong AllocatedBytes, uint LogNum, bool LogSet, ImmutableArray<LogEntry> Log)
     : FunctionState
 {
+    /// <summary>The values before the log's entries (VL_COPY_TMF_LOG_FIXED).</summary>
+    public const int FixedFields = 5;
+
     internal static CopyTmfLogState Read(WireReader r) => new(r.U64(), r.I64(), r.U64(), r.U32(), r.Bool(), r.LogEntries());
 
     public override ImmutableArray<ulong> ToWire() =>
-        new WireWriter(5 + 2 * Log.Length).Add(Allocations).Add(LiveBuffers).Add(AllocatedBytes).Add(LogNum).Add(LogSet).Add(Log).Done();
+        new WireWriter(FixedFields + 2 * Log.Length).Add(Allocations).Add(LiveBuffers).Add(AllocatedBytes).Add(LogNum).Add(LogSet).Add(Log).Done();
 }
 
 /// <summary>
@@ -89,9 +95,12 @@ public sealed record CopyTmfLogState(ulong Allocations, long LiveBuffers, ulong 
 /// </summary>
 public sealed record DestroyVqLogState(long LiveBuffers, ImmutableArray<CommandLog> Commands) : FunctionState
 {
+    /// <summary>The values before the commands (VL_DESTROY_VQ_LOG_FIXED).</summary>
+    public const int FixedFields = 1;
+
     internal static DestroyVqLogState Read(WireReader r) => new(r.I64(), r.Commands());
 
-    public override ImmutableArray<ulong> ToWire() => new WireWriter(1 + 2 * Commands.Length).Add(LiveBuffers).Add(Commands).Done();
+    public override ImmutableArray<ulong> ToWire() => new WireWriter(FixedFields + 2 * Commands.Length).Add(LiveBuffers).Add(Commands).Done();
 }
 
 /// <summary>
@@ -101,6 +110,9 @@ public sealed record DestroyVqLogState(long LiveBuffers, ImmutableArray<CommandL
 /// </summary>
 public sealed record DestroyLogsState(long LiveBuffers, ImmutableArray<long> MutexDepths, ImmutableArray<CommandLog> Commands) : FunctionState
 {
+    /// <summary>The values before the mutex depths (VL_DESTROY_LOGS_FIXED).</summary>
+    public const int FixedFields = 1;
+
     internal static DestroyLogsState Read(WireReader r, int ioQueues)
     {
         var live = r.I64();
@@ -112,7 +124,7 @@ public sealed record DestroyLogsState(long LiveBuffers, ImmutableArray<long> Mut
 
     public override ImmutableArray<ulong> ToWire()
     {
-        var w = new WireWriter(1 + MutexDepths.Length + 2 * Commands.Length).Add(LiveBuffers);
+        var w = new WireWriter(FixedFields + MutexDepths.Length + 2 * Commands.Length).Add(LiveBuffers);
         foreach (var depth in MutexDepths)
             w.Add(depth);
         return w.Add(Commands).Done();
@@ -126,8 +138,11 @@ public sealed record DestroyLogsState(long LiveBuffers, ImmutableArray<long> Mut
 /// </summary>
 public sealed record ResponseState(ulong UsedCount, ulong PrErrs, ImmutableArray<UsedEntry> Used) : FunctionState
 {
-    /// <summary>The used entries a response lists (the worker keeps the first 8).</summary>
+    /// <summary>The used entries a response lists (the worker keeps the first 8: VL_USED_KEPT).</summary>
     public const int UsedKept = 8;
+
+    /// <summary>The values before the used entries (VL_RESPONSE_FIXED).</summary>
+    public const int FixedFields = 2;
 
     internal static ResponseState Read(WireReader r)
     {
@@ -141,7 +156,7 @@ public sealed record ResponseState(ulong UsedCount, ulong PrErrs, ImmutableArray
 
     public override ImmutableArray<ulong> ToWire()
     {
-        var w = new WireWriter(2 + 2 * Used.Length).Add(UsedCount).Add(PrErrs);
+        var w = new WireWriter(FixedFields + 2 * Used.Length).Add(UsedCount).Add(PrErrs);
         foreach (var u in Used)
             w.Add(u.Head).Add(u.Len);
         return w.Done();
@@ -173,8 +188,21 @@ public sealed record GetDescState(
     ulong IovHash, ulong LogHash, ulong IndirectHash, ulong ReadableBytes, ulong WritableBytes,
     ImmutableArray<LogEntry> Log) : FunctionState
 {
-    /// <summary>The values before the log entries (the worker's VL_DESC_FIXED).</summary>
-    public const int FixedFields = 19;
+    /// <summary>
+    /// The values before the log entries, in wire order: the C header names
+    /// each (VL_DESC_HEAD ... VL_DESC_WRITABLE_BYTES, then VL_DESC_FIXED), so
+    /// the worker fills them by name; a test holds Read and ToWire to it.
+    /// </summary>
+    public static readonly ImmutableArray<string> FixedFieldNames =
+    [
+        "head", "out", "in", "out_size", "in_size",
+        "iter_direction", "iter_start", "iter_offset", "iter_segments", "iter_count",
+        "last_avail_idx", "avail_idx", "used_flags", "log_num",
+        "iov_hash", "log_hash", "indirect_hash", "readable_bytes", "writable_bytes",
+    ];
+
+    /// <summary>How many values come before the log entries (VL_DESC_FIXED).</summary>
+    public static int FixedFields => FixedFieldNames.Length;
 
     /// <summary>Whether the call wrote log_num.</summary>
     public bool LogNumWritten => LogNum != Wire.NotWritten;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VhostLog.Equivalence.Cases;
 
 namespace VhostLog.Equivalence.Protocol;
 
@@ -68,7 +69,8 @@ public static class Wire
 
     /// <summary>
     /// The constants as a C header for the worker and the drivers:
-    /// VL_UIO_MAXIOV, VL_NOT_WRITTEN, the FNV-1a offset basis and prime, and
+    /// VL_UIO_MAXIOV, VL_NOT_WRITTEN, the function ids, the states' fixed
+    /// parts (and get_desc's fields by name), the FNV-1a offset basis and prime, and
     /// vl_fnv1a_step(), vl_fnv1a_zero_words() and vl_fnv1a(), the same
     /// algorithm as <see cref="Fnv1a"/>.
     /// </summary>
@@ -82,6 +84,27 @@ public static class Wire
         s.Append($"#define VL_NOT_WRITTEN {CU32(NotWritten)}\n");
         s.Append($"#define VL_FNV1A_OFFSET_BASIS {CU64(Fnv1a.OffsetBasis)}\n");
         s.Append($"#define VL_FNV1A_PRIME {CU64(Fnv1a.Prime)}\n\n");
+        s.Append("/* The harness functions: a request's first field. */\n");
+        s.Append("enum vl_function {\n");
+        foreach (var f in Enum.GetValues<Function>())
+            s.Append($"\tVL_FN_{f} = {((int)f).ToString(CultureInfo.InvariantCulture)},\n");
+        s.Append("\tVL_FN_COUNT\n};\n\n");
+        s.Append("/* How many values each state has before its entries (PROTOCOL.md). */\n");
+        foreach (var (name, value) in new (string, int)[]
+                 {
+                     ("VL_COPY_CMD_LOG_FIXED", CopyCmdLogState.FixedFields),
+                     ("VL_COPY_TMF_LOG_FIXED", CopyTmfLogState.FixedFields),
+                     ("VL_DESTROY_VQ_LOG_FIXED", DestroyVqLogState.FixedFields),
+                     ("VL_DESTROY_LOGS_FIXED", DestroyLogsState.FixedFields),
+                     ("VL_RESPONSE_FIXED", ResponseState.FixedFields),
+                 })
+            s.Append($"#define {name} {value.ToString(CultureInfo.InvariantCulture)}\n");
+        s.Append($"/* The used entries a response lists at most. */\n#define VL_USED_KEPT {ResponseState.UsedKept.ToString(CultureInfo.InvariantCulture)}\n\n");
+        s.Append("/* vhost_scsi_get_desc()'s fixed values, in wire order. */\n");
+        s.Append("enum vl_desc_field {\n");
+        foreach (var field in GetDescState.FixedFieldNames)
+            s.Append($"\tVL_DESC_{field.ToUpperInvariant()},\n");
+        s.Append("\tVL_DESC_FIXED\n};\n\n");
         s.Append("/* FNV-1a over 64-bit words: one xor and one multiply per word. */\n");
         s.Append("static inline __u64 vl_fnv1a_step(__u64 h, __u64 word)\n{\n\treturn (h ^ word) * VL_FNV1A_PRIME;\n}\n\n");
         s.Append("/* n zero words: h * prime^n (mod 2^64), the same value as n steps. */\n");
