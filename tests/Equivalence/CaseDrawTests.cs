@@ -1,5 +1,5 @@
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
+using VhostLog.Equivalence.Cases;
 
 namespace VhostLog.Tests.Equivalence;
 
