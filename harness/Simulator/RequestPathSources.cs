@@ -142,11 +142,11 @@ public static partial class RequestPathSources
     {
         if (getDescArgs is not (3 or 5))
             throw new UsageException($"{treeDir}: {GetDesc}() takes {getDescArgs} arguments; the native request path knows 3 (as shipped) and 5 (patch 5)");
-        if (getDescLogs != (getDescArgs == 5))
-            throw new UsageException(getDescLogs
-                ? $"{treeDir}: {GetDesc}() passes a log to vhost_get_vq_desc() but takes {getDescArgs} arguments; patch 5 gives it 5"
-                : $"{treeDir}: {GetDesc}() takes 5 arguments but does not pass its log and log_num to vhost_get_vq_desc() " +
-                  "(templates/probes/05-get-desc-log-args.cocci); the native request path knows it as shipped and as patch 5 has it");
+        // The probe matches only the 5-parameter form, so the one shape left
+        // to refuse is patch 5's parameters without its logging.
+        if (getDescArgs == 5 && !getDescLogs)
+            throw new UsageException($"{treeDir}: {GetDesc}() takes 5 arguments but does not pass its log and log_num to vhost_get_vq_desc() " +
+                                     "(templates/probes/05-get-desc-log-args.cocci); the native request path knows it as shipped and as patch 5 has it");
         var present = new SortedDictionary<int, bool>
         {
             [5] = getDescLogs,
