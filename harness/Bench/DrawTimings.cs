@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using VhostLog.Harness.Cases;
+using VhostLog.Equivalence.Cases;
 
 namespace VhostLog.Bench;
 

@@ -8,9 +8,9 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Spectre.Console;
 using VhostLog.Bench;
-using VhostLog.Harness.Bench;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Bench;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Variants;
 using VhostLog.Sessions;
 
 // `make bench`: every number below is measured in this run, and the ones that

@@ -1,6 +1,6 @@
 using System.Text;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 using VhostLog.KernelTree.Clang;
 using VhostLog.Models;

@@ -1,7 +1,7 @@
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Protocol;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Protocol;
+using VhostLog.Equivalence.Runner;
 
 namespace VhostLog.Tests.Equivalence;
 
