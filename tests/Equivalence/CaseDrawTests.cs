@@ -6,9 +6,11 @@ using VhostLog.Equivalence.Runner;
 namespace VhostLog.Tests.Equivalence;
 
 /// <summary>
-/// equiv draws its cases one at a time (CaseGenerator.Draw) so that the
-/// engines start before the last case is drawn; the cases must be the very
-/// ones Sample gives for the seed, or a seed would name other cases.
+/// The case drawer: equiv draws its cases one at a time (CaseGenerator.Draw)
+/// so that the engines start before the last case is drawn; the cases must
+/// be the very ones Sample gives for the seed, or a seed would name other
+/// cases. The drawn cases must be valid inputs, and reach each input class
+/// the distributions are written for, in about the share their weights give.
 /// </summary>
 public sealed class CaseDrawTests
 {
