@@ -7,8 +7,9 @@ namespace VhostLog.Equivalence.Cases;
 /// vhost_scsi_get_desc() cases: a virtqueue whose descriptor table, avail
 /// ring and indirect tables are laid out byte for byte in user memory, over
 /// a memory table built to make translate_desc() split, fault and run out
-/// of iovecs. One drawn seed builds one case (System.Random is stable for a
-/// given seed), so the chains can be built imperatively: direct chains of
+/// of iovecs. Built imperatively from the case stream's random source
+/// (a weighted Pick computes all its values, then keeps one), so the
+/// chains are laid out byte by byte: direct chains of
 /// device-readable then device-writable buffers, writable before readable,
 /// zero-length buffers, indirect tables (bad sizes, nested, unreadable,
 /// broken links), loops, links past the table, heads past the table, an
@@ -37,20 +38,19 @@ public static class RingCases
     /// <summary>The VIRTIO_F_VERSION_1 feature bit: a vhost-scsi ring is little-endian.</summary>
     public const int VirtioFVersion1 = 32;
 
-    public static LogCase Build(int seed)
+    public static LogCase Build(CaseRandom r)
     {
-        var r = new Random(seed);
-        var mode = Pick(r, (20, "direct"), (6, "indirect"), (2, "fill"), (2, "loop"), (2, "bad-next"));
+        var mode = r.Pick((20, "direct"), (6, "indirect"), (2, "fill"), (2, "loop"), (2, "bad-next"));
         // "fill": descriptors of 64 iovecs each, enough of them to use up vq->iov (UIO_MAXIOV).
-        var smallMaps = mode == "fill" ? 64 : Pick(r, (6, 0), (2, 16), (1, 64));
+        var smallMaps = mode == "fill" ? 64 : r.Pick((6, 0), (2, 16), (1, 64));
         var umem = ImmutableArray.CreateBuilder<UmemMap>();
         umem.Add(new UmemMap(0, BigSize, Hva(0)));
         umem.Add(new UmemMap(SeamMap, Page, CaseGenerator.GuestHva + 0x20_0000));
         for (var i = 0; i < smallMaps; i++)
             umem.Add(new UmemMap(SmallBase + (ulong)i * Page, Page, CaseGenerator.GuestHva + 0x40_0000 + (ulong)i * 2 * Page));
 
-        var num = mode == "fill" ? (uint)Pick(r, (1, 32), (1, 256))
-            : (uint)Pick(r, (1, 1), (1, 2), (2, 4), (4, 8), (4, 16), (2, 64), (1, 256));
+        var num = mode == "fill" ? (uint)r.Pick((1, 32), (1, 256))
+            : (uint)r.Pick((1, 1), (1, 2), (2, 4), (4, 8), (4, 16), (2, 64), (1, 256));
         var table = new byte[num * DescSize];
         var tables = new List<MemoryWrite>();
         var nextTable = 0;
@@ -64,9 +64,9 @@ public static class RingCases
                 var from = (ulong)r.Next(0, (int)Page);
                 return (SmallBase + from, (uint)((ulong)smallMaps * Page - from - (ulong)r.Next(0, (int)Page)));
             }
-            return Pick(r,
-                (40, () => ((ulong)r.Next(0, (int)(BigSize - 4 * Page)), (uint)Pick(r, (1, 0), (2, 1), (4, r.Next(2, 600)), (2, (int)Page), (1, r.Next(1, 3 * (int)Page))))),
-                (6, () => { var d = (ulong)r.Next(1, 64); return (SeamMap - d, (uint)(d + (ulong)Pick(r, (3, r.Next(1, (int)Page)), (1, (int)Page + r.Next(1, 100))))); }),
+            return r.Pick<Func<(ulong Addr, uint Len)>>(
+                (40, () => ((ulong)r.Next(0, (int)(BigSize - 4 * Page)), (uint)r.Pick((1, 0), (2, 1), (4, r.Next(2, 600)), (2, (int)Page), (1, r.Next(1, 3 * (int)Page))))),
+                (6, () => { var d = (ulong)r.Next(1, 64); return (SeamMap - d, (uint)(d + (ulong)r.Pick((3, r.Next(1, (int)Page)), (1, (int)Page + r.Next(1, 100))))); }),
                 (1, () => (Hole + (ulong)r.Next(0, 0x1000), (uint)r.Next(1, 100))),
                 (smallMaps > 0 ? 10 : 0, () => (SmallBase + (ulong)r.Next(0, smallMaps) * Page + (ulong)r.Next(0, (int)Page), (uint)r.Next(1, (int)(3 * Page)))),
                 (1, () => (ulong.MaxValue - (ulong)r.Next(0, 0x100), (uint)r.Next(1, 0x200))),
@@ -76,44 +76,53 @@ public static class RingCases
         // An indirect table of n entries; its descriptor's (addr, len).
         (ulong Addr, uint Len) IndirectTable()
         {
-            var n = Pick(r, (6, r.Next(1, 5)), (2, r.Next(5, 17)));
+            var n = r.Pick((6, r.Next(1, 5)), (2, r.Next(5, 17)));
             var bytes = new byte[n * DescSize];
-            var readable = Pick(r, (1, 0), (3, r.Next(0, n + 1)));
+            var readable = r.Pick((1, 0), (3, r.Next(0, n + 1)));
             for (var k = 0; k < n; k++)
             {
                 var flags = (ushort)(k < readable ? 0 : Write);
                 var next = (ushort)(k + 1);
                 if (k + 1 < n)
                     flags |= Next;
-                flags = Pick(r, (30, flags), (1, (ushort)(flags | Indirect)), (1, (ushort)(flags ^ Write)));
+                flags = r.Pick((30, flags), (1, (ushort)(flags | Indirect)), (1, (ushort)(flags ^ Write)));
                 if ((flags & Next) != 0)
-                    next = Pick(r, (30, next), (1, (ushort)r.Next(0, n)), (1, (ushort)(n + r.Next(0, 3))));
+                    next = r.Pick((30, next), (1, (ushort)r.Next(0, n)), (1, (ushort)(n + r.Next(0, 3))));
                 var buffer = Buffer(false);
                 Put(bytes.AsSpan(k * DescSize), buffer.Addr, buffer.Len, flags, next);
             }
             var slot = nextTable++ % (int)(TableArea / 0x400);
-            var gpa = TableGpa + (ulong)slot * 0x400 + (ulong)Pick(r, (4, 0), (1, r.Next(1, 16)));
-            var place = Pick(r, (12, 0), (1, 1), (1, 2));
+            var gpa = TableGpa + (ulong)slot * 0x400 + (ulong)r.Pick((4, 0), (1, r.Next(1, 16)));
+            var place = r.Pick((12, 0), (1, 1), (1, 2));
             if (place == 0)
                 tables.Add(new MemoryWrite(Hva(gpa), [.. bytes]));
             // 1: unbacked guest memory (mapped in umem, not readable); 2: in the hole.
             var at = place switch { 1 => 0x5_0000UL + (ulong)slot * 0x400, 2 => Hole + 0x100, _ => gpa };
-            var len = (uint)Pick(r, (10, n * DescSize), (1, n * DescSize + r.Next(1, DescSize)), (1, 0), (1, (n + 1) * DescSize));
+            var len = (uint)r.Pick((10, n * DescSize), (1, n * DescSize + r.Next(1, DescSize)), (1, 0), (1, (n + 1) * DescSize));
             return (at, len);
         }
 
         // The chain from the head slot: slots in a random order.
         var head = (uint)r.Next(0, (int)num);
-        var slots = Enumerable.Range(0, (int)num).Where(s => s != head).OrderBy(_ => r.Next()).Prepend((int)head).ToArray();
+        var slots = new int[num];
+        for (var s = 0; s < num; s++)
+            slots[s] = s;
+        (slots[0], slots[head]) = (slots[head], slots[0]);
+        // Fisher-Yates over the slots after the head.
+        for (var s = (int)num - 1; s > 1; s--)
+        {
+            var t = r.Next(1, s + 1);
+            (slots[s], slots[t]) = (slots[t], slots[s]);
+        }
         var length = mode == "fill" ? Math.Min((int)num, r.Next(14, 20))
-            : Math.Min((int)num, Pick(r, (6, r.Next(1, 4)), (3, r.Next(4, 9)), (1, r.Next(9, 40))));
-        var outs = Pick(r, (1, 0), (3, r.Next(0, length + 1)));
+            : Math.Min((int)num, r.Pick((6, r.Next(1, 4)), (3, r.Next(4, 9)), (1, r.Next(9, 40))));
+        var outs = r.Pick((1, 0), (3, r.Next(0, length + 1)));
         for (var k = 0; k < length; k++)
         {
             ushort flags = (ushort)(k < outs ? 0 : Write);
             if (k + 1 < length)
                 flags |= Next;
-            flags = Pick(r, (40, flags), (1, (ushort)(flags ^ Write)));
+            flags = r.Pick((40, flags), (1, (ushort)(flags ^ Write)));
             var next = k + 1 < length ? (ushort)slots[k + 1] : (ushort)0;
             if (k + 1 == length && mode == "loop")
             {
@@ -133,18 +142,18 @@ public static class RingCases
         }
 
         // The avail ring: what the guest made available since last_avail_idx.
-        var lastAvail = (ushort)Pick(r, (3, 0), (2, r.Next(0, 0x10000)), (1, 0xffff));
-        var newEntries = Pick(r, (12, 1), (2, 0), (2, r.Next(2, (int)num + 1)), (1, (int)num + r.Next(1, 3)));
+        var lastAvail = (ushort)r.Pick((3, 0), (2, r.Next(0, 0x10000)), (1, 0xffff));
+        var newEntries = r.Pick((12, 1), (2, 0), (2, r.Next(2, (int)num + 1)), (1, (int)num + r.Next(1, 3)));
         var availIdx = (ushort)(lastAvail + newEntries);
-        var cached = Pick(r, (8, lastAvail), (1, availIdx));
-        var ringHead = Pick(r, (20, (ushort)head), (1, (ushort)(num + (uint)r.Next(0, 3))));
+        var cached = r.Pick((8, lastAvail), (1, availIdx));
+        var ringHead = r.Pick((20, (ushort)head), (1, (ushort)(num + (uint)r.Next(0, 3))));
         var avail = new byte[4 + 2 * num + 2];
         BinaryPrimitives.WriteUInt16LittleEndian(avail.AsSpan(2), availIdx);
         BinaryPrimitives.WriteUInt16LittleEndian(avail.AsSpan(4 + 2 * (int)(lastAvail & (num - 1))), ringHead);
 
         // Sometimes part of a ring is not mapped: the kernel's read faults.
-        var descMapped = Pick(r, (20, (ulong)table.Length), (1, (ulong)r.Next(0, table.Length)));
-        var availMapped = Pick(r, (25, (ulong)avail.Length), (1, (ulong)r.Next(0, avail.Length)));
+        var descMapped = r.Pick((20, (ulong)table.Length), (1, (ulong)r.Next(0, table.Length)));
+        var availMapped = r.Pick((25, (ulong)avail.Length), (1, (ulong)r.Next(0, avail.Length)));
         var mapped = ImmutableArray.CreateBuilder<UserRange>();
         var writes = ImmutableArray.CreateBuilder<MemoryWrite>();
         if (descMapped > 0)
@@ -160,11 +169,11 @@ public static class RingCases
         mapped.Add(new UserRange(Hva(TableGpa), TableArea + Page));
         writes.AddRange(tables);
 
-        var usedFlags = Pick(r, (12, NoNotify), (1, (ushort)0));
+        var usedFlags = r.Pick((12, NoNotify), (1, (ushort)0));
         var notify = newEntries == 0
-            ? Pick(r, (2, -1), (2, (int)(ushort)(availIdx + 1)), (1, (int)(ushort)(availIdx + num + 1)))
-            : Pick(r, (10, -1), (1, r.Next(0, 0x10000)));
-        var nullLog = Pick(r, (3, false), (1, true));
+            ? r.Pick((2, -1), (2, (int)(ushort)(availIdx + 1)), (1, (int)(ushort)(availIdx + num + 1)))
+            : r.Pick((10, -1), (1, r.Next(0, 0x10000)));
+        var nullLog = r.Pick((3, false), (1, true));
         return new LogCase(Function.vhost_scsi_get_desc, 0, mapped.ToImmutable(), false, umem.ToImmutable(), false, 0, 0, [], [],
             Features: 1UL << VirtioFVersion1, NullLog: nullLog,
             Ring: new RingState(num, DescHva, AvailHva, lastAvail, cached, usedFlags, notify, writes.ToImmutable()));
@@ -176,18 +185,5 @@ public static class RingCases
         BinaryPrimitives.WriteUInt32LittleEndian(d[8..], len);
         BinaryPrimitives.WriteUInt16LittleEndian(d[12..], flags);
         BinaryPrimitives.WriteUInt16LittleEndian(d[14..], next);
-    }
-
-    static T Pick<T>(Random r, params (int Weight, T Value)[] choices)
-    {
-        var total = choices.Sum(c => c.Weight);
-        var x = r.Next(0, total);
-        foreach (var (w, v) in choices)
-        {
-            if (x < w)
-                return v;
-            x -= w;
-        }
-        throw new InvalidOperationException("unreachable");
     }
 }
