@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using VhostLog.Chains;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 using VhostLog.Simulator;
-using VhostLog.Simulator.Chains;
 
 namespace VhostLog.Cli;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Native;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Runner;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 namespace VhostLog.Cli;

@@ -1,14 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Mutation;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Mutation;
+using VhostLog.Equivalence.Runner;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 namespace VhostLog.Cli;
 
-/// <summary>vhostlog mutants: the mutation score of the differential harness (make mutants).</summary>
+/// <summary>vhostlog mutants: the mutation score of the equivalence harness (make mutants).</summary>
 public static class MutantsCommand
 {
     public static Command Create(Interrupts interrupts)

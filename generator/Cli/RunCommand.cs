@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using VhostLog.Harness.Cases;
+using VhostLog.Equivalence.Cases;
 using VhostLog.Sessions;
 namespace VhostLog.Cli;
 
@@ -18,7 +18,7 @@ public static class RunCommand
         {
             var repo = RepoRoot.Find();
             var c = ReplaySession.Load(r.GetValue(scenario)!);
-            var runs = ReplaySession.Replay(repo, c, r.GetValue(tree), r.GetValue(semantics) ?? "before");
+            var runs = ReplaySession.Replay(repo, c, r.GetValue(tree), r.GetValue(semantics) is { } s ? Semantics.Parse(s) : Semantics.Before);
             Console.WriteLine($"case: {CaseJson.Describe(c)}");
             var table = new Table().AddColumns("engine", "held to", "result", "agrees with its model");
             var disagreements = 0;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using VhostLog.Equivalence.Cases;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 using VhostLog.Simulator;
@@ -89,7 +90,7 @@ public static class SimulateCommand
                 throw new UsageException($"--plot needs gnuplot, which is not installed: install the Debian package {GnuplotPackage} " +
                                          $"(sudo apt-get install -y --no-install-recommends {GnuplotPackage})");
             var sem = r.GetValue(semantics)!;
-            string[] which = sem == "both" ? ["before", "after"] : [sem];
+            Semantics[] which = sem == "both" ? [Semantics.Before, Semantics.After] : [Semantics.Parse(sem)];
             // Only the native engine needs the repository (harness/, out/, the tree cache): managed runs anywhere.
             var repo = engineName == "native" ? RepoRoot.Find() : "";
             var target = engineName == "native" ? Targets.Resolve(repo, r.GetValue(tree)) : null;
@@ -118,7 +119,7 @@ public static class SimulateCommand
     /// line per round otherwise, and told to <paramref name="interrupts"/>:
     /// a Ctrl-C or SIGTERM ends the run from the simulator's request loop.
     /// </summary>
-    static Run Simulate(string semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize,
+    static Run Simulate(Semantics semantics, SimulationOptions options, string engine, string repo, Series.TargetTree? target, bool sanitize,
         Interrupts interrupts)
     {
         void Reached(SimulationProgress p)
@@ -201,9 +202,9 @@ public static class SimulateCommand
         foreach (var (result, _, _) in runs)
         {
             var ok = SimulateSession.AsPredicted([result]);
-            summary.AddRow(result.Semantics, engine, Markup.Escape(result.State), N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
+            summary.AddRow(result.Semantics.ToString(), engine, Markup.Escape(result.State), N(result.Rounds.Length), N(result.RequestsIssued), N(result.PagesSent),
                 N(result.PagesWrittenByDevice), N(result.Lost.Length),
-                result.Semantics == "after" ? (ok ? "ok" : "FAILED") : "reported");
+                result.Semantics == Semantics.After ? (ok ? "ok" : "FAILED") : "reported");
         }
         AnsiConsole.Write(new Rule("summary").LeftJustified());
         AnsiConsole.Write(summary);

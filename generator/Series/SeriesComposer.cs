@@ -84,6 +84,9 @@ public sealed record GenerateResult(
 /// </summary>
 public sealed partial class SeriesComposer(SeriesDefinition series, Translation translation)
 {
+    /// <summary>Runs the probes and the glue; one per composer, so a probe asked twice in a generate runs once.</summary>
+    readonly Spatch spatch = new(Path.Combine(series.TemplatesDir, "glue", "macros.h"));
+
     public GenerateResult Generate(GenerateRequest request, IProgress<string>? progress = null)
     {
         var (name, email) = ParseIdentity(request.Signoff);
@@ -494,28 +497,25 @@ public sealed partial class SeriesComposer(SeriesDefinition series, Translation 
 
     /// <summary>Runs a Coccinelle probe (a rule with * lines) on its file; true when it matches.</summary>
     bool Probe(string repo, GlueStep probe, PatchDefinition patch) =>
-        RunSpatch(repo, probe, patch, ["--very-quiet"]).Contains("\n-", StringComparison.Ordinal);
+        spatch.Matches(Existing(repo, probe, patch), probe.File, repo);
 
     string RunSpatch(string repo, GlueStep step, PatchDefinition patch, string[] mode, bool all = false)
+    {
+        var r = spatch.Run(mode, Existing(repo, step, patch), step.File, repo);
+        if (!r.Ok)
+            throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {r.Output}");
+        return all ? r.Output : r.Stdout;
+    }
+
+    /// <summary>The step's .cocci file, once it and the file it reads are known to exist.</summary>
+    string Existing(string repo, GlueStep step, PatchDefinition patch)
     {
         var cocci = Path.Combine(series.TemplatesDir, step.Cocci);
         if (!File.Exists(cocci))
             throw new UsageException($"patch {patch.Number}: {cocci} is missing");
         if (!File.Exists(Path.Combine(repo, step.File)))
             throw new UsageException($"patch {patch.Number}: {step.File} is missing from the tree");
-        var macros = Path.Combine(series.TemplatesDir, "glue", "macros.h");
-        ProcResult r;
-        try
-        {
-            r = ProcessRunner.Run("spatch", [.. mode, "--macro-file", macros, "--sp-file", cocci, step.File], repo);
-        }
-        catch (ToolMissingException)
-        {
-            throw new UsageException("spatch (Debian package coccinelle) is not installed; run `make deps`");
-        }
-        if (!r.Ok)
-            throw new InvalidOperationException($"spatch {step.Cocci} on {step.File} failed: {r.Output}");
-        return all ? r.Output : r.Stdout;
+        return cocci;
     }
 
     /// <summary>

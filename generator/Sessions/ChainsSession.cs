@@ -1,6 +1,6 @@
+using VhostLog.Chains;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Simulator.Chains;
 
 namespace VhostLog.Sessions;
 
@@ -29,8 +29,8 @@ public static class ChainsSession
             label += "+series";
         }
         if (!request.Generated)
-            return (RequestPathSources.DescriptorPathFromTree(dir, target.HeadersDir), label);
-        return (RequestPathSources.DescriptorPathGenerated(dir, target.HeadersDir, GeneratedState, Translators.Create(repo).Translate(GeneratedState)),
+            return (DescriptorPaths.FromTree(dir, target.HeadersDir), label);
+        return (DescriptorPaths.Generated(dir, target.HeadersDir, GeneratedState, Translators.Create(repo).Translate(GeneratedState)),
             $"generated-{GeneratedState}");
     }
 

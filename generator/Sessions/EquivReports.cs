@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Reproducers;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Reproducers;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 
 namespace VhostLog.Sessions;

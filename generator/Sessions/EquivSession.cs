@@ -1,8 +1,8 @@
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 
 namespace VhostLog.Sessions;
@@ -17,7 +17,7 @@ public sealed record EquivRequest(string? Tree, bool Generated, Semantics? Seman
 /// <summary>The C under test and the model it is compared with, resolved from an <see cref="EquivRequest"/>.</summary>
 public sealed record EquivSetup(VariantSource Source, ManagedEngine Engine, Semantics Semantics);
 
-/// <summary>The differential harness as a library call: resolve the inputs, build the worker, run.</summary>
+/// <summary>The equivalence harness as a library call: resolve the inputs, build the worker, run.</summary>
 public static class EquivSession
 {
     /// <summary>Resolves a request; contradictory or unknown options are bad input (UsageException).</summary>

@@ -1,12 +1,12 @@
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Mutation;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Mutation;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 
 namespace VhostLog.Sessions;
 
-/// <summary>The mutation score of the differential harness: each mutant of the generated C must diverge from the model.</summary>
+/// <summary>The mutation score of the equivalence harness: each mutant of the generated C must diverge from the model.</summary>
 public static class MutantsSession
 {
     /// <summary>Cases per function CI runs each mutant with; every mutant must be killed at this count.</summary>

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 
 namespace VhostLog.Sessions;
@@ -22,7 +22,7 @@ public static class ReplaySession
         {
             var node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new FormatException("empty document");
             var c = CaseJson.FromJson(node["input"] ?? node);
-            if (!Harness.Equivalence.Shrinker.Valid(c))
+            if (!Equivalence.Runner.Shrinker.Valid(c))
                 throw new FormatException("the case is outside what the kernel can be handed (a range that wraps past 2^64, log_num over iov_limit or 0 for vhost_scsi_copy_tmf_log, a command log over iov_limit, over 1024 commands, a device of other than 2 to 10 virtqueues or commands not per I/O queue, " +
                     "or a ring whose num is not a power of 2 up to 32768, with an IOTLB, or whose writes are empty or land outside the mapped ranges)");
             return c;
@@ -34,7 +34,7 @@ public static class ReplaySession
     }
 
     /// <summary>The case on the two model states, the default tree's C, the C generated from the last state, and --tree.</summary>
-    public static IReadOnlyList<EngineRun> Replay(string repo, LogCase c, string? tree, string treeSemantics)
+    public static IReadOnlyList<EngineRun> Replay(string repo, LogCase c, string? tree, Semantics treeSemantics)
     {
         var runs = new List<EngineRun>();
         foreach (var semantics in new[] { Semantics.Before, Semantics.After })
@@ -47,10 +47,10 @@ public static class ReplaySession
         }
         var defaultTree = Targets.Resolve(repo, null);
         var after = ManagedEngine.For(Semantics.After).State;
-        var variants = new List<(VariantSource Source, string Semantics)>
+        var variants = new List<(VariantSource Source, Semantics Semantics)>
         {
-            (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), "before"),
-            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir, defaultTree.HeadersDir), "after"),
+            (FunctionSources.FromTree($"tree-{defaultTree.Name}", defaultTree.Dir, defaultTree.HeadersDir), Semantics.Before),
+            (FunctionSources.Generated($"generated-{after}", Translators.Create(repo), after, defaultTree.Dir, defaultTree.HeadersDir), Semantics.After),
         };
         if (tree is not null)
         {
@@ -68,7 +68,7 @@ public static class ReplaySession
         }
         foreach (var (source, treeSem) in variants)
         {
-            var sem = source.OtherFormsOrEmpty.Contains(c.Function) ? oldForm : treeSem;
+            var sem = source.OtherFormsOrEmpty.Contains(c.Function) ? oldForm : treeSem.ToString();
             foreach (var sanitize in new[] { false, true })
             {
                 var name = $"{source.Name} ({(sanitize ? "ASan+UBSan" : "-O2")})";

@@ -27,7 +27,7 @@ public static partial class SeriesFolder
     /// </summary>
     public static string StateBefore(SeriesDefinition definition, string seriesDir)
     {
-        var states = Harness.Engines.ManagedEngine.StateNames.ToList();
+        var states = Equivalence.Engines.ManagedEngine.StateNames.ToList();
         var first = Emitted(definition, seriesDir).FirstOrDefault(p => p.State is not null)?.State;
         return first is null ? LastState(definition, seriesDir) : states[Math.Max(0, states.IndexOf(first) - 1)];
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VhostLog.Equivalence.Cases;
 using VhostLog.KernelTree;
 using VhostLog.Series;
 using VhostLog.Simulator;
@@ -18,7 +19,7 @@ public static class SimulateSession
     /// <param name="target">the tree whose C the native engine runs; null for the managed engine</param>
     /// <param name="progress">rounds and requests; a cancellation thrown from it ends the run, and the native worker is stopped</param>
     /// <exception cref="NativeSimulationFailedException">the native engine's C failed</exception>
-    public static SimulationRun Run(string semantics, SimulationOptions options, string engine, string repo, TargetTree? target, bool sanitize,
+    public static SimulationRun Run(Semantics semantics, SimulationOptions options, string engine, string repo, TargetTree? target, bool sanitize,
         IProgress<SimulationProgress> progress)
     {
         var clock = Stopwatch.StartNew();
@@ -43,23 +44,23 @@ public static class SimulateSession
     /// before; for after, the C of a cached copy with the committed series
     /// (out/linux-VERSION) applied.
     /// </summary>
-    static IRequestPath RequestPathFor(string semantics, string engine, string repo, TargetTree? target, bool sanitize)
+    static IRequestPath RequestPathFor(Semantics semantics, string engine, string repo, TargetTree? target, bool sanitize)
     {
         if (engine != "native" || target is null)
             return RequestPaths.Managed(semantics);
         var tree = target.Dir;
         var label = target.Name;
-        if (semantics == "after")
+        if (semantics == Semantics.After)
         {
             var series = Path.Combine(repo, "out", target.Name);
             tree = PatchedTree.Cached(target.Dir, PatchedTree.Patches(series), Targets.WorkRoot(repo));
             label = $"{target.Name}+series";
         }
         return NativeRequestPath.Start(Path.Combine(repo, "harness"), tree, target.HeadersDir,
-            Path.Combine(TreeCache.CacheRoot(repo), "native"), label, sanitize: sanitize);
+            Path.Combine(TreeCache.CacheRoot(repo), "native"), label, SeriesProbes.Load(Path.Combine(repo, "templates")), sanitize: sanitize);
     }
 
     /// <summary>The check simulate makes: "after" (the series applied) loses no page; "before" losing pages is only reported.</summary>
     public static bool AsPredicted(IEnumerable<SimulationResult> results) =>
-        results.All(r => r.Semantics != "after" || r.Lost.IsEmpty);
+        results.All(r => r.Semantics != Semantics.After || r.Lost.IsEmpty);
 }

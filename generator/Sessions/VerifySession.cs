@@ -1,7 +1,7 @@
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 using VhostLog.Series;
 using VhostLog.Series.Verify;

@@ -7,7 +7,7 @@ namespace VhostLog.Bench;
 /// <summary>Wall-clock seconds of one command, and whether it succeeded.</summary>
 public sealed record CommandTiming(string Command, double Seconds, int ExitCode);
 
-/// <summary>Differential cases per second of one function, from equiv's JSON report.</summary>
+/// <summary>Equivalence cases per second of one function, from equiv's JSON report.</summary>
 public sealed record EquivThroughput(string Function, long Cases, double Seconds)
 {
     public double CasesPerSecond => Cases / Math.Max(Seconds, 1e-9);

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using VhostLog.Harness.Bench;
+using VhostLog.Equivalence.Bench;
 
 namespace VhostLog.Bench;
 

@@ -8,9 +8,9 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Spectre.Console;
 using VhostLog.Bench;
-using VhostLog.Harness.Bench;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Bench;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Variants;
 using VhostLog.Sessions;
 
 // `make bench`: every number below is measured in this run, and the ones that
@@ -28,12 +28,14 @@ var skipCli = args.Contains("--no-cli");
 // Only the harness throughput (part of 3.), measured as in a full run: for
 // checking the cases/s floor without the 5-10 minutes of the rest.
 var equivOnly = args.Contains("--equiv-only");
+// Only the cost of drawing cases (CaseGenerator.Draw), per function, in this process.
+var drawOnly = args.Contains("--draw-only");
 var nativeSeconds = args.SkipWhile(a => a != "--native-seconds").Skip(1).Select(s => double.Parse(s, CultureInfo.InvariantCulture))
     .DefaultIfEmpty(1.0).First();
-if (args.Except(["--no-cli", "--equiv-only", "--native-seconds"]).Any(a => a.StartsWith("--", StringComparison.Ordinal))
-    || (skipCli && equivOnly))
+if (args.Except(["--no-cli", "--equiv-only", "--draw-only", "--native-seconds"]).Any(a => a.StartsWith("--", StringComparison.Ordinal))
+    || new[] { skipCli, equivOnly, drawOnly }.Count(x => x) > 1)
 {
-    Console.Error.WriteLine("usage: VhostLog.Bench [--no-cli | --equiv-only] [--native-seconds S]");
+    Console.Error.WriteLine("usage: VhostLog.Bench [--no-cli | --equiv-only | --draw-only] [--native-seconds S]");
     return 2;
 }
 
@@ -62,6 +64,19 @@ Table HarnessTable(IReadOnlyList<WireComparison> throughput)
             F(t.Ratio), absolute ? $"{F(EquivFloor, "F0")}/s" : $"{F(EquivWireFloor, "F0")}x text", holds ? "yes" : "NO");
     }
     return harness;
+}
+
+if (drawOnly)
+{
+    const int DrawCases = 20_000, DrawRounds = 5;
+    var costs = DrawTimings.Measure(DrawCases, DrawRounds, MutantsSession.CiSeed);
+    AnsiConsole.WriteLine();
+    AnsiConsole.Write(new Rule($"make bench --draw-only: CaseGenerator.Draw, {DrawCases} cases, fastest of {DrawRounds} rounds").LeftJustified());
+    var table = new Table().AddColumns("function", "µs/case", "cases/s");
+    foreach (var c in costs)
+        table.AddRow(c.Function.ToString(), F(c.MicrosecondsPerCase, "F2"), F(1e6 / c.MicrosecondsPerCase, "F0"));
+    AnsiConsole.Write(table);
+    return 0;
 }
 
 if (equivOnly)

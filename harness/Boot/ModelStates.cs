@@ -1,4 +1,4 @@
-using VhostLog.Harness.Engines;
+using VhostLog.Equivalence.Engines;
 
 namespace VhostLog.Boot;
 

@@ -10,7 +10,7 @@ namespace VhostLog.Simulator;
 /// named by a hash of the functions and the tree so that each tree's driver
 /// is built once and make's own dependencies decide when to rebuild.
 /// </summary>
-static class DriverBuild
+public static class DriverBuild
 {
     /// <param name="driver">sim or chains: harness/native/{driver}.c and {driver}.mk</param>
     /// <param name="what">what the functions are, for the error when they do not compile</param>

@@ -8,7 +8,7 @@ namespace VhostLog.Simulator;
 /// process: commands on its stdin, answers on its stdout, and its stderr kept
 /// so that a driver that dies or refuses can be reported with what it said.
 /// </summary>
-sealed class DriverProcess : IDisposable
+public sealed class DriverProcess : IDisposable
 {
     readonly Process process;
     readonly StringBuilder stderr = new();

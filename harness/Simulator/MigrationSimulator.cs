@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using VhostLog.Equivalence.Cases;
 using VhostLog.Models.Kernel;
 
 namespace VhostLog.Simulator;
@@ -15,7 +16,7 @@ public static class MigrationSimulator
     /// <summary>The VMM's address of the dirty bitmap (any page-aligned user address will do).</summary>
     public const ulong LogBase = 0x7f3a_2c00_0000;
 
-    public static SimulationResult Run(IRequestPath path, string semantics, SimulationOptions options,
+    public static SimulationResult Run(IRequestPath path, Semantics semantics, SimulationOptions options,
                                        IProgress<SimulationProgress>? progress = null)
     {
         if (options.Problems() is [var first, ..])
@@ -30,7 +31,7 @@ public static class MigrationSimulator
         const int InitialContent = -1, GuestCpu = -2;
 
         readonly IRequestPath path;
-        readonly string semantics;
+        readonly Semantics semantics;
         readonly SimulationOptions options;
         readonly IProgress<SimulationProgress>? progress;
         readonly GuestLayout layout;
@@ -56,7 +57,7 @@ public static class MigrationSimulator
         readonly HashSet<ulong> writtenInRound = [];
         long sent;
 
-        public Migration(IRequestPath path, string semantics, SimulationOptions options, IProgress<SimulationProgress>? progress)
+        public Migration(IRequestPath path, Semantics semantics, SimulationOptions options, IProgress<SimulationProgress>? progress)
         {
             this.path = path;
             this.semantics = semantics;

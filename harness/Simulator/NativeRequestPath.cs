@@ -46,13 +46,14 @@ public sealed class NativeRequestPath : IRequestPath, IDisposable
     /// driver (into <paramref name="buildRoot"/>, reused while its inputs are
     /// unchanged) and starts it.
     /// </summary>
+    /// <param name="probes">say which patches of the series the tree has (<see cref="RequestPathSources.FromTree"/>)</param>
     /// <param name="indirect">post chains of several descriptors through indirect tables (get_indirect()), as a Linux guest does</param>
     /// <param name="sanitize">run the driver built with ASan+UBSan: a report kills it, which fails the command in flight with the report</param>
     /// <exception cref="UsageException">the tree lacks what the request path needs, or its C does not compile against the shim</exception>
     public static NativeRequestPath Start(string harnessDirectory, string treeDir, string headersDir, string buildRoot, string label,
-                                          bool indirect = true, bool sanitize = false)
+                                          SeriesProbes probes, bool indirect = true, bool sanitize = false)
     {
-        var source = RequestPathSources.FromTree(treeDir, headersDir, harnessDirectory);
+        var source = RequestPathSources.FromTree(treeDir, headersDir, probes, harnessDirectory);
         return new NativeRequestPath(Build(harnessDirectory, source, buildRoot, sanitize), source,
             sanitize ? label + ", ASan+UBSan" : label, indirect);
     }

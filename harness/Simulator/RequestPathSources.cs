@@ -1,6 +1,6 @@
 using System.Text;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 using VhostLog.KernelTree.Clang;
 using VhostLog.Models;
@@ -10,8 +10,9 @@ namespace VhostLog.Simulator;
 /// <summary>
 /// The C the native engine runs: the request path taken unchanged from a
 /// tree, and how far the tree has the series (<see cref="Glue"/>: 0, or the
-/// highest of patches 4-8 it contains), which decides the glue sim.c
-/// compiles around it.
+/// highest of patches 4-8 it contains, as the series' probes and the
+/// functions the patches add say), which decides the glue sim.c compiles
+/// around it.
 /// </summary>
 /// <param name="Tree">the tree the functions come from (its vhost.h and vhost_iotlb.h are compiled too)</param>
 /// <param name="FunctionsC">the functions file sim.c #includes</param>
@@ -57,8 +58,9 @@ public static partial class RequestPathSources
     };
 
     /// <exception cref="UsageException">a file or function the request path needs is missing, or the tree has the series only in part</exception>
+    /// <param name="probes">answers whether the tree has patches 4, 5 and 8, as the series generator does (one per run: it caches)</param>
     /// <param name="harnessDirectory">the repository's harness folder (its shim holds the copied facts); default: found above the application</param>
-    public static RequestPathSource FromTree(string treeDir, string headersDir, string? harnessDirectory = null)
+    public static RequestPathSource FromTree(string treeDir, string headersDir, SeriesProbes probes, string? harnessDirectory = null)
     {
         var vhostC = Source(treeDir, "vhost.c");
         var scsiC = Source(treeDir, "scsi.c");
@@ -77,16 +79,20 @@ public static partial class RequestPathSources
 
         var vhostFns = VhostFunctions.Select(n => Required(vhost, n, vhostC)).OrderBy(e => e.StartOffset).ToList();
         var getDesc = Required(scsi, GetDesc, scsiC);
-        var evtWork = Required(scsi, EvtWork, scsiC);
+        // Patch 8's probe reads vhost_scsi_do_evt_work(); sim.c's event glue calls it.
+        _ = Required(scsi, EvtWork, scsiC);
         var copyCmd = Optional(CopyCmdLog);
         var logWrite = Optional(ScsiLogWrite);
         var copyTmf = Optional(CopyTmfLog);
 
+        // Patches 6 and 7 add functions, which the parse lists (the series
+        // too finds functions by the parse); the others change code, which
+        // only their probes can tell from a comment or a lookalike.
         var glue = Glue(treeDir,
-            patch4: Text(vhostBytes, vhostFns.First(e => e.Name == "vhost_log_write")).Contains("U64_MAX", StringComparison.Ordinal),
-            getDescArgs: Parameters(Text(scsiBytes, getDesc)),
+            patch4: probes.Has(4, treeDir),
+            getDescArgs: Parameters(Text(scsiBytes, getDesc)), getDescLogs: probes.Has(5, treeDir),
             copyCmd is not null, logWrite is not null, copyTmf is not null,
-            evtLogged: Text(scsiBytes, evtWork).Contains(ScsiLogWrite + "(", StringComparison.Ordinal));
+            evtLogged: probes.Has(8, treeDir));
 
         // The members patches 6 and 7 add are facts only of a tree that has them.
         CheckCopiedFacts(harnessDirectory ?? NativeBuild.FindHarnessDirectory(), scsiC, scsi, ScsiStructs.Where(s => s switch
@@ -127,16 +133,23 @@ public static partial class RequestPathSources
     /// vhost_log_write() (U64_MAX), 5 gives vhost_scsi_get_desc() its log
     /// arguments, 6 adds vhost_scsi_copy_cmd_log() and vhost_scsi_log_write(),
     /// 7 vhost_scsi_copy_tmf_log(), 8 makes vhost_scsi_do_evt_work() log.
+    /// The parameter count of vhost_scsi_get_desc() is the shape sim.c calls
+    /// it with; whether it logs is the probe's to say.
     /// Each patch's glue builds on the one before; a tree with a later patch
     /// and not an earlier one cannot be glued the way the series does.
     /// </summary>
-    static int Glue(string treeDir, bool patch4, int getDescArgs, bool copyCmd, bool logWrite, bool copyTmf, bool evtLogged)
+    static int Glue(string treeDir, bool patch4, int getDescArgs, bool getDescLogs, bool copyCmd, bool logWrite, bool copyTmf, bool evtLogged)
     {
         if (getDescArgs is not (3 or 5))
             throw new UsageException($"{treeDir}: {GetDesc}() takes {getDescArgs} arguments; the native request path knows 3 (as shipped) and 5 (patch 5)");
+        // The probe matches only the 5-parameter form, so the one shape left
+        // to refuse is patch 5's parameters without its logging.
+        if (getDescArgs == 5 && !getDescLogs)
+            throw new UsageException($"{treeDir}: {GetDesc}() takes 5 arguments but does not pass its log and log_num to vhost_get_vq_desc() " +
+                                     "(templates/probes/05-get-desc-log-args.cocci); the native request path knows it as shipped and as patch 5 has it");
         var present = new SortedDictionary<int, bool>
         {
-            [5] = getDescArgs == 5,
+            [5] = getDescLogs,
             [6] = copyCmd && logWrite,
             [7] = copyTmf,
             [8] = evtLogged,

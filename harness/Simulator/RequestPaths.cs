@@ -1,5 +1,5 @@
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
 using VhostLog.Models;
 
 namespace VhostLog.Simulator;
@@ -11,10 +11,10 @@ public static class RequestPaths
 
     /// <summary>
     /// The managed request path for --semantics before or after; the state is
-    /// the one the equivalence checks run (ManagedEngine.For), so "after"
+    /// the one the equivalence checks run (ManagedEngine.For), so After
     /// means the same everywhere.
     /// </summary>
-    public static IRequestPath Managed(string semantics) => ManagedState(ManagedEngine.For(Semantics.Parse(semantics)).State);
+    public static IRequestPath Managed(Semantics semantics) => ManagedState(ManagedEngine.For(semantics).State);
 
     /// <summary>The managed request path of a model state from Baseline on (the states before it model only the response functions).</summary>
     public static ManagedRequestPath ManagedState(string state)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using VhostLog.Equivalence.Cases;
 
 namespace VhostLog.Simulator;
 
@@ -78,7 +79,7 @@ public sealed record LostPage(ulong Gpa, string Region, int Request, string Writ
 
 /// <summary>One simulated migration.</summary>
 public sealed record SimulationResult(
-    string Semantics,
+    Semantics Semantics,
     string State,
     SimulationOptions Options,
     ImmutableArray<RoundStats> Rounds,
@@ -89,4 +90,4 @@ public sealed record SimulationResult(
     ImmutableArray<LostPage> Lost);
 
 /// <summary>Where a running simulation is, for progress displays.</summary>
-public sealed record SimulationProgress(string Semantics, int Round, int RequestsIssued, int RequestsTotal);
+public sealed record SimulationProgress(Semantics Semantics, int Round, int RequestsIssued, int RequestsTotal);

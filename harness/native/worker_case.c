@@ -79,16 +79,16 @@ static u64 flag(struct vl_parser *ps, const char *what)
 	return v;
 }
 
-/* The virtqueue of fn 9 and the bytes of its rings (PROTOCOL.md). */
+/* The virtqueue of vhost_scsi_get_desc() and the bytes of its rings (PROTOCOL.md). */
 static void parse_ring(struct vl_parser *ps, struct vl_case *c)
 {
 	size_t n, i;
 
 	c->num = vl_field(ps, "num");
-	if (c->fn == 9 && (!c->num || c->num > 0x8000 || (c->num & (c->num - 1))))
-		vl_malformed(ps, "num must be a power of 2 from 1 to 8000 for fn 9");
-	if (c->fn == 9 && c->iotlb)
-		vl_malformed(ps, "iotlb must be 0 for fn 9 (vhost-scsi has no IOTLB)");
+	if (c->fn == VL_FN_vhost_scsi_get_desc && (!c->num || c->num > 0x8000 || (c->num & (c->num - 1))))
+		vl_malformed(ps, "num must be a power of 2 from 1 to 8000 for vhost_scsi_get_desc()");
+	if (c->fn == VL_FN_vhost_scsi_get_desc && c->iotlb)
+		vl_malformed(ps, "iotlb must be 0 for vhost_scsi_get_desc() (vhost-scsi has no IOTLB)");
 	c->desc = vl_field(ps, "desc");
 	c->avail = vl_field(ps, "avail");
 	c->last_avail_idx = vl_field(ps, "last_avail_idx");
@@ -117,8 +117,8 @@ void vl_parse_case(struct vl_parser *ps, struct vl_case *c)
 	u64 fn;
 
 	fn = vl_field(ps, "fn");
-	if (fn > 10)
-		vl_malformed(ps, "fn must be 0 to 10");
+	if (fn >= VL_FN_COUNT)
+		vl_malformed(ps, "fn must be 0 to %d", VL_FN_COUNT - 1);
 	c->fn = (unsigned int)fn;
 	c->log_base = vl_field(ps, "log_base");
 	c->log_ctx = flag(ps, "log_ctx");
@@ -175,11 +175,11 @@ void vl_parse_case(struct vl_parser *ps, struct vl_case *c)
 		vl_malformed(ps, "prior_log is over iov_limit");
 	c->allocs_before_failure = (long)vl_field(ps, "allocs_before_failure");
 	c->null_log = flag(ps, "null_log");
-	if ((c->fn == 4 || c->fn == 5) && c->nlog > c->iov_limit)
+	if ((c->fn == VL_FN_vhost_scsi_copy_cmd_log || c->fn == VL_FN_vhost_scsi_copy_tmf_log) && c->nlog > c->iov_limit)
 		vl_malformed(ps, "nlog is over iov_limit (vq->log holds iov_limit entries)");
 	/* The control queue's caller copies only a non-empty log. */
-	if (c->fn == 5 && !c->nlog)
-		vl_malformed(ps, "nlog must be at least 1 for fn 5");
+	if (c->fn == VL_FN_vhost_scsi_copy_tmf_log && !c->nlog)
+		vl_malformed(ps, "nlog must be at least 1 for vhost_scsi_copy_tmf_log()");
 
 	c->null_cmds = flag(ps, "null_cmds");
 	c->ncmds = vl_count(ps, "ncmds", 1);
@@ -203,16 +203,16 @@ void vl_parse_case(struct vl_parser *ps, struct vl_case *c)
 	/* The response iovecs are vq->iov[out .. out + in), UIO_MAXIOV in all. */
 	if (c->out >= UIO_MAXIOV || c->in > UIO_MAXIOV - c->out)
 		vl_malformed(ps, "out must be below 400 (UIO_MAXIOV) and out + in at most 400");
-	if ((c->fn == 7 || c->fn == 8) && c->niov > UIO_MAXIOV)
+	if ((c->fn == VL_FN_vhost_scsi_send_status || c->fn == VL_FN_vhost_scsi_send_bad_target) && c->niov > UIO_MAXIOV)
 		vl_malformed(ps, "niov must be at most 400 (vq->iov holds UIO_MAXIOV)");
 	c->kind = vl_field(ps, "kind");
 	if (c->kind > 0xff)
 		vl_malformed(ps, "kind must be at most ff");
-	/* fn 10: out virtqueues (2 to a), in commands per I/O queue. */
-	if (c->fn == 10 && (c->out < 2 || c->out > 10))
-		vl_malformed(ps, "out (dev.nvqs) must be 2 to a for fn 10");
-	if (c->fn == 10 && c->ncmds != (c->out - 2) * c->in)
-		vl_malformed(ps, "ncmds must be (out - 2) * in for fn 10 (in commands per I/O queue)");
+	/* vhost_scsi_destroy_logs(): out virtqueues (2 to a), in commands per I/O queue. */
+	if (c->fn == VL_FN_vhost_scsi_destroy_logs && (c->out < 2 || c->out > 10))
+		vl_malformed(ps, "out (dev.nvqs) must be 2 to a for vhost_scsi_destroy_logs()");
+	if (c->fn == VL_FN_vhost_scsi_destroy_logs && c->ncmds != (c->out - 2) * c->in)
+		vl_malformed(ps, "ncmds must be (out - 2) * in for vhost_scsi_destroy_logs() (in commands per I/O queue)");
 	c->fill = vl_field(ps, "fill");
 	if (c->fill > 0xff)
 		vl_malformed(ps, "fill must be at most ff");
@@ -227,7 +227,7 @@ void vl_build_vq(struct vl_case *c)
 	struct vhost_virtqueue *vq;
 	size_t i;
 
-	if (c->fn == 6) {
+	if (c->fn == VL_FN_vhost_scsi_destroy_vq_log) {
 		/* container_of() must find the struct the vq is embedded in. */
 		c->svq = alloc_array(1, sizeof(*c->svq));
 		vq = &c->svq->vq;
@@ -257,7 +257,7 @@ void vl_build_vq(struct vl_case *c)
 	c->dev.umem = &c->umem;
 	vq->dev = &c->dev;
 
-	if (c->fn == 4 || c->fn == 5) {
+	if (c->fn == VL_FN_vhost_scsi_copy_cmd_log || c->fn == VL_FN_vhost_scsi_copy_tmf_log) {
 		/* The caller's array is vq->log: iov_limit entries. */
 		c->vq_log = alloc_array(c->iov_limit, sizeof(*c->vq_log));
 		if (c->nlog)
@@ -273,7 +273,7 @@ void vl_build_vq(struct vl_case *c)
 		c->cmd.tvc_log_num = c->prior_log;
 	}
 
-	if (c->fn == 6 || c->fn == 10) {
+	if (c->fn == VL_FN_vhost_scsi_destroy_vq_log || c->fn == VL_FN_vhost_scsi_destroy_logs) {
 		/* At least one, so that no I/O queue's commands are NULL by accident. */
 		c->cmds = alloc_array(c->ncmds ? c->ncmds : 1, sizeof(*c->cmds));
 		c->cmd_bufs = alloc_array(c->ncmds, sizeof(*c->cmd_bufs));
@@ -293,11 +293,11 @@ void vl_build_vq(struct vl_case *c)
 			c->cmds[i].tvc_log_num = n;
 		}
 	}
-	if (c->fn == 6) {
+	if (c->fn == VL_FN_vhost_scsi_destroy_vq_log) {
 		c->svq->max_cmds = (int)c->ncmds;
 		c->svq->scsi_cmds = c->null_cmds ? NULL : c->cmds;
 	}
-	if (c->fn == 10) {
+	if (c->fn == VL_FN_vhost_scsi_destroy_logs) {
 		/* Control and event queues first, then the I/O queues. */
 		c->svqs = alloc_array(c->out, sizeof(*c->svqs));
 		c->vs.vqs = c->svqs;
@@ -312,7 +312,7 @@ void vl_build_vq(struct vl_case *c)
 		}
 	}
 
-	if (c->fn == 9) {
+	if (c->fn == VL_FN_vhost_scsi_get_desc) {
 		/* As the handler leaves the queue before it asks for a request. */
 		vq->num = (unsigned int)c->num;
 		vq->desc = (vring_desc_t __user *)(uintptr_t)c->desc;
@@ -330,7 +330,7 @@ void vl_build_vq(struct vl_case *c)
 		c->log_num = VL_NOT_WRITTEN;
 	}
 
-	if (c->fn == 7 || c->fn == 8) {
+	if (c->fn == VL_FN_vhost_scsi_send_status || c->fn == VL_FN_vhost_scsi_send_bad_target) {
 		/* The request's iovecs as vhost_get_vq_desc() left them. */
 		if (c->niov)
 			memcpy(vq->iov, c->iov, c->niov * sizeof(*c->iov));

@@ -21,14 +21,12 @@
 
 /* ---- the used ring, as the response functions see it ----------------- */
 
-#define VL_USED_MAX 8
-
-/* Used entries added in this case (the first VL_USED_MAX are kept). */
+/* Used entries added in this case (the first VL_USED_KEPT are kept). */
 static unsigned long vl_used_count;
 static struct {
 	int head;
 	int len;
-} vl_used[VL_USED_MAX];
+} vl_used[VL_USED_KEPT];
 
 /*
  * Stub of vhost.c's: the harness observes which buffer went back to the
@@ -40,7 +38,7 @@ void vhost_add_used_and_signal(struct vhost_dev *dev, struct vhost_virtqueue *vq
 {
 	(void)dev;
 	(void)vq;
-	if (vl_used_count < VL_USED_MAX) {
+	if (vl_used_count < VL_USED_KEPT) {
 		vl_used[vl_used_count].head = (int)head;
 		vl_used[vl_used_count].len = len;
 	}
@@ -62,7 +60,7 @@ static int call_function(struct vl_case *c, int *ret)
 	vl_alloc_bytes = 0;
 	vl_free_count = 0;
 	vl_allocs_left = c->allocs_before_failure;
-	vl_notify_avail_idx = c->fn == 9 && c->notify <= 0xffff ? (int)c->notify : -1;
+	vl_notify_avail_idx = c->fn == VL_FN_vhost_scsi_get_desc && c->notify <= 0xffff ? (int)c->notify : -1;
 	vl_bug_target = &bug;
 	if (setjmp(bug)) {
 		vl_bug_target = NULL;
@@ -72,23 +70,23 @@ static int call_function(struct vl_case *c, int *ret)
 	switch (c->fn) {
 	/* VL_LACKS_<name>: C generated from a model state before Baseline (equiv --state). */
 #ifndef VL_LACKS_log_write
-	case 0:
+	case VL_FN_log_write:
 		r = log_write(c->vq->log_base, c->address, c->length);
 		break;
 #endif
 #ifndef VL_LACKS_log_write_hva
-	case 1:
+	case VL_FN_log_write_hva:
 		r = log_write_hva(c->vq, c->address, c->length);
 		break;
 #endif
 #ifndef VL_LACKS_vhost_log_write
-	case 2:
+	case VL_FN_vhost_log_write:
 		r = vhost_log_write(c->vq, c->log, (unsigned int)c->nlog,
 				    c->length, c->iov, (int)c->niov);
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_log_write
-	case 3: {
+	case VL_FN_vhost_scsi_log_write: {
 		/* A command's tvc_log is a valid pointer even when empty. */
 		static struct vhost_log empty_log[1];
 
@@ -99,25 +97,25 @@ static int call_function(struct vl_case *c, int *ret)
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_copy_cmd_log
-	case 4:
+	case VL_FN_vhost_scsi_copy_cmd_log:
 		r = vhost_scsi_copy_cmd_log(c->vq, &c->cmd, c->vq_log,
 					    (unsigned int)c->nlog);
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_copy_tmf_log
-	case 5:
+	case VL_FN_vhost_scsi_copy_tmf_log:
 		r = vhost_scsi_copy_tmf_log(&c->tmf, c->vq_log,
 					    (unsigned int)c->nlog);
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_destroy_vq_log
-	case 6:
+	case VL_FN_vhost_scsi_destroy_vq_log:
 		vhost_scsi_destroy_vq_log(c->vq);
 		break;
 #endif
 	/* VL_OLD_<name>: the form before patches 2 and 3 (vs, vq, head, out). */
 #ifdef VL_HAVE_vhost_scsi_send_status
-	case 7:
+	case VL_FN_vhost_scsi_send_status:
 #ifdef VL_OLD_vhost_scsi_send_status
 		vhost_scsi_send_status(&c->vs, c->vq, (int)c->head,
 				       (unsigned int)c->out, (u8)c->kind);
@@ -127,7 +125,7 @@ static int call_function(struct vl_case *c, int *ret)
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_send_bad_target
-	case 8:
+	case VL_FN_vhost_scsi_send_bad_target:
 #ifdef VL_OLD_vhost_scsi_send_bad_target
 		vhost_scsi_send_bad_target(&c->vs, c->vq, (int)c->head,
 					   (unsigned int)c->out);
@@ -138,7 +136,7 @@ static int call_function(struct vl_case *c, int *ret)
 #endif
 	/* VL_OLD_vhost_scsi_get_desc: the form before patch 5 (vs, vq, vc). */
 #ifdef VL_HAVE_vhost_scsi_get_desc
-	case 9:
+	case VL_FN_vhost_scsi_get_desc:
 #ifdef VL_OLD_vhost_scsi_get_desc
 		r = vhost_scsi_get_desc(&c->vs, c->vq, &c->vc);
 #else
@@ -148,7 +146,7 @@ static int call_function(struct vl_case *c, int *ret)
 		break;
 #endif
 #ifdef VL_HAVE_vhost_scsi_destroy_logs
-	case 10:
+	case VL_FN_vhost_scsi_destroy_logs:
 		vhost_scsi_destroy_logs(&c->vs);
 		break;
 #endif
@@ -173,7 +171,7 @@ static char *put_command_state(char *p, const struct vl_case *c)
 {
 	size_t n = c->cmd.tvc_log ? c->iov_limit : 0, i;
 
-	p = vl_put(p, 4 + 2 * n);
+	p = vl_put(p, VL_COPY_CMD_LOG_FIXED + 2 * n);
 	p = vl_put(p, vl_alloc_count);
 	p = vl_put(p, c->earlier && c->cmd.tvc_log == c->earlier);
 	p = vl_put(p, c->cmd.tvc_log_num);
@@ -195,7 +193,7 @@ static char *put_tmf_state(char *p, const struct vl_case *c)
 {
 	size_t n = c->tmf.tmf_log ? c->nlog : 0, i;
 
-	p = vl_put(p, 5 + 2 * n);
+	p = vl_put(p, VL_COPY_TMF_LOG_FIXED + 2 * n);
 	p = vl_put(p, vl_alloc_count);
 	p = vl_put(p, (u64)live_allocations());
 	p = vl_put(p, vl_alloc_bytes);
@@ -213,7 +211,7 @@ static char *put_commands_state(char *p, const struct vl_case *c)
 {
 	size_t n = c->svq->scsi_cmds ? c->ncmds : 0, i;
 
-	p = vl_put(p, 1 + 2 * n);
+	p = vl_put(p, VL_DESTROY_VQ_LOG_FIXED + 2 * n);
 	p = vl_put(p, (u64)live_allocations());
 	for (i = 0; i < n; i++) {
 		p = vl_put(p, c->cmds[i].tvc_log != NULL);
@@ -227,7 +225,7 @@ static char *put_device_state(char *p, const struct vl_case *c)
 {
 	size_t i;
 
-	p = vl_put(p, 1 + (c->out - 2) + 2 * c->ncmds);
+	p = vl_put(p, VL_DESTROY_LOGS_FIXED + (c->out - 2) + 2 * c->ncmds);
 	p = vl_put(p, (u64)live_allocations());
 	for (i = 2; i < c->out; i++) {
 		p = vl_put(p, (u64)(long)c->svqs[i].vq.mutex.vl_depth);
@@ -242,9 +240,9 @@ static char *put_device_state(char *p, const struct vl_case *c)
 /* What a response function did with the used ring (PROTOCOL.md). */
 static char *put_response_state(char *p)
 {
-	unsigned long n = vl_used_count < VL_USED_MAX ? vl_used_count : VL_USED_MAX, i;
+	unsigned long n = vl_used_count < VL_USED_KEPT ? vl_used_count : VL_USED_KEPT, i;
 
-	p = vl_put(p, 2 + 2 * n);
+	p = vl_put(p, VL_RESPONSE_FIXED + 2 * n);
 	p = vl_put(p, vl_used_count);
 	p = vl_put(p, vl_pr_err_count);
 	for (i = 0; i < n; i++) {
@@ -288,9 +286,7 @@ static u64 log_hash(const struct vhost_log *log, size_t n)
 	return vl_fnv1a_zero_words(h, 2 * (u64)zeros);
 }
 
-#define VL_DESC_FIXED 19
-
-/* The log entries fn 9 lists after its fixed fields. */
+/* The log entries vhost_scsi_get_desc() lists after its fixed fields. */
 static size_t desc_logged(const struct vl_case *c)
 {
 	return c->null_log || c->log_num == VL_NOT_WRITTEN ? 0 :
@@ -317,29 +313,29 @@ static char *put_desc_state(char *p, const struct vl_case *c)
 	u64 v[VL_DESC_FIXED];
 	size_t nlog = desc_logged(c), i;
 
-	v[0] = (u32)c->vc.head;
-	v[1] = c->vc.out;
-	v[2] = c->vc.in;
-	v[3] = c->vc.out_size;
-	v[4] = c->vc.in_size;
-	v[5] = it->data_source;
+	v[VL_DESC_HEAD] = (u32)c->vc.head;
+	v[VL_DESC_OUT] = c->vc.out;
+	v[VL_DESC_IN] = c->vc.in;
+	v[VL_DESC_OUT_SIZE] = c->vc.out_size;
+	v[VL_DESC_IN_SIZE] = c->vc.in_size;
+	v[VL_DESC_ITER_DIRECTION] = it->data_source;
 	/* Where the iterator starts, as an index into vq->iov. */
-	v[6] = !it->__iov ? ~0ULL :
+	v[VL_DESC_ITER_START] = !it->__iov ? ~0ULL :
 	       it->__iov >= vq->iov && it->__iov <= vq->iov + UIO_MAXIOV ?
 	       (u64)(it->__iov - vq->iov) : ~1ULL;
-	v[7] = it->iov_offset;
-	v[8] = it->nr_segs;
-	v[9] = it->count;
-	v[10] = vq->last_avail_idx;
-	v[11] = vq->avail_idx;
-	v[12] = vq->used_flags;
-	v[13] = c->log_num;
-	v[14] = iov_hash(vq->iov, UIO_MAXIOV);
-	v[15] = log_hash(c->vq_log, UIO_MAXIOV);
-	v[16] = iov_hash(c->indirect, UIO_MAXIOV);
+	v[VL_DESC_ITER_OFFSET] = it->iov_offset;
+	v[VL_DESC_ITER_SEGMENTS] = it->nr_segs;
+	v[VL_DESC_ITER_COUNT] = it->count;
+	v[VL_DESC_LAST_AVAIL_IDX] = vq->last_avail_idx;
+	v[VL_DESC_AVAIL_IDX] = vq->avail_idx;
+	v[VL_DESC_USED_FLAGS] = vq->used_flags;
+	v[VL_DESC_LOG_NUM] = c->log_num;
+	v[VL_DESC_IOV_HASH] = iov_hash(vq->iov, UIO_MAXIOV);
+	v[VL_DESC_LOG_HASH] = log_hash(c->vq_log, UIO_MAXIOV);
+	v[VL_DESC_INDIRECT_HASH] = iov_hash(c->indirect, UIO_MAXIOV);
 	/* What the readable and the writable iovecs hold (the specification's sizes). */
-	v[17] = iov_bytes(vq->iov, 0, c->vc.out);
-	v[18] = iov_bytes(vq->iov, c->vc.out, (u64)c->vc.out + c->vc.in);
+	v[VL_DESC_READABLE_BYTES] = iov_bytes(vq->iov, 0, c->vc.out);
+	v[VL_DESC_WRITABLE_BYTES] = iov_bytes(vq->iov, c->vc.out, (u64)c->vc.out + c->vc.in);
 	p = vl_put(p, VL_DESC_FIXED + 2 * nlog);
 	for (i = 0; i < VL_DESC_FIXED; i++) {
 		p = vl_put(p, v[i]);
@@ -391,27 +387,27 @@ static void respond(const struct vl_case *c, int bug, int ret)
 			nruns += r[i].bytes[off] != 0;
 		}
 
-	vl_out_reserve(128 + nruns * 40 + (c->fn == 4 ? c->iov_limit * 34 : 0) +
-		    (c->fn == 9 ? (VL_DESC_FIXED + 2 * UIO_MAXIOV) * 17 : 0) +
-		    (c->fn == 5 ? 4 * 17 + c->nlog * 34 : 0) +
-		    (c->fn == 6 || c->fn == 10 ? c->ncmds * 20 + 10 * 17 : 0) +
-		    (c->fn == 7 || c->fn == 8 ? 3 * 17 + VL_USED_MAX * 18 : 0));
+	vl_out_reserve(128 + nruns * 40 + (c->fn == VL_FN_vhost_scsi_copy_cmd_log ? c->iov_limit * 34 : 0) +
+		    (c->fn == VL_FN_vhost_scsi_get_desc ? (VL_DESC_FIXED + 2 * UIO_MAXIOV) * 17 : 0) +
+		    (c->fn == VL_FN_vhost_scsi_copy_tmf_log ? 4 * 17 + c->nlog * 34 : 0) +
+		    (c->fn == VL_FN_vhost_scsi_destroy_vq_log || c->fn == VL_FN_vhost_scsi_destroy_logs ? c->ncmds * 20 + 10 * 17 : 0) +
+		    (c->fn == VL_FN_vhost_scsi_send_status || c->fn == VL_FN_vhost_scsi_send_bad_target ? 3 * 17 + VL_USED_KEPT * 18 : 0));
 	start = vl_out_pos();
 	p = vl_response_start(start, bug);
 	p = vl_put(p, (unsigned int)ret);
 	p = vl_put(p, vl_signal_count);
 	p = vl_put(p, vl_warn_count);
-	if (c->fn == 4 && !bug) {
+	if (c->fn == VL_FN_vhost_scsi_copy_cmd_log && !bug) {
 		p = put_command_state(p, c);
-	} else if (c->fn == 5 && !bug) {
+	} else if (c->fn == VL_FN_vhost_scsi_copy_tmf_log && !bug) {
 		p = put_tmf_state(p, c);
-	} else if (c->fn == 6 && !bug) {
+	} else if (c->fn == VL_FN_vhost_scsi_destroy_vq_log && !bug) {
 		p = put_commands_state(p, c);
-	} else if ((c->fn == 7 || c->fn == 8) && !bug) {
+	} else if ((c->fn == VL_FN_vhost_scsi_send_status || c->fn == VL_FN_vhost_scsi_send_bad_target) && !bug) {
 		p = put_response_state(p);
-	} else if (c->fn == 9 && !bug) {
+	} else if (c->fn == VL_FN_vhost_scsi_get_desc && !bug) {
 		p = put_desc_state(p, c);
-	} else if (c->fn == 10 && !bug) {
+	} else if (c->fn == VL_FN_vhost_scsi_destroy_logs && !bug) {
 		p = put_device_state(p, c);
 	} else {
 		p = vl_put(p, 0);

@@ -1,5 +1,5 @@
 /*
- * The native side of the differential harness (protocol: PROTOCOL.md):
+ * The native side of the equivalence harness (protocol: PROTOCOL.md):
  * framing and the main loop.
  *
  * Reads requests on stdin, on the text wire (one line per case, the

@@ -1,8 +1,8 @@
 using System.Numerics;
 using NUnit.Framework;
-using VhostLog.Harness.Bench;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Bench;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 
 namespace VhostLog.Tests.Bench;

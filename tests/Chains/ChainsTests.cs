@@ -1,9 +1,9 @@
 using NUnit.Framework;
+using VhostLog.Chains;
 using VhostLog.Cli;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Simulator.Chains;
-using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Tests.Chains;
 
@@ -227,7 +227,7 @@ public sealed class ChainsTests
                                                                                   Func<VhostLog.Translator.CFunction, string>? edit = null)
     {
         var generated = Repo.Translation().Translate("Baseline").Select(f => edit is null ? f : f with { Text = edit(f) });
-        var source = RequestPathSources.DescriptorPathGenerated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated);
+        var source = DescriptorPaths.Generated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated);
         using var driver = ChainsDriver.Start(Harness, source, Builds.Value);
         return (source, ChainCampaign.Run(driver, "generated-Baseline", seed, cases, null, new ModelChains(new VhostLog.Models.Baseline())));
     }
@@ -241,7 +241,7 @@ public sealed class ChainsTests
         Assert.That(source.FunctionsC, Does.Contain("/* vhost_get_vq_desc: generated from model state Baseline (in place of drivers/vhost/vhost.c lines"));
         Assert.That(source.FunctionsC, Does.Contain("/* translate_desc: drivers/vhost/vhost.c lines"), "the helpers are still the tree's");
         // The generated text carries the models' comments, which vhost.c does not have: the text in the file is the translator's.
-        var tree = RequestPathSources.DescriptorPathFromTree(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir).FunctionsC;
+        var tree = DescriptorPaths.FromTree(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir).FunctionsC;
         const string modelComment = "A log entry per writable buffer that gave iovecs.";
         Assert.That(source.FunctionsC, Does.Contain(modelComment));
         Assert.That(tree, Does.Not.Contain(modelComment));
@@ -276,7 +276,7 @@ public sealed class ChainsTests
     public void ATranslationWithoutTheTwoFunctionsIsRefused()
     {
         var generated = Repo.Translation().Translate("Baseline").Where(f => f.Name != "get_indirect");
-        Assert.That(() => RequestPathSources.DescriptorPathGenerated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated),
+        Assert.That(() => DescriptorPaths.Generated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline", generated),
             Throws.TypeOf<UsageException>().With.Message.Contains("get_indirect"));
     }
 

@@ -1,8 +1,8 @@
 using NUnit.Framework;
+using VhostLog.Chains;
 using VhostLog.Cli;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
-using VhostLog.Simulator.Chains;
 
 namespace VhostLog.Tests.Chains;
 
@@ -80,7 +80,7 @@ public sealed class SanitizedChainsTests
     [Test]
     public void TheSanitizedDriverRunsTheGeneratedCClean()
     {
-        var source = RequestPathSources.DescriptorPathGenerated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline",
+        var source = DescriptorPaths.Generated(Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir, "Baseline",
             Repo.Translation().Translate("Baseline"));
         using var driver = ChainsDriver.Start(Path.Combine(Repo.Root, "harness"), source, Builds.Value, sanitize: true);
         var report = ChainCampaign.Run(driver, "generated-Baseline", 1, 2000, null, new ModelChains(new VhostLog.Models.Baseline()));

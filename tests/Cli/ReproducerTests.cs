@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using NUnit.Framework;
 using VhostLog.Cli;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Mutation;
-using VhostLog.Harness.Reproducers;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Mutation;
+using VhostLog.Equivalence.Protocol;
+using VhostLog.Equivalence.Reproducers;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Harness.Protocol;
 
 namespace VhostLog.Tests.Cli;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 
@@ -215,7 +215,7 @@ public sealed class EquivTests
     [Test]
     public void TheCorpusHoldsAtLeastFifteenMutantsOverEveryFunction()
     {
-        var corpus = VhostLog.Harness.Mutation.Mutants.InFolder(MutantDir);
+        var corpus = VhostLog.Equivalence.Mutation.Mutants.InFolder(MutantDir);
         Assert.That(corpus, Has.Count.GreaterThanOrEqualTo(15));
         var text = string.Join("\n", corpus.Select(m => File.ReadAllText(m.PatchPath)));
         var generated = Generated(ManagedEngine.For(Semantics.After).State).FunctionsC;
@@ -227,7 +227,7 @@ public sealed class EquivTests
     static string MutantDir => Path.Combine(Repo.Root, "tests", "Equivalence", "mutants");
 
     /// <summary>The functions whose lines a mutant's hunks touch.</summary>
-    static HashSet<string> MutatedFunctions(string generated, VhostLog.Harness.Mutation.Mutant m)
+    static HashSet<string> MutatedFunctions(string generated, VhostLog.Equivalence.Mutation.Mutant m)
     {
         var lines = generated.Split('\n');
         var owner = new string[lines.Length + 1];
@@ -250,7 +250,7 @@ public sealed class EquivTests
     [TestCaseSource(nameof(Mutants))]
     public void MutantIsCaught(string mutant)
     {
-        var m = new VhostLog.Harness.Mutation.Mutant(mutant, Path.Combine(MutantDir, mutant + ".patch"));
+        var m = new VhostLog.Equivalence.Mutation.Mutant(mutant, Path.Combine(MutantDir, mutant + ".patch"));
         var r = MutantsSession.Run(Repo.Root, m);
         Assert.That(r.Equivalent, Is.False, $"mutant {mutant} survived {CiCases} cases per function");
     }
@@ -259,8 +259,8 @@ public sealed class EquivTests
     public void CrashingVariantIsReportedAndTheRunContinues()
     {
         var generated = Generated(ManagedEngine.For(Semantics.After).State);
-        var crashing = VhostLog.Harness.Mutation.Mutants.Apply(generated,
-            new VhostLog.Harness.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
+        var crashing = VhostLog.Equivalence.Mutation.Mutants.Apply(generated,
+            new VhostLog.Equivalence.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
         var r = Run(crashing, "after", Options(500));
         Assert.That(r.Functions.Select(f => f.Cases), Is.All.EqualTo(500), "every case ran despite the crashes");
         // vhost_scsi_log_write calls the broken vhost_log_write and crashes with it.

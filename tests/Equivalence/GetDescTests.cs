@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Protocol;
+using VhostLog.Equivalence.Runner;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Harness.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;

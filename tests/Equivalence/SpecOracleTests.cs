@@ -1,7 +1,7 @@
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Equivalence;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Runner;
 
 namespace VhostLog.Tests.Equivalence;
 

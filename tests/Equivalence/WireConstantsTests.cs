@@ -2,9 +2,9 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Protocol;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Protocol;
 using VhostLog.Models.Kernel;
 using VhostLog.Sessions;
 
@@ -48,12 +48,54 @@ public sealed class WireConstantsTests
         Assert.That(lines, Is.EqualTo(expected));
     }
 
+    /// <summary>The header's function numbers and state layouts, compiled, are the C#'s: the worker switches and fills by these names.</summary>
+    [Test]
+    public void TheCHeaderNumbersTheFunctionsAndLaysOutTheStatesAsTheCSharpDoes()
+    {
+        var dir = Repo.TempDir("wire-layout");
+        File.WriteAllText(Path.Combine(dir, "vl_wire.h"), Wire.CHeader());
+        var names = Enum.GetValues<Function>().Select(f => $"VL_FN_{f}").Append("VL_FN_COUNT")
+            .Concat(["VL_COPY_CMD_LOG_FIXED", "VL_COPY_TMF_LOG_FIXED", "VL_DESTROY_VQ_LOG_FIXED", "VL_DESTROY_LOGS_FIXED", "VL_RESPONSE_FIXED", "VL_USED_KEPT"])
+            .Concat(GetDescState.FixedFieldNames.Select(n => $"VL_DESC_{n.ToUpperInvariant()}")).Append("VL_DESC_FIXED").ToList();
+        var program = "#include <stdio.h>\n\ntypedef unsigned long long u64;\n\n#include \"vl_wire.h\"\n\nint main(void)\n{\n" +
+            string.Concat(names.Select(n => $"\tprintf(\"{n} %d\\n\", (int){n});\n")) + "\treturn 0;\n}\n";
+        File.WriteAllText(Path.Combine(dir, "main.c"), program);
+        var exe = Path.Combine(dir, "main");
+        Assert.That(Run("gcc", $"-std=gnu11 -Wall -Wextra -Werror -O2 -o {exe} main.c", dir), Is.Empty, "gcc");
+        var expected = Enum.GetValues<Function>().Select(f => $"VL_FN_{f} {(int)f}")
+            .Append($"VL_FN_COUNT {Enum.GetValues<Function>().Length}")
+            .Concat([
+                $"VL_COPY_CMD_LOG_FIXED {CopyCmdLogState.FixedFields}", $"VL_COPY_TMF_LOG_FIXED {CopyTmfLogState.FixedFields}",
+                $"VL_DESTROY_VQ_LOG_FIXED {DestroyVqLogState.FixedFields}", $"VL_DESTROY_LOGS_FIXED {DestroyLogsState.FixedFields}",
+                $"VL_RESPONSE_FIXED {ResponseState.FixedFields}", $"VL_USED_KEPT {ResponseState.UsedKept}",
+            ])
+            .Concat(GetDescState.FixedFieldNames.Select((n, i) => $"VL_DESC_{n.ToUpperInvariant()} {i}"))
+            .Append($"VL_DESC_FIXED {GetDescState.FixedFields}");
+        Assert.That(Run(exe, "", dir).Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(expected));
+    }
+
+    /// <summary>
+    /// GetDescState writes and reads its fixed values in the order the
+    /// header names them: a state whose i-th named field holds i + 1 is the
+    /// wire 1, 2, 3, ...
+    /// </summary>
+    [Test]
+    public void GetDescStateKeepsTheHeadersFieldOrder()
+    {
+        var state = new GetDescState(1, 2, 3, 4, 5, new IterState(6, 7, 8, 9, 10), 11, 12, 13, 14, 15, 16, 17, 18, 19,
+            [new LogEntry(0x1000, 0x200)]);
+        var wire = state.ToWire();
+        Assert.That(wire, Is.EqualTo(Enumerable.Range(1, GetDescState.FixedFields).Select(i => (ulong)i).Concat([0x1000UL, 0x200UL])));
+        var c = new LogCase(Function.vhost_scsi_get_desc, 0, [], false, [], false, 0, 0, [], []);
+        Assert.That(FunctionState.Read(c, wire), Is.EqualTo(state).Using<GetDescState>((x, y) => x.ToWire().SequenceEqual(y.ToWire())));
+    }
+
     /// <summary>The model engine hashes vq->iov with the same FNV-1a (base, then length).</summary>
     [Test]
     public void TheEngineHashesIovecsAsWordsOfWireFnv1a()
     {
         var iov = new[] { new iovec { iov_base = new UserPtr(0x1000), iov_len = 16 }, new iovec() };
-        Assert.That(VhostLog.Harness.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(Wire.Fnv1a.Hash([0x1000, 16, 0, 0])));
+        Assert.That(VhostLog.Equivalence.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(Wire.Fnv1a.Hash([0x1000, 16, 0, 0])));
     }
 
     static readonly Function[] WithState =

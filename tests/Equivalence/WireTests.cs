@@ -1,8 +1,8 @@
 using NUnit.Framework;
-using VhostLog.Harness.Cases;
-using VhostLog.Harness.Engines;
-using VhostLog.Harness.Native;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Engines;
+using VhostLog.Equivalence.Native;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
 using VhostLog.Sessions;
 
@@ -56,8 +56,8 @@ public sealed class WireTests
     [Test]
     public void BothWiresReportTheSameCrashesAndRunOn()
     {
-        var crashing = VhostLog.Harness.Mutation.Mutants.Apply(Generated(),
-            new VhostLog.Harness.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
+        var crashing = VhostLog.Equivalence.Mutation.Mutants.Apply(Generated(),
+            new VhostLog.Equivalence.Mutation.Mutant("08-null-dereference", Path.Combine(MutantDir, "08-null-dereference.patch")), Repo.TempDir("mutant"));
         var worker = EquivSession.BuildWorker(Repo.Root, crashing, sanitize: false).WorkerPath;
         var cases = CaseGenerator.Sample(Function.vhost_log_write, Cases, 11);
         var text = RunOn(worker, WireFormat.Text, cases);
@@ -103,7 +103,7 @@ public sealed class ZeroTailHashTests
             var h = 0xcbf29ce484222325UL;
             foreach (var v in iov)
                 h = ((h ^ v.iov_base.Value) * 0x100000001b3UL ^ v.iov_len) * 0x100000001b3UL;
-            Assert.That(VhostLog.Harness.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(h), $"{used} entries used");
+            Assert.That(VhostLog.Equivalence.Engines.Drivers.ModelValues.IovHash(iov), Is.EqualTo(h), $"{used} entries used");
         }
     }
 }

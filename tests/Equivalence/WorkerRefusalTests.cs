@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using NUnit.Framework;
-using VhostLog.Harness.Variants;
+using VhostLog.Equivalence.Protocol;
+using VhostLog.Equivalence.Variants;
 using VhostLog.KernelTree;
-using VhostLog.Harness.Protocol;
 using VhostLog.Sessions;
 
 namespace VhostLog.Tests.Equivalence;
@@ -61,9 +61,9 @@ public sealed class WorkerRefusalTests
         // The earlier ones.
         yield return Case("FnOver10", Line(("fn", "b")), "fn must be 0 to 10");
         // fn 10's device: out virtqueues, in commands per I/O queue.
-        yield return Case("NvqsUnder2ForDestroyLogs", Line(("fn", "a"), ("out", "1")), "out (dev.nvqs) must be 2 to a for fn 10");
+        yield return Case("NvqsUnder2ForDestroyLogs", Line(("fn", "a"), ("out", "1")), "out (dev.nvqs) must be 2 to a for vhost_scsi_destroy_logs()");
         yield return Case("CommandsNotPerIoQueue", Line(("fn", "a"), ("out", "3"), ("in", "2"), ("cmds", "1 0")),
-            "ncmds must be (out - 2) * in for fn 10 (in commands per I/O queue)");
+            "ncmds must be (out - 2) * in for vhost_scsi_destroy_logs() (in commands per I/O queue)");
         yield return Case("FlagNot0Or1", Line(("log_ctx", "2")), "log_ctx must be 0 or 1");
         yield return Case("MoreThan16HexDigits", Line(("address", "10000000000000000")), "address has more than 16 hex digits");
         yield return Case("NotHex", Line(("length", "zz")), "expected length (hex)");
@@ -75,14 +75,14 @@ public sealed class WorkerRefusalTests
         yield return Case("PriorLogOverIovLimit", Line(("iov_limit", "1"), ("prior_log", "2")), "prior_log is over iov_limit");
         yield return Case("NlogOverIovLimitForCopyCmdLog", Line(("fn", "4"), ("iov_limit", "1"), ("log", "2 1000 1 2000 1")),
             "nlog is over iov_limit (vq->log holds iov_limit entries)");
-        yield return Case("EmptyLogForCopyTmfLog", Line(("fn", "5")), "nlog must be at least 1 for fn 5");
+        yield return Case("EmptyLogForCopyTmfLog", Line(("fn", "5")), "nlog must be at least 1 for vhost_scsi_copy_tmf_log()");
         yield return Case("NcmdsOver1024", Line(("cmds", "401 " + Repeat("0", 0x401))), "ncmds must be at most 400 (hex: 1024 commands)");
         yield return Case("CommandLogOverIovLimit", Line(("iov_limit", "1"), ("cmds", "1 2")), "command log length 2 is over iov_limit");
         yield return Case("TrailingText", Line(("writes", "0 0")), "unexpected text after the last field");
         // Added with vhost_scsi_get_desc() (fn 9): the virtqueue and the bytes of its rings.
-        yield return Case("NumNotAPowerOf2", RingLine(("num", "3")), "num must be a power of 2 from 1 to 8000 for fn 9");
-        yield return Case("NumOver32768", RingLine(("num", "10000")), "num must be a power of 2 from 1 to 8000 for fn 9");
-        yield return Case("IotlbForGetDesc", RingLine(("iotlb", "1")), "iotlb must be 0 for fn 9 (vhost-scsi has no IOTLB)");
+        yield return Case("NumNotAPowerOf2", RingLine(("num", "3")), "num must be a power of 2 from 1 to 8000 for vhost_scsi_get_desc()");
+        yield return Case("NumOver32768", RingLine(("num", "10000")), "num must be a power of 2 from 1 to 8000 for vhost_scsi_get_desc()");
+        yield return Case("IotlbForGetDesc", RingLine(("iotlb", "1")), "iotlb must be 0 for vhost_scsi_get_desc() (vhost-scsi has no IOTLB)");
         yield return Case("IndexOverFfff", RingLine(("last_avail_idx", "10000")), "last_avail_idx, avail_idx and used_flags must be at most ffff");
         yield return Case("NotifyIndexOverFfff", RingLine(("notify", "10000")), "notify_avail_idx must be at most ffff, or ffffffffffffffff for none");
         yield return Case("WriteOutsideTheMappedRanges", RingLine(("writes", "1 40000 2 0100")), "the write at 40000+2 lands outside the mapped ranges");

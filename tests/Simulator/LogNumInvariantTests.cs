@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using VhostLog.Equivalence.Cases;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
 using VhostLog.Simulator;
@@ -18,7 +19,7 @@ public sealed class LogNumInvariantTests
     public void TheAfterModelKeepsTheBoundAndReportsItsLargestLogNum()
     {
         var path = new ManagedRequestPath(new LogNumWarn(), nameof(LogNumWarn));
-        var result = MigrationSimulator.Run(path, "after", Small());
+        var result = MigrationSimulator.Run(path, Semantics.After, Small());
         Assert.That(result.Lost, Is.Empty);
         // Every data-in buffer of a READ is one writable descriptor: more than one entry per chain.
         Assert.That(path.MaxLogNum, Is.GreaterThan(1u).And.LessThanOrEqualTo(1024u));
@@ -28,7 +29,7 @@ public sealed class LogNumInvariantTests
     public void BeforeCollectsNoLog()
     {
         var path = new ManagedRequestPath(new Baseline(), nameof(Baseline));
-        MigrationSimulator.Run(path, "before", Small());
+        MigrationSimulator.Run(path, Semantics.Before, Small());
         Assert.That(path.MaxLogNum, Is.Zero, "Baseline's callers pass no log");
     }
 
@@ -49,7 +50,7 @@ public sealed class LogNumInvariantTests
     public void ALogNumPastInNumStopsTheRun()
     {
         var path = new ManagedRequestPath(new LogNumOffByOne(), nameof(LogNumOffByOne));
-        var e = Assert.Throws<LogNumBoundException>(() => MigrationSimulator.Run(path, "after", Small()))!;
+        var e = Assert.Throws<LogNumBoundException>(() => MigrationSimulator.Run(path, Semantics.After, Small()))!;
         Assert.That(e.Message, Does.Contain("log_num").And.Contain("does not hold"));
     }
 }

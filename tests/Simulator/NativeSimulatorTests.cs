@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using NUnit.Framework;
 using VhostLog.Cli;
+using VhostLog.Equivalence.Cases;
 using VhostLog.KernelTree;
 using VhostLog.Models.Kernel;
 using VhostLog.Simulator;
@@ -30,12 +31,12 @@ public sealed class NativeSimulatorTests
     static string BuildRoot => Builds.Value;
 
     static NativeRequestPath Native(string tree, string label = "test", bool indirect = true) =>
-        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label, indirect);
+        NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, BuildRoot, label, Repo.Probes, indirect);
 
     static string TreeFor(string semantics) => semantics == "before" ? Repo.DefaultTreeDir : Patched.Value;
 
     /// <summary>Runs a migration and keeps what every log sync found, besides the result.</summary>
-    static (SimulationResult Result, ImmutableArray<ImmutableArray<ulong>> Syncs) Run(IRequestPath path, string semantics, SimulationOptions options)
+    static (SimulationResult Result, ImmutableArray<ImmutableArray<ulong>> Syncs) Run(IRequestPath path, Semantics semantics, SimulationOptions options)
     {
         var recording = new Recording(path);
         try
@@ -89,8 +90,8 @@ public sealed class NativeSimulatorTests
     [Test]
     public void SwapinLosesPagesBeforeAndNoneAfter()
     {
-        var (before, _) = Run(Native(TreeFor("before")), "before", Small());
-        var (after, _) = Run(Native(TreeFor("after")), "after", Small());
+        var (before, _) = Run(Native(TreeFor("before")), Semantics.Before, Small());
+        var (after, _) = Run(Native(TreeFor("after")), Semantics.After, Small());
         Assert.That(before.PagesWrittenByDevice, Is.GreaterThan(0));
         Assert.That(before.Lost, Is.Not.Empty, "the pristine tree's C does not log the READs' pages");
         Assert.That(before.Lost.All(l => l.Request >= 0), "every lost page was last written by a request");
@@ -107,8 +108,8 @@ public sealed class NativeSimulatorTests
     [TestCase("after", WorkloadKind.CtlEvt, true)]
     public void NativeAndManagedAgreePageForPage(string semantics, WorkloadKind workload, bool indirect)
     {
-        var (native, nativeSyncs) = Run(Native(TreeFor(semantics), indirect: indirect), semantics, Small(workload));
-        var (managed, managedSyncs) = Run(RequestPaths.Managed(semantics), semantics, Small(workload));
+        var (native, nativeSyncs) = Run(Native(TreeFor(semantics), indirect: indirect), Semantics.Parse(semantics), Small(workload));
+        var (managed, managedSyncs) = Run(RequestPaths.Managed(Semantics.Parse(semantics)), Semantics.Parse(semantics), Small(workload));
         Assert.That(native.PagesWrittenByDevice, Is.GreaterThan(0), "the workload must make the device write");
         Assert.That(nativeSyncs.Length, Is.EqualTo(managedSyncs.Length), "log syncs");
         for (var i = 0; i < managedSyncs.Length; i++)
@@ -133,8 +134,8 @@ public sealed class NativeSimulatorTests
     public void APatchedTreeWhoseLogWriteDoesNothingLosesPages()
     {
         var tree = EditedPatchedTree("native-sim-nolog", "\tvhost_log_write(vq, log, log_num, U64_MAX, NULL, 0);\n", "\t;\n");
-        var (broken, brokenSyncs) = Run(Native(tree), "after", Small());
-        var (managed, managedSyncs) = Run(RequestPaths.Managed("after"), "after", Small());
+        var (broken, brokenSyncs) = Run(Native(tree), Semantics.After, Small());
+        var (managed, managedSyncs) = Run(RequestPaths.Managed(Semantics.After), Semantics.After, Small());
         Assert.That(broken.Lost, Is.Not.Empty, "vhost_scsi_log_write() made a no-op must lose the READs' pages");
         Assert.That(broken.Lost, Is.Not.EqualTo(managed.Lost), "and so disagree with the managed engine");
         Assert.That(brokenSyncs.Zip(managedSyncs).Any(s => !s.First.SequenceEqual(s.Second)));
@@ -150,8 +151,8 @@ public sealed class NativeSimulatorTests
         var inGetIndirect = text.IndexOf("\t\t\t\t++*log_num;\n", text.IndexOf("static int get_indirect(", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.That(inGetIndirect, Is.LessThan(text.IndexOf("int vhost_get_vq_desc(", StringComparison.Ordinal)), "the edit is inside get_indirect()");
         File.WriteAllText(vhost, text.Remove(inGetIndirect, "\t\t\t\t++*log_num;\n".Length));
-        var (viaTables, _) = Run(Native(tree, indirect: true), "after", Small());
-        var (direct, _) = Run(Native(tree, indirect: false), "after", Small());
+        var (viaTables, _) = Run(Native(tree, indirect: true), Semantics.After, Small());
+        var (direct, _) = Run(Native(tree, indirect: false), Semantics.After, Small());
         Assert.That(viaTables.Lost, Is.Not.Empty, "an indirect READ's pages are no longer logged");
         Assert.That(direct.Lost, Is.Empty, "vhost_get_vq_desc()'s own loop still logs direct chains");
     }
@@ -162,7 +163,7 @@ public sealed class NativeSimulatorTests
         var tree = EditedPatchedTree("native-sim-crash", "\tvhost_log_write(vq, log, log_num, U64_MAX, NULL, 0);\n",
             "\t*(volatile int *)0 = 0;\n");
         var path = Native(tree);
-        var e = Assert.Throws<NativeEngineException>(() => Run(path, "after", Small()))!;
+        var e = Assert.Throws<NativeEngineException>(() => Run(path, Semantics.After, Small()))!;
         Assert.That(e.Message, Does.Contain("signal 11").And.Contain("during 'complete'"));
     }
 
@@ -201,7 +202,7 @@ public sealed class NativeSimulatorTests
             "\tfor (;;)\n\t\t;\n");
         var path = Native(tree);
         path.AnswerTimeout = TimeSpan.FromSeconds(2);
-        var e = Assert.Throws<NativeEngineException>(() => Run(path, "after", Small()))!;
+        var e = Assert.Throws<NativeEngineException>(() => Run(path, Semantics.After, Small()))!;
         Assert.That(e.Message, Does.Contain("did not answer 'complete' within 2 s"));
     }
 

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using VhostLog.Cli;
+using VhostLog.Equivalence.Cases;
 using VhostLog.KernelTree;
 using VhostLog.Simulator;
 
@@ -21,13 +22,13 @@ public sealed class SanitizedSimulatorTests
         var options = new SimulationOptions(workload, 5, GuestMiB: 16, Requests: 400, RequestsPerRound: 100);
         SimulationResult native;
         using (var path = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), Repo.DefaultTreeDir, DefaultTree.Debian612.HeadersDir,
-                   Builds.Value, "test", sanitize: true))
+                   Builds.Value, "test", Repo.Probes, sanitize: true))
         {
             Assert.That(path.State, Does.Contain("ASan+UBSan"));
             // A sanitizer report kills the driver: the run throws NativeEngineException with the report.
-            native = MigrationSimulator.Run(path, "before", options);
+            native = MigrationSimulator.Run(path, Semantics.Before, options);
         }
-        var managed = MigrationSimulator.Run(RequestPaths.Managed("before"), "before", options);
+        var managed = MigrationSimulator.Run(RequestPaths.Managed(Semantics.Before), Semantics.Before, options);
         Assert.That(native.PagesWrittenByDevice, Is.GreaterThan(0), "the workload must make the device write");
         Assert.That(native.Rounds, Is.EqualTo(managed.Rounds));
         Assert.That(native.Lost, Is.EqualTo(managed.Lost));
@@ -52,12 +53,12 @@ public sealed class SanitizedSimulatorTests
         File.WriteAllText(vhost, text[..at] + "\tif (unlikely((1 << (vq->num + 20)) == 3))\n\t\treturn -EINVAL;\n" + text[at..]);
         var options = new SimulationOptions(WorkloadKind.Swapin, 5, GuestMiB: 16, Requests: 100, RequestsPerRound: 100);
 
-        using (var plain = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value, "plain"))
-            Assert.That(MigrationSimulator.Run(plain, "before", options).PagesWrittenByDevice, Is.GreaterThan(0), "the plain build runs it");
+        using (var plain = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value, "plain", Repo.Probes))
+            Assert.That(MigrationSimulator.Run(plain, Semantics.Before, options).PagesWrittenByDevice, Is.GreaterThan(0), "the plain build runs it");
 
         using var sanitized = NativeRequestPath.Start(Path.Combine(Repo.Root, "harness"), tree, DefaultTree.Debian612.HeadersDir, Builds.Value,
-            "sanitized", sanitize: true);
-        var e = Assert.Throws<NativeEngineException>(() => MigrationSimulator.Run(sanitized, "before", options))!;
+            "sanitized", Repo.Probes, sanitize: true);
+        var e = Assert.Throws<NativeEngineException>(() => MigrationSimulator.Run(sanitized, Semantics.Before, options))!;
         TestContext.Out.WriteLine(e.Message);
         Assert.That(e.Message, Does.Contain("exited with status"), "the driver died of the report");
         Assert.That(e.Message, Does.Contain("(input: submit)").Or.Contain("(input: event)").Or.Contain("(input: control"), "with the command in flight");

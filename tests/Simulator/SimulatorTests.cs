@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NUnit.Framework;
 using VhostLog.Cli;
+using VhostLog.Equivalence.Cases;
 using VhostLog.Models;
 using VhostLog.Models.Kernel;
 using VhostLog.Sessions;
@@ -20,10 +21,10 @@ public sealed class SimulatorTests
         new(workload, seed, GuestMiB: 16, Requests: 1200, RequestsPerRound: 200);
 
     static SimulationResult Simulate(string semantics, SimulationOptions options) =>
-        MigrationSimulator.Run(RequestPaths.Managed(semantics), semantics, options);
+        MigrationSimulator.Run(RequestPaths.Managed(Semantics.Parse(semantics)), Semantics.Parse(semantics), options);
 
     static SimulationResult Simulate(Baseline model, SimulationOptions options) =>
-        MigrationSimulator.Run(new ManagedRequestPath(model, model.GetType().Name), "after", options);
+        MigrationSimulator.Run(new ManagedRequestPath(model, model.GetType().Name), Semantics.After, options);
 
     [Test]
     public void SwapinBeforeLosesPagesAndNamesTheReadsThatWroteThem()
@@ -108,7 +109,7 @@ public sealed class SimulatorTests
     [Test]
     public void AnAfterThatDoesNotLogLosesPages()
     {
-        Assert.That(RequestPaths.Managed("after").State, Is.EqualTo(nameof(EvtQueueLog)),
+        Assert.That(RequestPaths.Managed(Semantics.After).State, Is.EqualTo(nameof(EvtQueueLog)),
             "LogWriteForgotten must derive from the state 'after' runs: update it");
         var result = Simulate(new LogWriteForgotten(), Small());
         Assert.That(result.Lost, Is.Not.Empty);

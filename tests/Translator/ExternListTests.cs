@@ -34,7 +34,7 @@ public sealed class ExternListTests
         var translation = Repo.Translation();
         var used = translation.States()
             .SelectMany(s => translation.Translate(s))
-            .Where(f => VhostLog.Harness.Variants.FunctionSources.Functions.Contains(f.Name))
+            .Where(f => VhostLog.Equivalence.Variants.FunctionSources.Functions.Contains(f.Name))
             .SelectMany(f => f.Ir.Externs)
             .Except(CFormExterns())
             .ToHashSet();
@@ -74,7 +74,7 @@ public sealed class ExternListTests
         foreach (var (name, where) in tree)
         {
             if (where == "vhost.c")
-                Assert.That(VhostLog.Simulator.RequestPathSources.DescriptorFunctionNames, Does.Contain(name),
+                Assert.That(VhostLog.Chains.DescriptorPaths.FunctionNames, Does.Contain(name),
                     $"{name}: the chains driver does not take it from vhost.c");
             else if (where == "vhost.h")
                 Assert.That(System.Text.RegularExpressions.Regex.IsMatch(vhostH, $@"\b{name}\s*\("), Is.True, $"{name}: not in the tree's vhost.h");

@@ -25,7 +25,7 @@ public sealed record VerifyRequest(
 {
     /// <summary>
     /// A check of the patched tree (its root, read only) that this stage cannot
-    /// make itself: the differential harness comparing its C with the models.
+    /// make itself: the equivalence harness comparing its C with the models.
     /// </summary>
     public Func<string, CheckResult>? PatchedTreeCheck { get; init; }
 
