@@ -12,6 +12,8 @@ namespace VhostLog.Boot;
 /// </summary>
 public static class Initramfs
 {
+    static readonly DateTime FixedTime = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     public static string Build(string stageDir, string guestBinary, ImmutableArray<ModuleFile> modules, string plan,
         string archive, CancellationToken cancel)
     {
@@ -32,6 +34,14 @@ public static class Initramfs
             lines.Add($"module /lib/vl/{m.Name}.ko");
         }
         File.WriteAllText(Path.Combine(stageDir, "plan"), string.Join("\n", lines) + "\n" + plan);
+        // cpio stores each entry's mtime (--reproducible fixes only device
+        // and inode numbers): files first, then folders from the deepest,
+        // since writing into a folder would move its time again.
+        foreach (var f in Directory.GetFiles(stageDir, "*", SearchOption.AllDirectories))
+            File.SetLastWriteTimeUtc(f, FixedTime);
+        foreach (var d in Directory.GetDirectories(stageDir, "*", SearchOption.AllDirectories).Append(stageDir)
+                     .OrderByDescending(d => d.Length))
+            Directory.SetLastWriteTimeUtc(d, FixedTime);
 
         var entries = Directory.GetFileSystemEntries(stageDir, "*", SearchOption.AllDirectories)
             .Select(e => "./" + Path.GetRelativePath(stageDir, e))
