@@ -78,7 +78,7 @@ void WriteStages(IReadOnlyList<WireComparison> throughput)
     var stages = CaseStageTimings.Measure(repo, EquivCases, StageRounds);
     AnsiConsole.Write(new Rule($"where a case's time goes: µs of CPU per case, the same {EquivCases} cases per function, " +
                                $"each stage alone ({F(clock.Elapsed.TotalSeconds)} s)").LeftJustified());
-    var table = new Table().AddColumns("function", "draw", "model", "compare", "wire .NET", "worker", "sum",
+    var table = new Table().AddColumn(new TableColumn("function").NoWrap()).AddColumns("draw", "model", "compare", "wire .NET", "worker", "sum",
         "ceiling/s", "binary/s", "floor/s", "floor reachable");
     foreach (var stage in stages)
     {
