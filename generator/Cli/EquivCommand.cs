@@ -26,7 +26,7 @@ public static class EquivCommand
         var function = new Option<string?>("--function") { Description = "only this function (" + string.Join(", ", Enum.GetNames<Function>()) + ")" };
         function.AcceptOnlyFromAmong(Enum.GetNames<Function>());
         var cases = new Option<int>("--cases") { Description = "cases per function", DefaultValueFactory = _ => 2000 };
-        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the case generator", DefaultValueFactory = _ => EquivSession.DefaultSeed };
         var shard = new Option<string?>("--shard") { Description = "I/N: run the I-th of N slices of the cases (0-based)" };
         var sanitize = new Option<bool>("--sanitize") { Description = "build the native variant with ASan and UBSan" };
         var junit = new Option<string?>("--junit") { Description = "write a JUnit XML report" };

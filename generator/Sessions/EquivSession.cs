@@ -20,6 +20,9 @@ public sealed record EquivSetup(VariantSource Source, ManagedEngine Engine, Sema
 /// <summary>The equivalence harness as a library call: resolve the inputs, build the worker, run.</summary>
 public static class EquivSession
 {
+    /// <summary>equiv's --seed when none is given.</summary>
+    public const ulong DefaultSeed = 1;
+
     /// <summary>Resolves a request; contradictory or unknown options are bad input (UsageException).</summary>
     public static EquivSetup Resolve(string repo, EquivRequest request)
     {

@@ -13,24 +13,24 @@ public sealed record DrawCost(Function Function, int Cases, double MicrosecondsP
 /// </summary>
 public static class DrawTimings
 {
+    /// <summary>Every function, round r drawing with seed + r.</summary>
+    public static IReadOnlyList<DrawCost> Measure(int cases, int rounds, ulong seed) =>
+        Enum.GetValues<Function>().Select(f => Measure(f, cases, rounds, round => seed + (ulong)round)).ToList();
+
     /// <summary>The fastest of <paramref name="rounds"/> rounds of <paramref name="cases"/> cases, after an untimed warm-up round.</summary>
-    public static IReadOnlyList<DrawCost> Measure(int cases, int rounds, ulong seed)
+    /// <param name="seedOfRound">the seed of each round: the same one to time the same cases every round</param>
+    public static DrawCost Measure(Function function, int cases, int rounds, Func<int, ulong> seedOfRound)
     {
-        var costs = new List<DrawCost>();
-        foreach (var function in Enum.GetValues<Function>())
+        var kept = 0L;
+        void Take(LogCase c) => kept += c.Log.Length;
+        CaseGenerator.Draw(function, cases / 10, seedOfRound(0), Take);
+        var best = double.PositiveInfinity;
+        for (var round = 0; round < rounds; round++)
         {
-            var kept = 0L;
-            void Take(LogCase c) => kept += c.Log.Length;
-            CaseGenerator.Draw(function, cases / 10, seed, Take);
-            var best = double.PositiveInfinity;
-            for (var round = 0; round < rounds; round++)
-            {
-                var clock = Stopwatch.StartNew();
-                CaseGenerator.Draw(function, cases, seed + (ulong)round, Take);
-                best = Math.Min(best, clock.Elapsed.TotalMicroseconds / cases);
-            }
-            costs.Add(new DrawCost(function, cases, best));
+            var clock = Stopwatch.StartNew();
+            CaseGenerator.Draw(function, cases, seedOfRound(round), Take);
+            best = Math.Min(best, clock.Elapsed.TotalMicroseconds / cases);
         }
-        return costs;
+        return new DrawCost(function, cases, best);
     }
 }

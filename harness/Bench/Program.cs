@@ -66,6 +66,37 @@ Table HarnessTable(IReadOnlyList<WireComparison> throughput)
     return harness;
 }
 
+// Where an equiv case's CPU goes, stage by stage, on the cases equiv ran
+// above, and the rate that implies with every stage perfectly parallel on
+// this machine's cores: a floor above that rate is out of reach of any
+// pipeline, however well it overlaps the stages.
+const int StageRounds = 2;
+void WriteStages(IReadOnlyList<WireComparison> throughput)
+{
+    var cores = Environment.ProcessorCount;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var stages = CaseStageTimings.Measure(repo, EquivCases, StageRounds);
+    AnsiConsole.Write(new Rule($"where a case's time goes: µs of CPU per case, the same {EquivCases} cases per function, " +
+                               $"each stage alone ({F(clock.Elapsed.TotalSeconds)} s)").LeftJustified());
+    var table = new Table().AddColumn(new TableColumn("function").NoWrap()).AddColumns("draw", "model", "compare", "wire .NET", "worker", "sum",
+        "ceiling/s", "binary/s", "floor/s", "floor reachable");
+    foreach (var stage in stages)
+    {
+        var function = stage.Function.ToString();
+        var measured = throughput.FirstOrDefault(t => t.Function == function);
+        var ceiling = stage.Ceiling(cores);
+        table.AddRow(function, F(stage.Draw), F(stage.Model), F(stage.Compare), F(stage.DotnetWire), F(stage.Worker), F(stage.Total), F(ceiling, "F0"),
+            measured is null ? "" : F(measured.BinaryPerSecond, "F0"),
+            AbsoluteFloor(function) ? F(EquivFloor, "F0") : "",
+            AbsoluteFloor(function) ? (EquivFloor <= ceiling ? "yes" : "NO") : "");
+    }
+    AnsiConsole.Write(table);
+    AnsiConsole.WriteLine($"draw: CaseGenerator.Draw; model: ManagedEngine.Run; compare: SameAs and the specification oracle; " +
+                          $"wire .NET: this side's encode, decode and pipe calls on the binary wire; worker: the worker process's " +
+                          $"user + system CPU, less a run of the warm-up alone (fastest of {StageRounds} rounds, worker once). " +
+                          $"ceiling: {cores} cores x 10^6 / sum, every stage perfectly parallel; binary/s: equiv's, above.");
+}
+
 if (drawOnly)
 {
     const int DrawCases = 20_000, DrawRounds = 5;
@@ -88,6 +119,7 @@ if (equivOnly)
     AnsiConsole.Write(new Rule($"make bench --equiv-only: ./vhostlog equiv --generated --cases {EquivCases} --wire text|binary, " +
                                $"{EquivRounds} rounds each, alternating ({F(seconds)} s)").LeftJustified());
     AnsiConsole.Write(HarnessTable(functions));
+    WriteStages(functions);
     return 0;
 }
 
@@ -198,5 +230,6 @@ if (!skipCli)
     AnsiConsole.Write(cliTable);
 
     AnsiConsole.Write(HarnessTable(throughput));
+    WriteStages(throughput);
 }
 return 0;

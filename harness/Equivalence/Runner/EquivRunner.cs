@@ -68,6 +68,9 @@ public sealed record EquivResult(
 public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string variantName, Semantics semantics,
     IReadOnlyCollection<Function> variantFunctions, IReadOnlyCollection<Function>? variantOtherForms = null)
 {
+    /// <summary>The seed a function's cases are drawn with: each function gets a sequence of its own from the run's seed.</summary>
+    public static ulong FunctionSeed(ulong seed, Function function) => seed + (ulong)function * 0x9E3779B97F4A7C15UL;
+
     public EquivResult Run(EquivOptions options, IProgress<(Function Function, int Done, int Total)>? progress = null)
     {
         var results = ImmutableArray.CreateBuilder<FunctionResult>();
@@ -141,7 +144,7 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
                     forModel.Add(chunk, stop.Token);
                     chunk = new List<(LogCase Case, int Index)>(Chunk);
                 }
-                CaseGenerator.Draw(function, options.Cases, options.Seed + (ulong)function * 0x9E3779B97F4A7C15UL, c =>
+                CaseGenerator.Draw(function, options.Cases, FunctionSeed(options.Seed, function), c =>
                 {
                     stop.Token.ThrowIfCancellationRequested();
                     if (index % options.ShardCount == options.ShardIndex)
