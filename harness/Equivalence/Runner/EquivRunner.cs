@@ -112,6 +112,9 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
     /// <summary>Cases per hand-over between the stages of the pipeline.</summary>
     const int Chunk = 256;
 
+    /// <summary>Chunks a stage may hand over before the next has taken them.</summary>
+    const int ChunksInFlight = 8;
+
     /// <summary>
     /// The cases of one function through three stages that overlap on a
     /// two-core machine: drawing the cases, the native worker (its own
@@ -129,9 +132,12 @@ public sealed class EquivRunner(ManagedEngine model, NativeWorker native, string
         // A cancellation (Ctrl-C) reaches every stage at once, the native one
         // included: a worker that hangs is stopped, not waited for.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.Cancel);
-        using var forModel = new BlockingCollection<List<(LogCase Case, int Index)>>();
-        using var forNative = new BlockingCollection<List<LogCase>>();
-        using var answered = new BlockingCollection<IReadOnlyList<Observation>>();
+        // Bounded: drawing is several times faster than either engine, and
+        // unbounded queues would let it run ahead by the whole run, holding
+        // every case of a long run (--cases 10000000) on the heap at once.
+        using var forModel = new BlockingCollection<List<(LogCase Case, int Index)>>(ChunksInFlight);
+        using var forNative = new BlockingCollection<List<LogCase>>(ChunksInFlight);
+        using var answered = new BlockingCollection<IReadOnlyList<Observation>>(ChunksInFlight);
         var draw = Task.Run(() =>
         {
             try
