@@ -34,7 +34,7 @@ public sealed class ModelChains
         this.model = model;
         State = model.GetType().Name;
         model.Runtime.Reset();
-        model.Runtime.StepLimit = 50_000_000;
+        model.Runtime.StepLimit = KernelRuntime.DefaultStepLimit;
         foreach (var (gpa, size) in GuestMemory.Backed)
             model.Runtime.Memory.Map(Hva(gpa), size);
         model.Runtime.Memory.Map(GuestMemory.DescHva, (ulong)MaxNum * DescSize);

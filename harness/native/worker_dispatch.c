@@ -46,11 +46,16 @@ void vhost_add_used_and_signal(struct vhost_dev *dev, struct vhost_virtqueue *vq
 	vl_signal_count++;
 }
 
-/* Returns 1 when the call reached BUG(). */
+/*
+ * Returns 1 when the call reached BUG(), 2 when it made more
+ * set_bit_to_user() calls than the model's step limit (a hang, as the model
+ * says of it), 0 when it returned.
+ */
 static int call_function(struct vl_case *c, int *ret)
 {
 	jmp_buf bug;
 	volatile int r = 0;
+	int jumped;
 
 	vl_signal_count = 0;
 	vl_warn_count = 0;
@@ -61,11 +66,14 @@ static int call_function(struct vl_case *c, int *ret)
 	vl_free_count = 0;
 	vl_allocs_left = c->allocs_before_failure;
 	vl_notify_avail_idx = c->fn == VL_FN_vhost_scsi_get_desc && c->notify <= 0xffff ? (int)c->notify : -1;
+	vl_set_bit_count = 0;
+	vl_set_bit_limit = VL_STEP_LIMIT;
 	vl_bug_target = &bug;
-	if (setjmp(bug)) {
+	jumped = setjmp(bug);
+	if (jumped) {
 		vl_bug_target = NULL;
 		*ret = 0;
-		return 1;
+		return jumped;
 	}
 	switch (c->fn) {
 	/* VL_LACKS_<name>: C generated from a model state before Baseline (equiv --state). */

@@ -244,7 +244,7 @@ char *vl_response_start(char *p, int bug)
 	if (vl_wire != VL_WIRE_BINARY)
 		return vl_text_response_start(p, bug);
 	p[0] = 'R';
-	p[5] = (char)(bug ? 1 : 0);
+	p[5] = (char)bug;
 	return p + 6;
 }
 

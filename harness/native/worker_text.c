@@ -94,8 +94,11 @@ char *vl_text_put(char *p, u64 v)
 
 char *vl_text_response_start(char *p, int bug)
 {
-	memcpy(p, bug ? "R bug" : "R ok", bug ? 5 : 4);
-	return p + (bug ? 5 : 4);
+	static const char *const words[] = { "R ok", "R bug", "R hang" };
+	size_t n = strlen(words[bug]);
+
+	memcpy(p, words[bug], n);
+	return p + n;
 }
 
 char *vl_text_response_end(char *p)

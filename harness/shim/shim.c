@@ -21,6 +21,7 @@ unsigned long long vl_alloc_bytes;
 unsigned long vl_free_count;
 const void *vl_freed[VL_FREED_MAX];
 unsigned long vl_set_bit_count;
+unsigned long vl_set_bit_limit;
 jmp_buf *vl_bug_target;
 
 /* ---- user memory ------------------------------------------------------ */
@@ -263,6 +264,8 @@ int set_bit_to_user(int nr, void __user *addr)
 	u64 off;
 
 	vl_set_bit_count++;
+	if (vl_set_bit_limit && vl_set_bit_count > vl_set_bit_limit && vl_bug_target)
+		longjmp(*vl_bug_target, 2);
 	if (!r)
 		return -EFAULT;
 	off = byte - r->start;

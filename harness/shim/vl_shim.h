@@ -62,6 +62,12 @@ extern unsigned long vl_warn_count;
 extern unsigned long vl_pr_err_count;
 /* set_bit_to_user() calls since start (the bench driver reads and zeroes it). */
 extern unsigned long vl_set_bit_count;
+/*
+ * With vl_bug_target set and this non-zero, the set_bit_to_user() call that
+ * takes vl_set_bit_count past it longjmps there with value 2: the call has
+ * done more than the model's step limit allows and counts as hung.
+ */
+extern unsigned long vl_set_bit_limit;
 
 /* Where BUG() longjmps (with value 1); NULL outside a call: abort. */
 extern jmp_buf *vl_bug_target;

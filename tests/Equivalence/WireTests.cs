@@ -69,6 +69,37 @@ public sealed class WireTests
     }
 
     /// <summary>
+    /// log_write_hva() over a 1-byte mapping walks the range one byte a
+    /// step (the loop advances by the smallest overlap), about 550 million
+    /// steps: the model stops at its step limit, and the worker stops the
+    /// call at as many set_bit_to_user() calls and says so, on both wires,
+    /// instead of holding the batch until its 5 s timeout. The case after
+    /// it runs as usual.
+    /// </summary>
+    [Test]
+    public void ACallPastTheStepLimitIsReportedHungByTheWorkerAsByTheModel()
+    {
+        var hung = new LogCase(Function.log_write_hva, CaseGenerator.BitmapBase, [new UserRange(CaseGenerator.BitmapBase, 0x1000)], true,
+            [new UmemMap(0x39000, 1, 0x5555_0000_2000), new UmemMap(0x38000, 0x2000, 0x5555_0000_0000), new UmemMap(0x36000, 0x3007, 0x5555_0000_8000)],
+            false, 0x5554_df01_d04b, 0xaeb4_2a66, [], []);
+        var after = hung with { Address = 0x5555_0000_0000, Length = 0x10 };
+        var model = ManagedEngine.For(Semantics.After);
+        Assert.That(model.Run(hung).Outcome, Is.EqualTo(Outcome.Timeout), "the model's step limit");
+        var worker = EquivSession.BuildWorker(Repo.Root, Generated(), sanitize: false).WorkerPath;
+        // A batch timeout far above the step limit's cost: only the worker's own limit can answer in time.
+        var options = new NativeWorkerOptions { BatchTimeout = TimeSpan.FromSeconds(60) };
+        foreach (var wire in new[] { WireFormat.Text, WireFormat.Binary })
+        {
+            var observed = RunOn(worker, wire, [hung, after], options);
+            Assert.That(observed[0].Outcome, Is.EqualTo(Outcome.Timeout), $"{wire}: {CaseJson.Describe(observed[0], hung)}");
+            Assert.That(observed[0].Detail, Does.StartWith("step limit"), $"{wire}: stopped by the worker, not by the batch timeout");
+            Assert.That(observed[0].SameAs(model.Run(hung)), Is.True, wire.ToString());
+            Assert.That(observed[1].SameAs(model.Run(after)), Is.True, $"{wire}: {CaseJson.Describe(observed[1], after)}");
+            Assert.That(observed[1].Outcome, Is.EqualTo(Outcome.Returned), wire.ToString());
+        }
+    }
+
+    /// <summary>
     /// A worker that reads its requests and never answers: the batch times
     /// out, the worker gets SIGTERM (a script writes no D record), the
     /// unanswered cases run one per worker and each is reported as a timeout.

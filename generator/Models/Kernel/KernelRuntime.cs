@@ -39,10 +39,15 @@ public sealed class KernelRuntime
     public ulong AllocatedBytes { get; internal set; }
 
     /// <summary>
-    /// Kernel API calls allowed per run before the run counts as hung; a
-    /// native variant that loops forever is stopped by a timeout instead.
+    /// Kernel API calls allowed per run before the run counts as hung. The
+    /// native worker stops a call at the same number of set_bit_to_user()
+    /// calls (one of the calls counted here), and any other endless loop
+    /// by a timeout.
     /// </summary>
-    public long StepLimit { get; set; } = 50_000_000;
+    public long StepLimit { get; set; } = DefaultStepLimit;
+
+    /// <summary>The step limit a run starts with.</summary>
+    public const long DefaultStepLimit = 50_000_000;
 
     /// <summary>
     /// set_bit_to_user() calls since the last Reset(), faulting ones included:

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using VhostLog.Equivalence.Cases;
+using VhostLog.Equivalence.Protocol;
 
 namespace VhostLog.Equivalence.Native;
 
@@ -13,6 +14,13 @@ namespace VhostLog.Equivalence.Native;
 internal static class NativeProtocol
 {
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
+    /// <summary>
+    /// A call the worker stopped at the model's step limit ("R hang"): hung,
+    /// as the model's run of it; what it did until then is not compared.
+    /// </summary>
+    public static readonly Observation StepLimitReached = new(Outcome.Timeout, 0, 0, [],
+        $"step limit: more than {Wire.StepLimit:N0} set_bit_to_user() calls (the model's limit of kernel API calls)");
 
     /// <summary>Appends the <c>C</c> line of <paramref name="c"/>.</summary>
     public static void WriteCase(ByteBuffer buffer, LogCase c)
@@ -85,6 +93,11 @@ internal static class NativeProtocol
             outcome = Outcome.Bug;
             p = 6;
         }
+        else if (line.StartsWith("R hang "u8))
+        {
+            outcome = Outcome.Timeout;
+            p = 7;
+        }
         else
         {
             return null;
@@ -136,7 +149,7 @@ internal static class NativeProtocol
         {
             return null;
         }
-        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
+        return outcome == Outcome.Timeout ? StepLimitReached : new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
     }
 
     /// <summary>Parses a <c>D case signal</c> line.</summary>
@@ -232,9 +245,9 @@ internal static class BinaryProtocol
     /// </summary>
     public static Observation? ParseResponse(ReadOnlySpan<byte> body)
     {
-        if (body.Length < 1 + 5 * 8 || body[0] > 1)
+        if (body.Length < 1 + 5 * 8 || body[0] > 2)
             return null;
-        var outcome = body[0] == 0 ? Outcome.Returned : Outcome.Bug;
+        var outcome = body[0] switch { 0 => Outcome.Returned, 1 => Outcome.Bug, _ => Outcome.Timeout };
         int p = 1;
         ulong Get(ReadOnlySpan<byte> s)
         {
@@ -274,7 +287,7 @@ internal static class BinaryProtocol
             }
             memory = runs.Count == runs.Capacity ? runs.MoveToImmutable() : runs.ToImmutable();
         }
-        return new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
+        return outcome == Outcome.Timeout ? NativeProtocol.StepLimitReached : new Observation(outcome, unchecked((int)(uint)ret), (int)signals, memory, "", (int)warnings, state);
     }
 
     /// <summary>Parses the body of a <c>D</c> frame: the case and the signal, 8 bytes each.</summary>

@@ -18,6 +18,14 @@ public static class Wire
     public const int MaxCommands = 1024;
 
     /// <summary>
+    /// The model's step limit: a native call that makes more
+    /// set_bit_to_user() calls than this stops as hung (VL_STEP_LIMIT), as
+    /// the model does at that many kernel API calls, instead of after the
+    /// batch timeout.
+    /// </summary>
+    public const long StepLimit = VhostLog.Models.Kernel.KernelRuntime.DefaultStepLimit;
+
+    /// <summary>
     /// What a caller stores in an out-parameter such as log_num before the
     /// call: no value the kernel stores, so seeing it afterwards means the
     /// call never wrote it.
@@ -81,6 +89,7 @@ public static class Wire
         s.Append("#ifndef VL_WIRE_H\n#define VL_WIRE_H\n\n#include <linux/types.h>\n\n");
         s.Append($"#define VL_UIO_MAXIOV {UioMaxIov.ToString(CultureInfo.InvariantCulture)}\n");
         s.Append($"#define VL_MAX_COMMANDS {MaxCommands.ToString(CultureInfo.InvariantCulture)}\n");
+        s.Append($"#define VL_STEP_LIMIT {StepLimit.ToString(CultureInfo.InvariantCulture)}UL\n");
         s.Append($"#define VL_NOT_WRITTEN {CU32(NotWritten)}\n");
         s.Append($"#define VL_FNV1A_OFFSET_BASIS {CU64(Fnv1a.OffsetBasis)}\n");
         s.Append($"#define VL_FNV1A_PRIME {CU64(Fnv1a.Prime)}\n\n");
